@@ -1,0 +1,354 @@
+//! Command-line interface: parses arguments, runs the pipeline, writes
+//! output, picks the exit code. The only module that prints.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use tizim::detect::Engine;
+use tizim::model::{Confidence, Finding};
+use tizim::report::{self, Format};
+use tizim::scan::{self, Collect, FindingSink, ScanOptions};
+use tizim::source::SourceOptions;
+use tizim::walk::WalkOptions;
+
+/// Exit codes (see README, "Exit codes").
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tizim",
+    version,
+    about = "Find personal data and map it against declared purposes (Law 94-V)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files, directories, dumps and archives for personal data
+    Scan(ScanArgs),
+    /// Write a demo tree to a temporary directory and scan it
+    Demo(DemoArgs),
+    /// Check or draft a policy file (tizim.toml)
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Record current findings so that only new ones fail a gate
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// List the loaded detectors
+    Detectors {
+        /// Also load the *.toml detectors in this directory
+        #[arg(long, value_name = "DIR")]
+        detectors: Option<PathBuf>,
+    },
+    /// Print shell completions
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Validate a policy file; errors carry line numbers
+    Check { file: PathBuf },
+    /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English)
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Print a baseline of the current findings (fingerprint + path + detector)
+    Create(ScanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Output format of the demo scan
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Keep the demo tree in this directory instead of a temporary one
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files or directories to scan [default: .]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Policy file [default: tizim.toml at the scan root, if present]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Also load the *.toml detectors in this directory
+    #[arg(long, value_name = "DIR")]
+    pub detectors: Option<PathBuf>,
+    /// Key for value fingerprints
+    #[arg(
+        long,
+        env = "TIZIM_FINGERPRINT_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub fingerprint_key: Option<String>,
+    /// Print raw values. Output then contains personal data
+    #[arg(long)]
+    pub show_values: bool,
+    /// No progress bar or summary on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    // Walking
+    /// Do not honour .gitignore / .ignore files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Scan hidden files and directories
+    #[arg(long, short = '.')]
+    pub hidden: bool,
+    /// Follow symbolic links (loops are reported)
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+    /// Skip files larger than this (e.g. 500M, 2G)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_filesize: Option<u64>,
+    /// Include (or, with a leading !, exclude) paths matching GLOB; repeatable
+    #[arg(long, short = 'g', value_name = "GLOB")]
+    pub glob: Vec<String>,
+    /// Worker threads [default: number of cores]
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Read paths to scan from FILE, one a line (- for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    // Decoding and archives
+    /// Force the text encoding (an encoding_rs label: windows-1251, utf-16le …)
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+    /// Deepest archive nesting opened (outer!inner!…)
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_archive_depth: u32,
+    /// Most bytes decompressed from one stream or archive member
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
+    pub max_decompressed: u64,
+    /// Largest compression ratio tolerated before a stream counts as a bomb
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
+    /// Scan SQL, CSV and JSON as plain text (no table.column attribution)
+    #[arg(long)]
+    pub no_structure: bool,
+
+    // Gate
+    /// What fails the run: any, undeclared, prohibited, none
+    /// [default: undeclared with a policy, any (medium+) without]
+    #[arg(long, value_name = "WHAT")]
+    pub fail_on: Option<String>,
+    /// Ignore findings below this confidence
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Unreadable files fail the run too
+    #[arg(long)]
+    pub strict: bool,
+    /// Only findings not in this baseline fail the run
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Scan only the lines added in the git index (pre-commit)
+    #[arg(long, conflicts_with_all = ["since", "git"])]
+    pub staged: bool,
+    /// Scan only the lines added since REV (pull requests)
+    #[arg(long, value_name = "REV", conflicts_with = "git")]
+    pub since: Option<String>,
+    /// Scan the added lines of every commit in the git history
+    #[arg(long)]
+    pub git: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<ConfidenceArg> for Confidence {
+    fn from(c: ConfidenceArg) -> Confidence {
+        match c {
+            ConfidenceArg::Low => Confidence::Low,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::High => Confidence::High,
+        }
+    }
+}
+
+/// `10M`, `2G`, `512k`, or plain bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult = match c.to_ascii_lowercase() {
+                'k' => 1u64 << 10,
+                'm' => 1 << 20,
+                'g' => 1 << 30,
+                't' => 1 << 40,
+                _ => return Err(format!("unknown size suffix in {s:?} (use K, M, G or T)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("not a size: {s:?}"))
+}
+
+impl ScanArgs {
+    pub fn roots(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() && self.files_from.is_none() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        }
+    }
+
+    pub fn scan_options(&self) -> ScanOptions {
+        ScanOptions {
+            walk: WalkOptions {
+                respect_ignore: !self.no_ignore,
+                hidden: self.hidden,
+                follow: self.follow,
+                max_filesize: self.max_filesize,
+                globs: self.glob.clone(),
+                threads: self.threads,
+                files_from: self.files_from.clone(),
+            },
+            source: SourceOptions {
+                encoding: self.encoding.clone(),
+                max_archive_depth: self.max_archive_depth,
+                max_decompressed: self.max_decompressed,
+                max_ratio: self.max_ratio,
+                structured: !self.no_structure,
+            },
+            fingerprint_key: self.fingerprint_key.clone(),
+            show_values: self.show_values,
+        }
+    }
+
+    pub fn engine(&self) -> Result<Engine, String> {
+        match &self.detectors {
+            Some(dir) => Engine::with_user_dir(dir),
+            None => Engine::builtin(),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// Streams NDJSON to stdout as findings arrive.
+struct NdjsonOut(Mutex<Box<dyn Write + Send>>);
+
+impl FindingSink for NdjsonOut {
+    fn finding(&self, finding: Finding) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // A closed pipe (`| head`) must not panic; the scan just has nobody to tell.
+        let _ = report::write_ndjson(&finding, &mut *w);
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "tizim", &mut io::stdout());
+            Ok(EXIT_OK)
+        }
+        Command::Detectors { detectors } => list_detectors(detectors),
+        Command::Demo(_) | Command::Policy(_) | Command::Baseline(_) => {
+            Err("not implemented yet".to_string())
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            let _ = writeln!(io::stderr(), "tizim: error: {msg}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn list_detectors(dir: Option<PathBuf>) -> Result<u8, String> {
+    let engine = match dir {
+        Some(d) => Engine::with_user_dir(&d),
+        None => Engine::builtin(),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut out = io::stdout().lock();
+    for d in engine.detectors() {
+        let _ = writeln!(
+            out,
+            "{:<20} {:<18} {}",
+            d.id,
+            d.category.id(),
+            d.description
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+fn run_scan(args: &ScanArgs) -> Result<u8, String> {
+    let engine = args.engine()?;
+    let opts = args.scan_options();
+    let roots = args.roots();
+    if args.show_values && !args.quiet {
+        let _ = writeln!(
+            io::stderr(),
+            "tizim: warning: --show-values prints raw personal data; do not share this output"
+        );
+    }
+    let (findings, summary) = if args.format == Format::Ndjson && args.output.is_none() {
+        let out = NdjsonOut(Mutex::new(Box::new(io::stdout())));
+        let summary = scan::run(&roots, &opts, &engine, &out);
+        (Vec::new(), summary)
+    } else {
+        let collect = Collect::default();
+        let summary = scan::run(&roots, &opts, &engine, &collect);
+        let mut findings = collect.into_findings();
+        findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        let mut out = io::stdout().lock();
+        report::render(
+            args.format,
+            &report::Report {
+                findings: &findings,
+                summary: &summary,
+            },
+            &mut out,
+        )
+        .map_err(|e| e.to_string())?;
+        (findings, summary)
+    };
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        for e in &summary.errors {
+            let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
+        }
+    }
+    let _ = io::stderr().is_terminal();
+    let reportable = if findings.is_empty() {
+        summary.stats.findings
+    } else {
+        findings.iter().filter(|f| f.suppressed.is_none()).count() as u64
+    };
+    Ok(if reportable > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

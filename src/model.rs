@@ -1,0 +1,312 @@
+//! Plain data passed between the pipeline stages.
+//!
+//! walk → source → detect → inventory → report: every stage speaks in these
+//! types, so each can be built and tested alone.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::Range;
+
+/// Kinds of personal data. The ids (`snake_case`) are used everywhere: detector
+/// files, policy files, reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Iin,
+    Bin,
+    Phone,
+    Email,
+    Card,
+    Iban,
+    PersonName,
+    BirthDate,
+    IpAddress,
+    IdDocument,
+    Address,
+    OnlineIdentifier,
+    Location,
+    Biometric,
+}
+
+impl Category {
+    pub const ALL: [Category; 14] = [
+        Category::Iin,
+        Category::Bin,
+        Category::Phone,
+        Category::Email,
+        Category::Card,
+        Category::Iban,
+        Category::PersonName,
+        Category::BirthDate,
+        Category::IpAddress,
+        Category::IdDocument,
+        Category::Address,
+        Category::OnlineIdentifier,
+        Category::Location,
+        Category::Biometric,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::Iin => "iin",
+            Category::Bin => "bin",
+            Category::Phone => "phone",
+            Category::Email => "email",
+            Category::Card => "card",
+            Category::Iban => "iban",
+            Category::PersonName => "person_name",
+            Category::BirthDate => "birth_date",
+            Category::IpAddress => "ip_address",
+            Category::IdDocument => "id_document",
+            Category::Address => "address",
+            Category::OnlineIdentifier => "online_identifier",
+            Category::Location => "location",
+            Category::Biometric => "biometric",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    /// One-line human description, used by `--help`, reports and the README.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Category::Iin => "Individual identification number (ИИН / ЖСН), 12 digits with checksum and birth date",
+            Category::Bin => "Business identification number (БИН / БСН), 12 digits with checksum",
+            Category::Phone => "Phone number (Kazakh numbering plan, or international with +)",
+            Category::Email => "E-mail address",
+            Category::Card => "Payment card number (PAN), Luhn and scheme ranges",
+            Category::Iban => "Kazakh IBAN (ИИК), 20 characters, mod 97",
+            Category::PersonName => "Person's name (ФИО / аты-жөні / full name)",
+            Category::BirthDate => "Date of birth (also derived from IINs)",
+            Category::IpAddress => "IP address",
+            Category::IdDocument => "Identity document number (passport, удостоверение личности)",
+            Category::Address => "Postal or residential address",
+            Category::OnlineIdentifier => "Online identifier: cookie, device id, login",
+            Category::Location => "Geolocation",
+            Category::Biometric => "Biometric data (photo, fingerprint, voice)",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn id(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What a finding rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A value that passed the detector's validator.
+    Value,
+    /// Only a column / header / key name that names PII; the values never
+    /// validated (hashed, encrypted, masked or tokenised).
+    ColumnName,
+    /// Implied by other data (a birth date from an IIN).
+    Derived,
+}
+
+/// A stretch of decoded text handed from a source to the detectors.
+///
+/// `text` may carry context before and after the part this segment is
+/// responsible for: matches are reported only when they *start* inside
+/// `report`, so values straddling chunk boundaries are found exactly once,
+/// while the surrounding bytes still serve for boundary checks and context
+/// keywords.
+#[derive(Debug, Clone)]
+pub struct Segment<'a> {
+    pub text: &'a str,
+    /// Byte range of `text` this segment reports matches for.
+    pub report: Range<usize>,
+    /// 1-based line number of the first byte of `text` in the decoded file.
+    pub first_line: u64,
+    /// `table.column`, CSV header, `#3`, or JSON key path; `None` for plain text.
+    pub field: Option<&'a str>,
+}
+
+impl<'a> Segment<'a> {
+    /// A segment that reports everything in `text`.
+    pub fn whole(text: &'a str, first_line: u64, field: Option<&'a str>) -> Self {
+        Segment {
+            text,
+            report: 0..text.len(),
+            first_line,
+            field,
+        }
+    }
+}
+
+/// One detector hit inside a segment, before it is tied to a file. The raw
+/// value is kept only as long as it takes to mask and fingerprint it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Byte offset in `Segment::text`.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line in the decoded file.
+    pub line: u64,
+    /// 1-based column, in characters, on that line.
+    pub column: u64,
+    pub category: Category,
+    pub detector: &'static str,
+    pub confidence: Confidence,
+    /// Canonical form used for fingerprinting (digits only for numbers,
+    /// lower-cased address for e-mail, E.164 for phones).
+    pub normalized: String,
+    /// A well-known sandbox/test value (e.g. 4111 1111 1111 1111).
+    pub test: bool,
+}
+
+/// A finding as it leaves the scanner. Never holds a raw value unless
+/// `--show-values` asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Path as reached from the scan argument; archive members are written
+    /// `outer!inner`.
+    pub path: String,
+    pub line: u64,
+    pub column: u64,
+    pub category: Category,
+    pub detector: String,
+    pub confidence: Confidence,
+    pub field: Option<String>,
+    pub masked: String,
+    pub fingerprint: String,
+    pub evidence: Evidence,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
+    /// Set when an allow rule, inline `tizim:allow` or a baseline covers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+    /// Last modification time of the file or archive member, as Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<i64>,
+    /// Git history scanning: the commit that added the value, and its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_date: Option<String>,
+    /// The raw value: only with `--show-values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Why a file, or part of one, was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    Binary,
+    TooLarge,
+    Special,
+    SymlinkLoop,
+    DepthLimit,
+    SizeLimit,
+    RatioLimit,
+    Ignored,
+}
+
+impl SkipReason {
+    pub fn id(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too_large",
+            SkipReason::Special => "special",
+            SkipReason::SymlinkLoop => "symlink_loop",
+            SkipReason::DepthLimit => "depth_limit",
+            SkipReason::SizeLimit => "size_limit",
+            SkipReason::RatioLimit => "ratio_limit",
+            SkipReason::Ignored => "ignored",
+        }
+    }
+}
+
+/// A per-file problem: reported, counted, and the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanError {
+    pub path: String,
+    pub message: String,
+}
+
+/// A non-fatal note about how a file was read (a skipped member, a parser
+/// that fell back to plain text at some line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SkipReason>,
+    pub message: String,
+}
+
+/// Metadata of the file or archive member a source is reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Display path (`outer!inner` for archive members).
+    pub path: String,
+    /// Last modification, Unix seconds, when known.
+    pub modified: Option<i64>,
+}
+
+/// Counters for the end-of-scan summary and the `stats` object of JSON output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Files (and archive members) whose content was scanned.
+    pub files_scanned: u64,
+    /// Skipped files and members, by reason id.
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    /// Decoded bytes handed to the detectors.
+    pub bytes_scanned: u64,
+    pub findings: u64,
+    /// Findings suppressed by allow rules, inline `tizim:allow` or a baseline.
+    pub suppressed: u64,
+    pub errors: u64,
+    /// Structured files whose parser gave up and fell back to plain text.
+    pub structured_fallbacks: u64,
+    pub elapsed_ms: u64,
+}
+
+impl Stats {
+    pub fn skip(&mut self, reason: SkipReason) {
+        *self.skipped.entry(reason.id().to_string()).or_default() += 1;
+    }
+
+    pub fn merge(&mut self, other: &Stats) {
+        self.files_scanned += other.files_scanned;
+        for (k, v) in &other.skipped {
+            *self.skipped.entry(k.clone()).or_default() += v;
+        }
+        self.bytes_scanned += other.bytes_scanned;
+        self.findings += other.findings;
+        self.suppressed += other.suppressed;
+        self.errors += other.errors;
+        self.structured_fallbacks += other.structured_fallbacks;
+    }
+}
