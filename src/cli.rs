@@ -7,8 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use tizim::detect::Engine;
+use tizim::gate::{FailOn, Gate, GateConfig};
+use tizim::inventory::{self, InventoryBuilder};
 use tizim::model::{Confidence, Finding};
-use tizim::report::{self, Format};
+use tizim::policy::{self, Policy};
+use tizim::report::{self, Format, Report};
 use tizim::scan::{self, Collect, FindingSink, ScanOptions};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
@@ -251,17 +254,6 @@ impl ScanArgs {
     }
 }
 
-/// Streams NDJSON to stdout as findings arrive.
-struct NdjsonOut(Mutex<Box<dyn Write + Send>>);
-
-impl FindingSink for NdjsonOut {
-    fn finding(&self, finding: Finding) {
-        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // A closed pipe (`| head`) must not panic; the scan just has nobody to tell.
-        let _ = report::write_ndjson(&finding, &mut *w);
-    }
-}
-
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(&args),
@@ -303,50 +295,153 @@ fn list_detectors(dir: Option<PathBuf>) -> Result<u8, String> {
     Ok(EXIT_OK)
 }
 
+/// Where report output goes: stdout, or a file created with mode 0600.
+fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
+    match path {
+        None => Ok(Box::new(io::stdout())),
+        Some(p) => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let file = opts.open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok(Box::new(io::BufWriter::new(file)))
+        }
+    }
+}
+
+/// The policy in force: `--policy FILE`, else `tizim.toml` in the first scan root.
+fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
+    let path = match &args.policy {
+        Some(p) => p.clone(),
+        None => {
+            let root = args
+                .roots()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| PathBuf::from("."));
+            let candidate = if root.is_dir() {
+                root.join("tizim.toml")
+            } else {
+                PathBuf::from("tizim.toml")
+            };
+            if !candidate.is_file() {
+                return Ok(None);
+            }
+            candidate
+        }
+    };
+    policy::load(&path).map(Some).map_err(|errors| {
+        let list: Vec<String> = errors
+            .iter()
+            .map(|e| format!("  {}: {e}", path.display()))
+            .collect();
+        format!("invalid policy file:\n{}", list.join("\n"))
+    })
+}
+
+fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, String> {
+    let fail_on = match args.fail_on.as_deref() {
+        Some("any") => FailOn::Any,
+        Some("undeclared") => FailOn::Undeclared,
+        Some("prohibited") => FailOn::Prohibited,
+        Some("none") => FailOn::None,
+        Some(other) => {
+            return Err(format!(
+                "--fail-on: unknown value {other:?} (any, undeclared, prohibited, none)"
+            ))
+        }
+        None if policy.is_some() => FailOn::Undeclared,
+        None => FailOn::Any,
+    };
+    let default_confidence = if policy.is_some() {
+        Confidence::Low
+    } else {
+        Confidence::Medium
+    };
+    Ok(GateConfig {
+        fail_on,
+        min_confidence: args.min_confidence.map_or(default_confidence, Into::into),
+        strict: args.strict,
+    })
+}
+
+/// Streams NDJSON as findings arrive, keeping only the inventory and the
+/// gate's counters, so memory does not grow with the number of findings.
+struct Streaming<'p> {
+    out: Box<dyn Write + Send>,
+    inventory: InventoryBuilder<'p>,
+    gate: Gate<'p>,
+}
+
+struct StreamingSink<'p>(Mutex<Streaming<'p>>);
+
+impl FindingSink for StreamingSink<'_> {
+    fn finding(&self, finding: Finding) {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // A closed pipe (`| head`) must not panic; the scan just has nobody to tell.
+        let _ = report::write_ndjson(&finding, &mut *s.out);
+        s.inventory.add(&finding);
+        s.gate.add(&finding);
+    }
+}
+
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
     let opts = args.scan_options();
     let roots = args.roots();
+    let policy = find_policy(args)?;
+    let gate_config = gate_config(args, policy.as_ref())?;
+    let today = chrono::Local::now().date_naive();
     if args.show_values && !args.quiet {
         let _ = writeln!(
             io::stderr(),
             "tizim: warning: --show-values prints raw personal data; do not share this output"
         );
     }
-    let (findings, summary) = if args.format == Format::Ndjson && args.output.is_none() {
-        let out = NdjsonOut(Mutex::new(Box::new(io::stdout())));
-        let summary = scan::run(&roots, &opts, &engine, &out);
-        (Vec::new(), summary)
+    let out = open_output(args.output.as_deref())?;
+    let (summary, verdict) = if args.format == Format::Ndjson {
+        let sink = StreamingSink(Mutex::new(Streaming {
+            out,
+            inventory: InventoryBuilder::new(policy.as_ref(), today),
+            gate: Gate::new(gate_config, policy.as_ref(), today),
+        }));
+        let summary = scan::run(&roots, &opts, &engine, &sink);
+        let mut s = sink.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        s.out.flush().map_err(|e| e.to_string())?;
+        let verdict = s.gate.verdict(&summary);
+        (summary, verdict)
     } else {
         let collect = Collect::default();
         let summary = scan::run(&roots, &opts, &engine, &collect);
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-        let mut out = io::stdout().lock();
-        report::render(
-            args.format,
-            &report::Report {
-                findings: &findings,
-                summary: &summary,
-            },
-            &mut out,
-        )
-        .map_err(|e| e.to_string())?;
-        (findings, summary)
+        let inventory = inventory::build(&findings, policy.as_ref(), today);
+        let report = Report {
+            findings: &findings,
+            inventory: &inventory,
+            policy: policy.as_ref(),
+            summary: &summary,
+            detectors: engine.detectors(),
+        };
+        let mut out = out;
+        report::render(args.format, &report, &mut out)
+            .and_then(|_| out.flush())
+            .map_err(|e| e.to_string())?;
+        let mut gate = Gate::new(gate_config, policy.as_ref(), today);
+        findings.iter().for_each(|f| gate.add(f));
+        let verdict = gate.verdict(&summary);
+        (summary, verdict)
     };
     if !args.quiet {
         let mut err = io::stderr().lock();
         for e in &summary.errors {
             let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
         }
+        let _ = writeln!(err, "tizim: {}", verdict.reason);
     }
     let _ = io::stderr().is_terminal();
-    let reportable = if findings.is_empty() {
-        summary.stats.findings
-    } else {
-        findings.iter().filter(|f| f.suppressed.is_none()).count() as u64
-    };
-    Ok(if reportable > 0 {
+    Ok(if verdict.failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -7,8 +7,12 @@
 //! Library code never prints.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod demo;
 pub mod detect;
+pub mod gate;
+pub mod inventory;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod source;

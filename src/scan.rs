@@ -195,6 +195,14 @@ impl SourceSink for FileScanner<'_> {
         self.summary.stats.bytes_scanned += seg.report.len() as u64;
         self.matches.clear();
         self.engine.scan(seg, &mut self.matches);
+        if let Some(category) = seg.field.and_then(|name| self.engine.field_category(name)) {
+            if matches!(
+                category,
+                Category::PersonName | Category::BirthDate | Category::IdDocument
+            ) {
+                crate::detect::fields::scan_field_value(category, seg, &mut self.matches);
+            }
+        }
         let path = &file.meta.path;
         for m in self.matches.drain(..) {
             let allowed = memchr::memmem::find(

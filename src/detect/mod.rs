@@ -6,6 +6,7 @@
 use crate::model::{Category, Match, Segment};
 use std::path::Path;
 
+pub mod fields;
 mod fingerprint;
 pub use fingerprint::{mask, Fingerprinter, DEFAULT_FINGERPRINT_KEY};
 
@@ -85,7 +86,6 @@ impl Engine {
     /// The category a column, header or key name suggests (`ИИН`, `phone`,
     /// `e-mail`, `fio` …), if any.
     pub fn field_category(&self, name: &str) -> Option<Category> {
-        let _ = name;
-        None
+        fields::category_for_name(name)
     }
 }

@@ -2,7 +2,10 @@
 //! format shows masks and fingerprints only; raw values appear solely when
 //! the findings carry them (`--show-values`).
 
+use crate::detect::DetectorInfo;
+use crate::inventory::Inventory;
 use crate::model::Finding;
+use crate::policy::Policy;
 use crate::scan::ScanSummary;
 use std::io::{self, Write};
 
@@ -33,8 +36,12 @@ pub fn write_ndjson(finding: &Finding, w: &mut dyn Write) -> io::Result<()> {
 
 /// Everything a report may show.
 pub struct Report<'a> {
+    /// Sorted by path, line, column. Suppressed ones included (marked).
     pub findings: &'a [Finding],
+    pub inventory: &'a Inventory,
+    pub policy: Option<&'a Policy>,
     pub summary: &'a ScanSummary,
+    pub detectors: &'a [DetectorInfo],
 }
 
 pub fn render(format: Format, report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
