@@ -681,7 +681,13 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
         let num = r"(?P<num>\d{1,3}|один|одного|два|двух|три|трех|трёх|четыре|четырех|четырёх|пять|пяти|шесть|шести|семь|семи|восемь|восьми|девять|девяти|десять|десяти|двенадцать|двенадцати|тридцать|тридцати|бір|екі|үш|төрт|бес|алты|жеті|сегіз|тоғыз|он|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty)";
         let words = r"(?:\s*\([^()]{1,20}\))?";
         [
-            format!(r"(?i)(?:в\s+течение|сроком(?:\s+на)?|на\s+срок|не\s+(?:более|дольше|превыша\w*)|\bдо)\s+(?:{num}{words}\s+)?(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\b"),
+            format!(r"(?i)(?:в\s+течение|сроком(?:\s+на)?|на\s+срок|не\s+(?:более|дольше|превыша\w*)|\bдо)\s+{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\b"),
+            // «в течение года»: one of the unit.
+            r"(?i)в\s+течение\s+(?P<unit>года|месяца|суток|недели)\b".to_string(),
+            // A bare «6 месяцев» only next to a storing verb or «с момента»:
+            // elsewhere «N лет» is as likely an age.
+            format!(r"(?i)\b(?:хран\w*|сохраня\w*)\s+(?:[^\s.;,]+\s+){{0,3}}?{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\b"),
+            format!(r"(?i)\b{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\s+(?:с\s+момента|со\s+дня|с\s+даты|после)"),
             format!(r"(?i)\b{num}{words}\s+(?P<unit>жыл|ай|күн|апта)\w*\s+(?:бойы|ішінде|мерзім\w*|сақта\w*|өткен\w*)"),
             format!(r"(?i)\b(?:for|within|up\s+to|no\s+(?:longer|more)\s+than|not\s+(?:exceeding|more\s+than)|(?:a\s+)?(?:period|maximum)\s+of)\s+(?:(?:a\s+)?(?:period|maximum)\s+of\s+)?(?:up\s+to\s+)?{num}{words}\s+(?P<unit>years?|months?|weeks?|days?)\b"),
         ]
@@ -1023,7 +1029,7 @@ impl Facts {
             (None, Some((r, source))) => {
                 let _ = writeln!(
                     out,
-                    "retention = \"{r}\"  # the item sets none; general: {}",
+                    "retention = \"{r}\"  # the item names no period; the text's general rule, {}",
                     comment_text(&source.comment())
                 );
             }
@@ -1215,5 +1221,220 @@ fn transliterate(c: char) -> &'static str {
         ['ю'] => "yu",
         ['я'] => "ya",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> Line {
+        Line {
+            no: 1,
+            text: text.to_string(),
+        }
+    }
+
+    fn retention(text: &str) -> Option<Retention> {
+        retention_in(&line(text)).map(|(r, _)| r)
+    }
+
+    fn found(text: &str) -> Vec<(Category, bool)> {
+        mentions_in(&line(text))
+            .into_iter()
+            .map(|m| (m.category, m.negated))
+            .collect()
+    }
+
+    #[test]
+    fn markers() {
+        assert_eq!(marker("7.1. Компания").0, Marker::Clause(vec![7, 1]));
+        assert_eq!(
+            marker("3.2.1 идентификация").0,
+            Marker::Clause(vec![3, 2, 1])
+        );
+        assert_eq!(marker("5. Иные положения").0, Marker::Clause(vec![5]));
+        assert_eq!(marker("3 лет с момента").0, Marker::None);
+        for item in [
+            "1) а", "- 1) а", "(а) б", "а) б", "- б", "• б", "· б", "— б",
+        ] {
+            assert_eq!(
+                marker(item),
+                (Marker::Item, item.rsplit(' ').next().unwrap()),
+                "{item}"
+            );
+        }
+    }
+
+    #[test]
+    fn retention_phrases() {
+        let y = |n: u32| Some(Retention::Months(12 * n));
+        assert_eq!(retention("в течение 3 лет с момента"), y(3));
+        assert_eq!(retention("однако не превышает 3 лет."), y(3));
+        assert_eq!(retention("в течение трех лет"), y(3));
+        assert_eq!(retention("в течение 1 (одного) года"), y(1));
+        assert_eq!(retention("в течение года"), y(1));
+        assert_eq!(
+            retention("данные хранятся 6 месяцев"),
+            Some(Retention::Months(6))
+        );
+        assert_eq!(
+            retention("сроком на 90 календарных дней"),
+            Some(Retention::Days(90))
+        );
+        assert_eq!(retention("до отзыва согласия или в течение 3 лет"), y(3));
+        assert_eq!(
+            retention("осуществляется без ограничения срока"),
+            Some(Retention::Unlimited)
+        );
+        assert_eq!(retention("3 жыл бойы сақталады"), y(3));
+        assert_eq!(retention("18 ай ішінде"), Some(Retention::Months(18)));
+        assert_eq!(
+            retention("kept for a period of 180 days"),
+            Some(Retention::Days(180))
+        );
+        assert_eq!(retention("stored for no longer than two years"), y(2));
+        // Deadlines and ages are not retention periods.
+        assert_eq!(
+            retention("в срок, не превышающий 7 (семь) рабочих дней"),
+            None
+        );
+        assert_eq!(retention("достигшее 18 лет"), None);
+        assert_eq!(retention("до дня отзыва согласия"), None);
+        assert_eq!(retention("до момента удаления"), None);
+    }
+
+    #[test]
+    fn general_retention_needs_a_sentence_about_keeping_data() {
+        let lines = [
+            line("— сообщать в уполномоченный орган информацию в течение 10 дней с даты получения запроса;"),
+            line("Срок ответа на претензию составляет 30 (тридцать) рабочих дней."),
+            line("12.2. Изменения политики обработки данных. Политика действует бессрочно до замены."),
+        ];
+        let refs: Vec<&Line> = lines.iter().collect();
+        assert!(read_general_retention(&refs).is_none());
+        let keeping = line("7.3. Срок обработки персональных данных однако не превышает 3 лет.");
+        assert_eq!(
+            read_general_retention(&[&keeping]).map(|(r, _)| r),
+            Some(Retention::Months(36))
+        );
+    }
+
+    #[test]
+    fn negations_make_prohibitions() {
+        use Category::*;
+        assert_eq!(
+            found("Компания не хранит данные кредитной карты Пользователя."),
+            vec![(Card, true)]
+        );
+        assert_eq!(
+            found("Компания не хранит и, соответственно, не передает данные кредитной карты"),
+            vec![(Card, true)]
+        );
+        assert_eq!(
+            found("специальные, за исключением биометрических и генетических"),
+            vec![(Biometric, true)]
+        );
+        assert_eq!(
+            found("Данные платежных карт не хранятся."),
+            vec![(Card, true)]
+        );
+        assert_eq!(
+            found("Оператор төлем картасының деректерін сақтамайды."),
+            vec![(Card, true)]
+        );
+        assert_eq!(
+            found("We do not store payment card details."),
+            vec![(Card, true)]
+        );
+        assert_eq!(
+            found("6) данные платежных карт Клиента"),
+            vec![(Card, false)]
+        );
+        // A negation in an earlier sentence does not reach this one.
+        assert_eq!(
+            found("Мы не храним пароли. Мы храним номер телефона."),
+            vec![(Phone, false)]
+        );
+    }
+
+    #[test]
+    fn operator_contacts_and_idioms_are_not_subject_data() {
+        assert_eq!(
+            found("следует сообщать по электронной почте: contact@aimap.kz"),
+            vec![]
+        );
+        assert_eq!(
+            found("на адрес электронной почты Оператора info@api-soft.com"),
+            vec![]
+        );
+        assert_eq!(found("на электронный адрес Оператора с пометкой"), vec![]);
+        assert_eq!(found("«iDocument» (БИН 240740036857)"), vec![]);
+        assert_eq!(found("действующие от своего имени"), vec![]);
+        assert_eq!(
+            found("вводом своего имени"),
+            vec![(Category::PersonName, false)]
+        );
+    }
+
+    #[test]
+    fn items_on_one_line_are_split() {
+        let mut items = Vec::new();
+        push_items(
+            &mut items,
+            63,
+            "подтверждения достоверности; 4) предоставления поддержки;",
+        );
+        let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["подтверждения достоверности;", "предоставления поддержки;"]
+        );
+    }
+
+    #[test]
+    fn titles_and_ids() {
+        assert_eq!(
+            title_of("оценки и анализа работы Сайта - до отзыва согласия, или в течение 3 лет;"),
+            "Оценки и анализа работы Сайта"
+        );
+        assert_eq!(
+            title_of("тапсырыстарды жеткізу: аты-жөні"),
+            "Тапсырыстарды жеткізу"
+        );
+        assert_eq!(
+            slug("Идентификация Пользователя"),
+            "identifikatsiya-polzovatelya"
+        );
+        assert_eq!(slug("Сайттың қауіпсіздігі"), "sayttyn-qauipsizdigi");
+        assert_eq!(slug("Identity checks for loans"), "identity-checks-loans");
+        assert_eq!(slug("—"), "purpose");
+        assert_eq!(unique_id("a", &["a".into(), "a-2".into()]), "a-3");
+    }
+
+    #[test]
+    fn decoding() {
+        let text = "Цели обработки";
+        assert_eq!(decode_text(text.as_bytes()), text);
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        assert_eq!(decode_text(&cp1251), text);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_text(&bom), text);
+    }
+
+    #[test]
+    fn every_draft_of_odd_input_still_parses() {
+        for text in [
+            "",
+            "\n\n",
+            "Цели обработки\n1) \n",
+            "ТОО «»",
+            "БИН 123456789012",
+            "prohibited = 1",
+        ] {
+            let toml = draft(text);
+            assert!(crate::policy::parse(&toml).is_ok(), "{text:?}:\n{toml}");
+        }
     }
 }
