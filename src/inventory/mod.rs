@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 mod placement;
 pub mod subjects;
 
-use placement::LocationMatcher;
 pub use placement::retention_label;
+use placement::LocationMatcher;
 
 /// How a row stands against the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -427,8 +427,8 @@ impl<'p> InventoryBuilder<'p> {
             self.test_values += 1;
             return;
         }
-        let value = (finding.evidence == Evidence::Value)
-            .then(|| fingerprint_number(&finding.fingerprint));
+        let value =
+            (finding.evidence == Evidence::Value).then(|| fingerprint_number(&finding.fingerprint));
         self.row(finding, finding.category)
             .add(finding, finding.evidence, value);
         if finding.category == Category::Iin && finding.evidence == Evidence::Value {
@@ -491,7 +491,8 @@ impl<'p> InventoryBuilder<'p> {
                     .enumerate()
                     .map(|(i, purpose)| {
                         let covered = placed.iter().filter(|(_, covering)| covering.contains(&i));
-                        let seen: BTreeSet<Category> = covered.clone().map(|(r, _)| r.category).collect();
+                        let seen: BTreeSet<Category> =
+                            covered.clone().map(|(r, _)| r.category).collect();
                         PurposeCoverage {
                             id: purpose.id.clone(),
                             title: purpose.title.clone(),
@@ -568,10 +569,7 @@ impl Classifier<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let retention = placement
-            .retention
-            .map(retention_label)
-            .unwrap_or_default();
+        let retention = placement.retention.map(retention_label).unwrap_or_default();
         match placement.status {
             Status::Prohibited => format!("the policy promises {category} is never stored"),
             Status::Undeclared => format!("no purpose declares {category}"),

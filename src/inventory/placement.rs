@@ -86,11 +86,16 @@ pub(crate) fn retention_cutoff(retention: Retention, today: NaiveDate) -> Option
 }
 
 /// The longest retention among `purposes`: unlimited wins.
-pub(crate) fn longest_retention<'a>(purposes: impl IntoIterator<Item = &'a Purpose>) -> Option<Retention> {
-    purposes.into_iter().map(|p| p.retention).max_by_key(|r| match r {
-        Retention::Unlimited => u64::MAX,
-        Retention::Months(m) => u64::from(*m),
-    })
+pub(crate) fn longest_retention<'a>(
+    purposes: impl IntoIterator<Item = &'a Purpose>,
+) -> Option<Retention> {
+    purposes
+        .into_iter()
+        .map(|p| p.retention)
+        .max_by_key(|r| match r {
+            Retention::Unlimited => u64::MAX,
+            Retention::Months(m) => u64::from(*m),
+        })
 }
 
 /// `3y`, `18m` or `none`: the policy file's own notation.
