@@ -134,6 +134,8 @@ pub struct FileScanner<'e> {
     matches: Vec<Match>,
     findings: Vec<Finding>,
     summary: ScanSummary,
+    /// The day minors are counted on (IIN holders under 18).
+    today: chrono::NaiveDate,
 }
 
 struct OpenFile {
@@ -154,6 +156,7 @@ impl<'e> FileScanner<'e> {
             matches: Vec::new(),
             findings: Vec::new(),
             summary: ScanSummary::default(),
+            today: chrono::Local::now().date_naive(),
         }
     }
 
@@ -229,6 +232,9 @@ impl SourceSink for FileScanner<'_> {
                 value: self
                     .show_values
                     .then(|| seg.text[m.start..m.end].to_string()),
+                subject: (m.category == Category::Iin)
+                    .then(|| crate::inventory::subjects::iin_traits(&m.normalized, self.today))
+                    .flatten(),
             });
         }
     }
@@ -296,6 +302,7 @@ impl SourceSink for FileScanner<'_> {
                 commit: None,
                 author_date: None,
                 value: None,
+                subject: None,
             });
         }
     }
