@@ -89,12 +89,18 @@ pub fn run(
                 .unwrap_or_else(|e| e.into_inner())
                 .absorb(file_summary);
         }
-        WalkEvent::Skipped { display: _, reason } => {
-            summary
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .stats
-                .skip(reason);
+        WalkEvent::Skipped { display, reason } => {
+            let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
+            s.stats.skip(reason);
+            // A loop is worth a line of its own; other skips are only counted.
+            if reason == SkipReason::SymlinkLoop {
+                s.notices.push(Notice {
+                    path: display,
+                    line: None,
+                    reason: Some(reason),
+                    message: "symbolic link loop; not followed".to_string(),
+                });
+            }
         }
         WalkEvent::Error(e) => {
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
@@ -201,6 +207,14 @@ impl SourceSink for FileScanner<'_> {
                 Category::PersonName | Category::BirthDate | Category::IdDocument
             ) {
                 crate::detect::fields::scan_field_value(category, seg, &mut self.matches);
+            }
+        }
+        if seg.first_column > 1 {
+            // The segment starts mid-line: the detectors counted columns of
+            // its first line from text[0].
+            let first_break = memchr::memchr(b'\n', seg.text.as_bytes()).unwrap_or(seg.text.len());
+            for m in self.matches.iter_mut().filter(|m| m.start < first_break) {
+                m.column += seg.first_column - 1;
             }
         }
         let path = &file.meta.path;

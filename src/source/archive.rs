@@ -87,6 +87,10 @@ pub(super) fn scan_tar<R: Read>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dy
             _ => continue,
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        // v7 tars mark directories only by a trailing slash.
+        if name.ends_with('/') {
+            continue;
+        }
         let modified = entry.header().mtime().ok().and_then(|t| i64::try_from(t).ok());
         let size = entry.header().size().ok();
         let child = node.member(&name, modified, size);

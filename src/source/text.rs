@@ -62,6 +62,7 @@ pub(crate) fn scan_chunks(
     // window[..reported] was reported by the previous segment and is context now.
     let mut reported = 0usize;
     let mut window_line = first_line;
+    let mut window_column = 1u64;
     let mut more = true;
     loop {
         let mut failure = None;
@@ -83,6 +84,7 @@ pub(crate) fn scan_chunks(
             text: &window,
             report: reported..report_end,
             first_line: window_line,
+            first_column: window_column,
             field: None,
         });
         if let Some(e) = failure {
@@ -92,7 +94,12 @@ pub(crate) fn scan_chunks(
             return Ok(());
         }
         let keep_from = floor_char_boundary(&window, report_end.saturating_sub(OVERLAP));
-        window_line += count_newlines(&window.as_bytes()[..keep_from]);
+        let dropped = &window.as_bytes()[..keep_from];
+        window_line += count_newlines(dropped);
+        window_column = match memchr::memrchr(b'\n', dropped) {
+            Some(i) => count_chars(&dropped[i + 1..]) + 1,
+            None => window_column + count_chars(dropped),
+        };
         window.drain(..keep_from);
         reported = report_end - keep_from;
     }
@@ -114,6 +121,11 @@ fn floor_char_boundary(s: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+/// Characters in UTF-8 `bytes`: every byte that is not a continuation byte.
+fn count_chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
 /// Plain loop: LLVM vectorises it, and it allocates nothing.
