@@ -389,6 +389,11 @@ impl FindingSink for StreamingSink<'_> {
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
     let opts = args.scan_options();
+    if let Some(label) = &opts.source.encoding {
+        tizim::source::decode::encoding_for_label(label).map_err(|e| format!("--encoding: {e}"))?;
+    }
+    tizim::walk::validate(&opts.walk)?;
+    let show_bar = !args.quiet && io::stderr().is_terminal();
     let roots = args.roots();
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
@@ -406,14 +411,20 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             inventory: InventoryBuilder::new(policy.as_ref(), today),
             gate: Gate::new(gate_config, policy.as_ref(), today),
         }));
-        let summary = scan::run(&roots, &opts, &engine, &sink);
+        let tracked = crate::progress::Tracked::new(&sink, show_bar);
+        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        tracked.finish();
+        drop(tracked);
         let mut s = sink.0.into_inner().unwrap_or_else(|e| e.into_inner());
         s.out.flush().map_err(|e| e.to_string())?;
         let verdict = s.gate.verdict(&summary);
         (summary, verdict)
     } else {
         let collect = Collect::default();
-        let summary = scan::run(&roots, &opts, &engine, &collect);
+        let tracked = crate::progress::Tracked::new(&collect, show_bar);
+        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        tracked.finish();
+        drop(tracked);
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let inventory = inventory::build(&findings, policy.as_ref(), today);
@@ -438,9 +449,18 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         for e in &summary.errors {
             let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
         }
+        // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
+        for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
+            let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
+        }
+        let _ = writeln!(
+            err,
+            "tizim: {}{}",
+            crate::progress::summary_line(&summary.stats),
+            crate::progress::peak_memory_note()
+        );
         let _ = writeln!(err, "tizim: {}", verdict.reason);
     }
-    let _ = io::stderr().is_terminal();
     Ok(if verdict.failed {
         EXIT_FINDINGS
     } else {

@@ -147,6 +147,11 @@ pub struct Segment<'a> {
     pub report: Range<usize>,
     /// 1-based line number of the first byte of `text` in the decoded file.
     pub first_line: u64,
+    /// 1-based column, in characters, of the first byte of `text` on its
+    /// line: above 1 only when a line longer than a chunk was cut. Columns
+    /// of matches before the first line break of `text` are shifted by it
+    /// (done once in `scan::FileScanner`, so detectors count from `text[0]`).
+    pub first_column: u64,
     /// `table.column`, CSV header, `#3`, or JSON key path; `None` for plain text.
     pub field: Option<&'a str>,
 }
@@ -158,6 +163,7 @@ impl<'a> Segment<'a> {
             text,
             report: 0..text.len(),
             first_line,
+            first_column: 1,
             field,
         }
     }

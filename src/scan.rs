@@ -77,24 +77,30 @@ pub fn run(
     let summary = Mutex::new(ScanSummary::default());
     let visit = |event: WalkEvent| match event {
         WalkEvent::File { path, display } => {
-            let mut scanner = FileScanner::new(engine, &fingerprinter, opts.show_values);
+            // Findings go to the sink as they are made: a log with millions
+            // of values must not pile them up in memory.
+            let mut scanner =
+                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
             source::read_file(&path, &display, &opts.source, &mut scanner);
-            let (findings, file_summary) = scanner.finish();
-            for f in findings {
-                sink.finding(f);
-            }
+            let (_, file_summary) = scanner.finish();
             sink.file_done(&file_summary.stats);
             summary
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .absorb(file_summary);
         }
-        WalkEvent::Skipped { display: _, reason } => {
-            summary
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .stats
-                .skip(reason);
+        WalkEvent::Skipped { display, reason } => {
+            let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
+            s.stats.skip(reason);
+            // A loop is worth a line of its own; other skips are only counted.
+            if reason == SkipReason::SymlinkLoop {
+                s.notices.push(Notice {
+                    path: display,
+                    line: None,
+                    reason: Some(reason),
+                    message: "symbolic link loop; not followed".to_string(),
+                });
+            }
         }
         WalkEvent::Error(e) => {
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,7 +138,10 @@ pub struct FileScanner<'e> {
     /// Open files and members; the innermost is last.
     open: Vec<OpenFile>,
     matches: Vec<Match>,
+    /// Findings kept for [`FileScanner::finish`]; empty when streaming.
     findings: Vec<Finding>,
+    /// Where findings go as they are made, when streaming.
+    out: Option<&'e dyn FindingSink>,
     summary: ScanSummary,
     /// The day minors are counted on (IIN holders under 18).
     today: chrono::NaiveDate,
@@ -141,8 +150,9 @@ pub struct FileScanner<'e> {
 struct OpenFile {
     meta: FileMeta,
     named_fields: Vec<NamedField>,
-    /// Index into `findings` where this file's findings start.
-    first_finding: usize,
+    /// (category, field) of the value findings made in this file, for the
+    /// name-only evidence check at its end.
+    valued_fields: std::collections::HashSet<(Category, String)>,
     had_text: bool,
 }
 
@@ -155,29 +165,54 @@ impl<'e> FileScanner<'e> {
             open: Vec::new(),
             matches: Vec::new(),
             findings: Vec::new(),
+            out: None,
             summary: ScanSummary::default(),
             today: chrono::Local::now().date_naive(),
         }
     }
 
-    /// The findings and counters gathered so far.
+    /// Like [`FileScanner::new`], but hands each finding to `out` as soon as
+    /// it is made, so memory does not grow with the number of findings.
+    pub fn streaming(
+        engine: &'e Engine,
+        fingerprinter: &'e Fingerprinter,
+        show_values: bool,
+        out: &'e dyn FindingSink,
+    ) -> Self {
+        FileScanner {
+            out: Some(out),
+            ..FileScanner::new(engine, fingerprinter, show_values)
+        }
+    }
+
+    /// The findings kept (none when streaming) and the counters.
     pub fn finish(self) -> (Vec<Finding>, ScanSummary) {
-        let mut summary = self.summary;
-        summary.stats.findings = self
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .count() as u64;
-        summary.stats.suppressed = self.findings.len() as u64 - summary.stats.findings;
-        (self.findings, summary)
+        (self.findings, self.summary)
+    }
+
+    fn deliver(
+        summary: &mut ScanSummary,
+        kept: &mut Vec<Finding>,
+        out: Option<&dyn FindingSink>,
+        finding: Finding,
+    ) {
+        if finding.suppressed.is_none() {
+            summary.stats.findings += 1;
+        } else {
+            summary.stats.suppressed += 1;
+        }
+        match out {
+            Some(sink) => sink.finding(finding),
+            None => kept.push(finding),
+        }
     }
 }
 
-/// The line of `text` around byte `at`.
-fn line_around(text: &str, at: usize) -> &str {
+/// The byte range of the line of `text` around byte `at`.
+fn line_around(text: &str, at: usize) -> std::ops::Range<usize> {
     let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
-    &text[start..end]
+    start..end
 }
 
 impl SourceSink for FileScanner<'_> {
@@ -185,7 +220,7 @@ impl SourceSink for FileScanner<'_> {
         self.open.push(OpenFile {
             meta: meta.clone(),
             named_fields: Vec::new(),
-            first_finding: self.findings.len(),
+            valued_fields: Default::default(),
             had_text: false,
         });
     }
@@ -206,14 +241,42 @@ impl SourceSink for FileScanner<'_> {
                 crate::detect::fields::scan_field_value(category, seg, &mut self.matches);
             }
         }
+        if seg.first_column > 1 {
+            // The segment starts mid-line: the detectors counted columns of
+            // its first line from text[0].
+            let first_break = memchr::memchr(b'\n', seg.text.as_bytes()).unwrap_or(seg.text.len());
+            for m in self.matches.iter_mut().filter(|m| m.start < first_break) {
+                m.column += seg.first_column - 1;
+            }
+        }
         let path = &file.meta.path;
+        // The line of the last match and whether it holds the allow marker:
+        // matches come in order, so a long line is searched once, not once
+        // a match (which made lines of many values quadratic).
+        let mut line_cache: Option<(std::ops::Range<usize>, bool)> = None;
         for m in self.matches.drain(..) {
-            let allowed = memchr::memmem::find(
-                line_around(seg.text, m.start).as_bytes(),
-                INLINE_ALLOW.as_bytes(),
-            )
-            .is_some();
-            self.findings.push(Finding {
+            let allowed = match &line_cache {
+                Some((line, allowed)) if line.contains(&m.start) => *allowed,
+                _ => {
+                    let line = line_around(seg.text, m.start);
+                    let allowed = memchr::memmem::find(
+                        &seg.text.as_bytes()[line.clone()],
+                        INLINE_ALLOW.as_bytes(),
+                    )
+                    .is_some();
+                    line_cache = Some((line, allowed));
+                    allowed
+                }
+            };
+            if let Some(field) = seg.field {
+                if !file
+                    .valued_fields
+                    .contains(&(m.category, field.to_string()))
+                {
+                    file.valued_fields.insert((m.category, field.to_string()));
+                }
+            }
+            let finding = Finding {
                 path: path.clone(),
                 line: m.line,
                 column: m.column,
@@ -235,7 +298,8 @@ impl SourceSink for FileScanner<'_> {
                 subject: (m.category == Category::Iin)
                     .then(|| crate::inventory::subjects::iin_traits(&m.normalized, self.today))
                     .flatten(),
-            });
+            };
+            Self::deliver(&mut self.summary, &mut self.findings, self.out, finding);
         }
     }
 
@@ -278,14 +342,11 @@ impl SourceSink for FileScanner<'_> {
         }
         // Name-only evidence: a PII-named field none of whose values validated.
         for nf in file.named_fields {
-            let seen = self.findings[file.first_finding..]
-                .iter()
-                .any(|f| f.category == nf.category && f.field.as_deref() == Some(nf.name.as_str()));
-            if seen {
+            if file.valued_fields.contains(&(nf.category, nf.name.clone())) {
                 continue;
             }
             let location = format!("{}#{}", file.meta.path, nf.name);
-            self.findings.push(Finding {
+            let finding = Finding {
                 path: file.meta.path.clone(),
                 line: nf.line,
                 column: 1,
@@ -303,7 +364,8 @@ impl SourceSink for FileScanner<'_> {
                 author_date: None,
                 value: None,
                 subject: None,
-            });
+            };
+            Self::deliver(&mut self.summary, &mut self.findings, self.out, finding);
         }
     }
 }

@@ -76,7 +76,10 @@ impl Engine {
     pub fn with_user_dir(dir: &Path) -> Result<Engine, DetectError> {
         let mut detectors = builtin_detectors()?;
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            DetectError(format!("cannot read detector directory {}: {e}", dir.display()))
+            DetectError(format!(
+                "cannot read detector directory {}: {e}",
+                dir.display()
+            ))
         })?;
         let mut files: Vec<_> = entries
             .filter_map(Result::ok)
@@ -183,7 +186,9 @@ impl Engine {
     }
 
     fn detector_of(&self, m: &Match) -> Option<&Detector> {
-        self.detectors.iter().find(|d| std::ptr::eq(d.id, m.detector) || d.id == m.detector)
+        self.detectors
+            .iter()
+            .find(|d| std::ptr::eq(d.id, m.detector) || d.id == m.detector)
     }
 
     fn strength(&self, m: &Match) -> (i32, Confidence, usize) {

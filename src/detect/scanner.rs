@@ -116,7 +116,11 @@ impl<'a> Scanner<'a> {
         // A `+` (or URL-encoded `%2B`) before the digits: a phone number.
         let plus_at = if prev == b'+' {
             Some(s - 1)
-        } else if s >= 3 && b[s - 3] == b'%' && b[s - 2] == b'2' && b[s - 1].eq_ignore_ascii_case(&b'b') {
+        } else if s >= 3
+            && b[s - 3] == b'%'
+            && b[s - 2] == b'2'
+            && b[s - 1].eq_ignore_ascii_case(&b'b')
+        {
             Some(s - 3)
         } else {
             None
@@ -183,7 +187,11 @@ impl<'a> Scanner<'a> {
         if c == b'.' && p >= 2 && b[p - 2].is_ascii_digit() {
             return false;
         }
-        if c == b'-' && p >= 6 && b[p - 6] == b'-' && b[p - 5..p - 1].iter().all(u8::is_ascii_hexdigit) {
+        if c == b'-'
+            && p >= 6
+            && b[p - 6] == b'-'
+            && b[p - 5..p - 1].iter().all(u8::is_ascii_hexdigit)
+        {
             return false;
         }
         true
@@ -279,7 +287,10 @@ impl<'a> Scanner<'a> {
                 // KZdd gggg gggg gggg gggg
                 let mut q = p + 2;
                 for _ in 0..4 {
-                    if b.get(q) != Some(&sep) || q + 5 > b.len() || !b[q + 1..q + 5].iter().all(u8::is_ascii_alphanumeric) {
+                    if b.get(q) != Some(&sep)
+                        || q + 5 > b.len()
+                        || !b[q + 1..q + 5].iter().all(u8::is_ascii_alphanumeric)
+                    {
                         return None;
                     }
                     q += 5;
@@ -317,7 +328,12 @@ impl<'a> Scanner<'a> {
             return None;
         }
         // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
-        if self.b.get(end) == Some(&b':') && self.b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') {
+        if self.b.get(end) == Some(&b':')
+            && self
+                .b
+                .get(end + 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/')
+        {
             return None;
         }
         let c = Candidate {
@@ -337,11 +353,18 @@ impl<'a> Scanner<'a> {
     /// Letter or digit boundaries only (for e-mail, whose own characters
     /// include dots and dashes).
     fn left_ok_text(&self, p: usize) -> bool {
-        p == 0 || !self.text[..p].chars().next_back().is_some_and(char::is_alphanumeric)
+        p == 0
+            || !self.text[..p]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
     }
 
     fn right_ok_text(&self, e: usize) -> bool {
-        !self.text[e..].chars().next().is_some_and(char::is_alphanumeric)
+        !self.text[e..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
     }
 
     /// A phone number starting at `start` (the `+`, `%2B`, or first digit),
@@ -464,7 +487,11 @@ impl<'a> Scanner<'a> {
             };
             return self.emit_card(s, e, &c);
         }
-        if len != 4 || e + 1 >= b.len() || !matches!(b[e], b' ' | b'-') || !b[e + 1].is_ascii_digit() {
+        if len != 4
+            || e + 1 >= b.len()
+            || !matches!(b[e], b' ' | b'-')
+            || !b[e + 1].is_ascii_digit()
+        {
             return None;
         }
         let sep = b[e];
@@ -552,7 +579,11 @@ impl<'a> Scanner<'a> {
             if ms >= to {
                 break;
             }
-            at = if me > ms { me } else { next_char(self.text, ms) };
+            at = if me > ms {
+                me
+            } else {
+                next_char(self.text, ms)
+            };
             // Boundaries apply to the whole match; the value is the `value`
             // group when there is one (`N(?P<value>\d{8})`).
             if !self.left_ok(ms) || !self.right_ok(me) {

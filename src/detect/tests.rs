@@ -155,8 +155,16 @@ fn cards_plain_spaced_dashed_and_test_numbers() {
 
 #[test]
 fn kz_iban_and_the_digits_inside_it() {
-    one("ИИК KZ86125KZT5004100100", "kz-iban", "KZ86125KZT5004100100");
-    one("IBAN: KZ86 125K ZT50 0410 0100.", "kz-iban", "KZ86 125K ZT50 0410 0100");
+    one(
+        "ИИК KZ86125KZT5004100100",
+        "kz-iban",
+        "KZ86125KZT5004100100",
+    );
+    one(
+        "IBAN: KZ86 125K ZT50 0410 0100.",
+        "kz-iban",
+        "KZ86 125K ZT50 0410 0100",
+    );
     // Bad check: not an IBAN, and its card-like groups are not a card.
     none("KZ87 4400 4301 2345 6789");
     none("KZ874400430123456789");
@@ -185,6 +193,7 @@ fn only_matches_starting_in_the_report_range_are_reported() {
         text,
         report: start..start + 5,
         first_line: 1,
+        first_column: 1,
         field: None,
     };
     let mut out = Vec::new();
@@ -196,11 +205,15 @@ fn only_matches_starting_in_the_report_range_are_reported() {
         text,
         report: start + 3..text.len(),
         first_line: 1,
+        first_column: 1,
         field: None,
     };
     let mut out = Vec::new();
     engine().scan(&seg, &mut out);
-    assert_eq!(out.iter().map(|m| m.category).collect::<Vec<_>>(), vec![Category::Email]);
+    assert_eq!(
+        out.iter().map(|m| m.category).collect::<Vec<_>>(),
+        vec![Category::Email]
+    );
 }
 
 #[test]
@@ -261,11 +274,20 @@ require_context = true
     assert_eq!(out[0].category, Category::IdDocument);
 
     for (bad, expect) in [
-        (good.replace("\"none\"", "\"crc\""), "unknown validator \"crc\""),
-        (good.replace("id_document", "passport"), "unknown category \"passport\""),
+        (
+            good.replace("\"none\"", "\"crc\""),
+            "unknown validator \"crc\"",
+        ),
+        (
+            good.replace("id_document", "passport"),
+            "unknown category \"passport\"",
+        ),
         (good.replace(r"\d{8}", r"\d{8"), "bad regex"),
         (good.replace("\"low\"", "\"certain\""), "unknown confidence"),
-        (good.replace("regex =", "extractor = \"digits\"\nregex ="), "not both"),
+        (
+            good.replace("regex =", "extractor = \"digits\"\nregex ="),
+            "not both",
+        ),
         (good.replace("description", "descr"), "unknown field"),
     ] {
         let err = Engine::from_toml(&[("user/passport.toml", &bad)])
@@ -280,6 +302,12 @@ require_context = true
 #[test]
 fn detector_infos_describe_every_builtin() {
     let ids: Vec<&str> = engine().detectors().iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(ids, ["kz-iin", "kz-bin", "phone", "email", "card", "kz-iban"]);
-    assert!(engine().detectors().iter().all(|d| d.description.len() > 30));
+    assert_eq!(
+        ids,
+        ["kz-iin", "kz-bin", "phone", "email", "card", "kz-iban"]
+    );
+    assert!(engine()
+        .detectors()
+        .iter()
+        .all(|d| d.description.len() > 30));
 }

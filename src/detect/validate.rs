@@ -84,8 +84,9 @@ impl Validator {
                 normalized: digits_string(c.digits),
                 test: is_test_card(c.digits),
             }),
-            Validator::Luhn => (c.digits.len() >= 2 && luhn(c.digits))
-                .then(|| Valid::of(digits_string(c.digits))),
+            Validator::Luhn => {
+                (c.digits.len() >= 2 && luhn(c.digits)).then(|| Valid::of(digits_string(c.digits)))
+            }
             Validator::KzIban => kz_iban_normalized(c.text).map(Valid::of),
             Validator::Phone => phone::validate(c.digits, c.plus, c.formatted).map(Valid::of),
             Validator::Email => email::validate(c.text).map(Valid::of),
@@ -479,8 +480,14 @@ mod tests {
         assert!(luhn(b"4400430123456789"));
         assert!(!luhn(b"4400430123456780"));
         assert_eq!(card_scheme(b"4111111111111111"), Some(CardScheme::Visa));
-        assert_eq!(card_scheme(b"5555555555554444"), Some(CardScheme::Mastercard));
-        assert_eq!(card_scheme(b"2223003122003222"), Some(CardScheme::Mastercard));
+        assert_eq!(
+            card_scheme(b"5555555555554444"),
+            Some(CardScheme::Mastercard)
+        );
+        assert_eq!(
+            card_scheme(b"2223003122003222"),
+            Some(CardScheme::Mastercard)
+        );
         assert_eq!(card_scheme(b"2200000000000004"), Some(CardScheme::Mir));
         assert_eq!(card_scheme(b"378282246310005"), Some(CardScheme::Amex));
         assert_eq!(card_scheme(b"6200000000000005"), Some(CardScheme::UnionPay));
@@ -499,7 +506,10 @@ mod tests {
     #[test]
     fn test_cards_are_valid_and_flagged() {
         for t in TEST_CARDS {
-            assert!(card_scheme(t.as_bytes()).is_some(), "{t} must be a valid PAN");
+            assert!(
+                card_scheme(t.as_bytes()).is_some(),
+                "{t} must be a valid PAN"
+            );
             assert!(is_test_card(t.as_bytes()));
         }
         assert!(!is_test_card(b"4400430123456789"));
@@ -519,7 +529,11 @@ mod tests {
             kz_iban_normalized("kz86125kzt5004100100").as_deref(),
             Some("KZ86125KZT5004100100")
         );
-        assert_eq!(kz_iban_normalized("KZ87125KZT5004100100"), None, "bad check");
+        assert_eq!(
+            kz_iban_normalized("KZ87125KZT5004100100"),
+            None,
+            "bad check"
+        );
         assert_eq!(kz_iban_normalized("KZ86125KZT500410010"), None, "19 chars");
         assert_eq!(kz_iban_normalized("DE89370400440532013000"), None);
         assert_eq!(iban_mod97(b"DE89370400440532013000"), 1);
