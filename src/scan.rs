@@ -9,8 +9,10 @@ use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
     SkipReason, Stats,
 };
+use crate::source::structured::CellBatch;
 use crate::source::{self, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -134,6 +136,12 @@ pub struct FileScanner<'e> {
     matches: Vec<Match>,
     findings: Vec<Finding>,
     summary: ScanSummary,
+    /// Category each field name suggests: structured sources ask about the
+    /// same few names for every value.
+    field_categories: HashMap<String, Option<Category>>,
+    /// `field_categories` of the fields of the batch being scanned.
+    batch_categories: Vec<Option<Category>>,
+    cell_matches: Vec<Match>,
 }
 
 struct OpenFile {
@@ -154,7 +162,58 @@ impl<'e> FileScanner<'e> {
             matches: Vec::new(),
             findings: Vec::new(),
             summary: ScanSummary::default(),
+            field_categories: HashMap::new(),
+            batch_categories: Vec::new(),
+            cell_matches: Vec::new(),
         }
+    }
+
+    fn field_category(&mut self, name: &str) -> Option<Category> {
+        if let Some(&c) = self.field_categories.get(name) {
+            return c;
+        }
+        let c = self.engine.field_category(name);
+        if self.field_categories.len() >= 4096 {
+            self.field_categories.clear();
+        }
+        self.field_categories.insert(name.to_string(), c);
+        c
+    }
+
+    /// Turns a match into a finding of the innermost open file. `context`
+    /// is the text whose line is checked for the inline allow marker.
+    fn push_finding(
+        &mut self,
+        m: &Match,
+        column: u64,
+        field: Option<&str>,
+        raw: &str,
+        context: (&str, usize),
+    ) {
+        let Some(file) = self.open.last() else { return };
+        let allowed = memchr::memmem::find(
+            line_around(context.0, context.1).as_bytes(),
+            INLINE_ALLOW.as_bytes(),
+        )
+        .is_some();
+        self.findings.push(Finding {
+            path: file.meta.path.clone(),
+            line: m.line,
+            column,
+            category: m.category,
+            detector: m.detector.to_string(),
+            confidence: m.confidence,
+            field: field.map(str::to_string),
+            masked: mask(m.category, &m.normalized),
+            fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
+            evidence: Evidence::Value,
+            test: m.test,
+            suppressed: allowed.then(|| "inline".to_string()),
+            modified: file.meta.modified,
+            commit: None,
+            author_date: None,
+            value: self.show_values.then(|| raw.to_string()),
+        });
     }
 
     /// The findings and counters gathered so far.
@@ -167,6 +226,42 @@ impl<'e> FileScanner<'e> {
             .count() as u64;
         summary.stats.suppressed = self.findings.len() as u64 - summary.stats.findings;
         (self.findings, summary)
+    }
+}
+
+/// Categories whose values are recognised only inside a field named for
+/// them (a capitalised word is a name only in a `ФИО` column).
+fn is_value_level(category: Category) -> bool {
+    matches!(
+        category,
+        Category::PersonName | Category::BirthDate | Category::IdDocument
+    )
+}
+
+/// Columns of increasing offsets in one text, counted incrementally so
+/// that a megabyte-long line is walked once, not once per value.
+struct ColumnCursor {
+    at: usize,
+    column: u64,
+}
+
+impl ColumnCursor {
+    fn new(first_column: u64) -> Self {
+        ColumnCursor {
+            at: 0,
+            column: first_column,
+        }
+    }
+
+    fn column_at(&mut self, text: &[u8], to: usize) -> u64 {
+        let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
+        let stretch = &text[self.at..to];
+        self.column = match memchr::memrchr(b'\n', stretch) {
+            Some(nl) => 1 + chars(&stretch[nl + 1..]),
+            None => self.column + chars(stretch),
+        };
+        self.at = to;
+        self.column
     }
 }
 
@@ -193,51 +288,115 @@ impl SourceSink for FileScanner<'_> {
         };
         file.had_text = true;
         self.summary.stats.bytes_scanned += seg.report.len() as u64;
-        self.matches.clear();
-        self.engine.scan(seg, &mut self.matches);
-        if let Some(category) = seg.field.and_then(|name| self.engine.field_category(name)) {
-            if matches!(
-                category,
-                Category::PersonName | Category::BirthDate | Category::IdDocument
-            ) {
-                crate::detect::fields::scan_field_value(category, seg, &mut self.matches);
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.engine.scan(seg, &mut matches);
+        if let Some(category) = seg.field.and_then(|name| self.field_category(name)) {
+            if is_value_level(category) {
+                crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
         }
-        let path = &file.meta.path;
-        for m in self.matches.drain(..) {
-            let allowed = memchr::memmem::find(
-                line_around(seg.text, m.start).as_bytes(),
-                INLINE_ALLOW.as_bytes(),
-            )
-            .is_some();
-            self.findings.push(Finding {
-                path: path.clone(),
-                line: m.line,
-                column: m.column,
-                category: m.category,
-                detector: m.detector.to_string(),
-                confidence: m.confidence,
-                field: seg.field.map(str::to_string),
-                masked: mask(m.category, &m.normalized),
-                fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
-                evidence: Evidence::Value,
-                test: m.test,
-                suppressed: allowed.then(|| "inline".to_string()),
-                modified: file.meta.modified,
-                commit: None,
-                author_date: None,
-                value: self
-                    .show_values
-                    .then(|| seg.text[m.start..m.end].to_string()),
-            });
+        for m in &matches {
+            let raw = &seg.text[m.start..m.end];
+            self.push_finding(m, m.column, seg.field, raw, (seg.text, m.start));
         }
+        self.matches = matches;
     }
 
-    fn field(&mut self, name: &str, line: u64) {
+    /// One detector pass over the batch's raw text; each match takes the
+    /// field of the value it lies in. Then the values the raw pass cannot
+    /// judge: decoded ones, and those of name / birth-date / document fields.
+    fn cells(&mut self, batch: &CellBatch<'_>) {
         let Some(file) = self.open.last_mut() else {
             return;
         };
-        if let Some(category) = self.engine.field_category(name) {
+        file.had_text = true;
+        self.summary.stats.bytes_scanned += batch.text.len() as u64;
+        let mut categories = std::mem::take(&mut self.batch_categories);
+        categories.clear();
+        for name in batch.fields {
+            categories.push(self.field_category(name));
+        }
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.engine.scan(
+            &Segment::whole(batch.text, batch.first_line, None),
+            &mut matches,
+        );
+        matches.sort_by_key(|m| m.start);
+        for m in &matches {
+            let i = batch.cells.partition_point(|c| c.range.start <= m.start);
+            let field = i
+                .checked_sub(1)
+                .map(|i| &batch.cells[i])
+                .filter(|c| m.end <= c.range.end && c.decoded.is_none())
+                .and_then(|c| batch.fields.get(c.field as usize))
+                .map(String::as_str);
+            let column = if m.line == batch.first_line {
+                m.column + batch.first_column - 1
+            } else {
+                m.column
+            };
+            let raw = &batch.text[m.start..m.end];
+            self.push_finding(m, column, field, raw, (batch.text, m.start));
+        }
+        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
+        if value_level || !batch.decoded.is_empty() {
+            let mut found = std::mem::take(&mut self.cell_matches);
+            let mut columns = ColumnCursor::new(batch.first_column);
+            for cell in batch.cells {
+                let category = categories
+                    .get(cell.field as usize)
+                    .copied()
+                    .flatten()
+                    .filter(|&c| is_value_level(c));
+                if category.is_none() && cell.decoded.is_none() {
+                    continue;
+                }
+                let field = batch.fields.get(cell.field as usize).map(String::as_str);
+                let value = batch.value(cell);
+                let seg = Segment::whole(value, cell.line, field);
+                found.clear();
+                if cell.decoded.is_some() {
+                    self.engine.scan(&seg, &mut found);
+                }
+                if let Some(category) = category {
+                    let first = matches.partition_point(|m| m.end <= cell.range.start);
+                    let covered = matches[first..]
+                        .iter()
+                        .take_while(|m| m.start < cell.range.end)
+                        .chain(found.iter())
+                        .any(|m| m.category == category);
+                    if !covered {
+                        crate::detect::fields::scan_field_value(category, &seg, &mut found);
+                    }
+                }
+                if found.is_empty() {
+                    continue;
+                }
+                let column0 = columns.column_at(batch.text.as_bytes(), cell.range.start);
+                for m in &found {
+                    let column = if m.line == cell.line {
+                        column0 + m.column - 1
+                    } else {
+                        m.column
+                    };
+                    let raw = &value[m.start..m.end];
+                    self.push_finding(m, column, field, raw, (batch.text, cell.range.start));
+                }
+            }
+            self.cell_matches = found;
+        }
+        self.matches = matches;
+        self.batch_categories = categories;
+    }
+
+    fn field(&mut self, name: &str, line: u64) {
+        let category = self.field_category(name);
+        let Some(file) = self.open.last_mut() else {
+            return;
+        };
+        if let Some(category) = category {
             if !file.named_fields.iter().any(|f| f.name == name) {
                 file.named_fields.push(NamedField {
                     name: name.to_string(),
@@ -248,11 +407,21 @@ impl SourceSink for FileScanner<'_> {
         }
     }
 
-    fn notice(&mut self, notice: Notice) {
+    fn notice(&mut self, mut notice: Notice) {
+        if notice.path.is_empty() {
+            if let Some(file) = self.open.last() {
+                notice.path = file.meta.path.clone();
+            }
+        }
         if let Some(reason) = notice.reason {
             self.summary.stats.skip(reason);
         }
         self.summary.notices.push(notice);
+    }
+
+    fn structured_fallback(&mut self, notice: Notice) {
+        self.summary.stats.structured_fallbacks += 1;
+        self.notice(notice);
     }
 
     fn error(&mut self, error: ScanError) {
@@ -271,13 +440,20 @@ impl SourceSink for FileScanner<'_> {
             self.summary.stats.files_scanned += 1;
         }
         // Name-only evidence: a PII-named field none of whose values validated.
-        for nf in file.named_fields {
-            let seen = self.findings[file.first_finding..]
+        let validated: HashSet<(Category, &str)> = if file.named_fields.is_empty() {
+            HashSet::new()
+        } else {
+            self.findings[file.first_finding..]
                 .iter()
-                .any(|f| f.category == nf.category && f.field.as_deref() == Some(nf.name.as_str()));
-            if seen {
-                continue;
-            }
+                .filter_map(|f| Some((f.category, f.field.as_deref()?)))
+                .collect()
+        };
+        let unvalidated: Vec<NamedField> = file
+            .named_fields
+            .into_iter()
+            .filter(|nf| !validated.contains(&(nf.category, nf.name.as_str())))
+            .collect();
+        for nf in unvalidated {
             let location = format!("{}#{}", file.meta.path, nf.name);
             self.findings.push(Finding {
                 path: file.meta.path.clone(),
