@@ -501,13 +501,18 @@ fn string_end(buf: &[u8], start: usize, eof: bool) -> Result<Option<(usize, Esca
     }
 }
 
-/// Overwrites `\n`, `\"`, `\\` … with two spaces.
+/// Overwrites `\n`, `\\` … with two spaces; `\"` becomes `""`, so a
+/// quoted word keeps its shape.
 fn blank_escapes(s: &mut [u8]) {
     let mut i = 0;
     while i + 1 < s.len() {
         if s[i] == b'\\' {
-            s[i] = b' ';
-            s[i + 1] = b' ';
+            if s[i + 1] == b'"' {
+                s[i] = b'"';
+            } else {
+                s[i] = b' ';
+                s[i + 1] = b' ';
+            }
             i += 2;
         } else {
             i += 1;
