@@ -263,15 +263,91 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(EXIT_OK)
         }
         Command::Detectors { detectors } => list_detectors(detectors),
-        Command::Demo(_) | Command::Policy(_) | Command::Baseline(_) => {
-            Err("not implemented yet".to_string())
-        }
+        Command::Policy(cmd) => run_policy(cmd),
+        Command::Demo(_) | Command::Baseline(_) => Err("not implemented yet".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
             let _ = writeln!(io::stderr(), "tizim: error: {msg}");
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `policy check`: a summary and exit 0, or every error with its line and
+/// exit 2. `policy import`: the drafted TOML on stdout.
+fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
+    match cmd {
+        PolicyCommand::Check { file } => {
+            let shown = file.display();
+            let policy = match policy::load(&file) {
+                Ok(p) => p,
+                Err(errors) => {
+                    let mut err = io::stderr().lock();
+                    for e in &errors {
+                        let _ = match e.line {
+                            Some(line) => writeln!(err, "{shown}:{line}: error: {}", e.message),
+                            None => writeln!(err, "{shown}: error: {}", e.message),
+                        };
+                    }
+                    let _ = writeln!(err, "tizim: {shown}: {} error(s)", errors.len());
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            let mut err = io::stderr().lock();
+            for w in policy.warnings() {
+                let _ = writeln!(err, "{shown}: warning: {w}");
+            }
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{shown}: OK");
+            if !policy.operator.name.is_empty() {
+                let bin = policy
+                    .operator
+                    .bin
+                    .as_deref()
+                    .map(|b| format!(" (BIN {b})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "operator: {}{bin}", policy.operator.name);
+            }
+            let _ = writeln!(out, "purposes: {}", policy.purposes.len());
+            let id_width = policy.purposes.iter().map(|p| p.id.chars().count()).max();
+            for p in &policy.purposes {
+                let categories: Vec<&str> = p.categories.iter().map(|c| c.id()).collect();
+                let places = if p.locations.is_empty() {
+                    "anywhere".to_string()
+                } else {
+                    p.locations.join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {:>5}  {}  ({places})",
+                    p.id,
+                    p.retention.to_string(),
+                    categories.join(", "),
+                    width = id_width.unwrap_or(0)
+                );
+            }
+            let prohibited: Vec<&str> = policy.prohibited.iter().map(|c| c.id()).collect();
+            let _ = writeln!(
+                out,
+                "prohibited: {}",
+                if prohibited.is_empty() {
+                    "none".to_string()
+                } else {
+                    prohibited.join(", ")
+                }
+            );
+            Ok(EXIT_OK)
+        }
+        PolicyCommand::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            io::stdout()
+                .lock()
+                .write_all(draft.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(EXIT_OK)
         }
     }
 }
