@@ -36,7 +36,12 @@ fn chromium() -> Option<PathBuf> {
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ] {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 return Some(candidate);
@@ -81,7 +86,8 @@ fn run_chromium(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> 
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
     let stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let err_reader =
+        std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -107,7 +113,12 @@ fn the_page_renders_its_heat_map_and_status_counts_in_chromium() {
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
 
-    let dom = run_chromium(&browser, &dir.path().join("profile"), &page, &["--dump-dom"]);
+    let dom = run_chromium(
+        &browser,
+        &dir.path().join("profile"),
+        &page,
+        &["--dump-dom"],
+    );
     assert!(
         dom.contains(r#"data-rendered="heatmap""#),
         "the page script did not run to the end:\n{}",
@@ -127,7 +138,10 @@ fn the_page_renders_its_heat_map_and_status_counts_in_chromium() {
             r#"data-status="{id}" aria-pressed="true" title="Show or hide {id} rows"><span class="num">{expected}</span>"#,
             id = status.id()
         );
-        assert!(dom.contains(&card), "status card for {status} with {expected} rows");
+        assert!(
+            dom.contains(&card),
+            "status card for {status} with {expected} rows"
+        );
     }
     let locations = {
         let mut l: Vec<&str> = inventory.rows.iter().map(|r| r.location.as_str()).collect();
@@ -151,7 +165,10 @@ fn the_page_renders_its_heat_map_and_status_counts_in_chromium() {
         ],
     );
     let png = std::fs::read(&shot).expect("chromium wrote no screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the screenshot is a PNG");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "the screenshot is a PNG"
+    );
     if let Some(keep) = std::env::var_os("TIZIM_SCREENSHOT") {
         let keep = PathBuf::from(keep);
         std::fs::copy(&shot, &keep).unwrap();
@@ -164,7 +181,9 @@ fn the_page_is_self_contained() {
     let (html, _) = html_report(true);
     assert!(html.contains("Content-Security-Policy"));
     assert!(html.contains("default-src 'none'"));
-    for external in ["http://", "https://", "//cdn", " src=\"", "<link", "@import", "url("] {
+    for external in [
+        "http://", "https://", "//cdn", " src=\"", "<link", "@import", "url(",
+    ] {
         assert!(!html.contains(external), "the page references {external:?}");
     }
 }

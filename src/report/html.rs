@@ -225,7 +225,9 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     h.push_str("<span class=\"muted\">darker = more findings · * derived from IINs</span></p>\n</section>\n");
 
     if !inv.purposes.is_empty() {
-        h.push_str("<section id=\"purposes\">\n<h2>Purpose coverage</h2>\n<div class=\"purposes\">\n");
+        h.push_str(
+            "<section id=\"purposes\">\n<h2>Purpose coverage</h2>\n<div class=\"purposes\">\n",
+        );
         for p in &inv.purposes {
             let chips: String = p
                 .categories
@@ -329,7 +331,9 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     let errors = &report.summary.errors;
     let notices = &report.summary.notices;
     if !errors.is_empty() || !notices.is_empty() {
-        h.push_str("<section id=\"problems\">\n<h2>Errors and notices</h2>\n<ul class=\"problems\">\n");
+        h.push_str(
+            "<section id=\"problems\">\n<h2>Errors and notices</h2>\n<ul class=\"problems\">\n",
+        );
         for e in errors {
             h.push_str(&format!(
                 "<li class=\"error\"><span class=\"badge s-prohibited\">error</span> <code>{}</code> {}</li>\n",

@@ -1,7 +1,8 @@
 //! `--format markdown`: the report for tickets, wikis and pull requests.
 
 use super::{
-    common_root, evidence_id, line_span, policy_line, rows_by_urgency, scan_line, short, Report, NO_POLICY_HINT,
+    common_root, evidence_id, line_span, policy_line, rows_by_urgency, scan_line, short, Report,
+    NO_POLICY_HINT,
 };
 use std::io::{self, Write};
 

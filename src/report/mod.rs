@@ -17,6 +17,9 @@ mod markdown;
 pub mod sarif;
 pub mod table;
 
+pub use self::csv::COLUMNS as CSV_COLUMNS;
+pub use self::json::SCHEMA_VERSION as JSON_SCHEMA_VERSION;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Readable summary and inventory table (default)
@@ -156,7 +159,11 @@ pub(crate) fn policy_line(policy: Option<&Policy>, inventory: &Inventory) -> Str
     line.push_str(&format!(
         ", {} purpose{}",
         inventory.purposes.len(),
-        if inventory.purposes.len() == 1 { "" } else { "s" }
+        if inventory.purposes.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     ));
     if !policy.prohibited.is_empty() {
         let ids: Vec<&str> = policy.prohibited.iter().map(|c| c.id()).collect();
@@ -178,7 +185,11 @@ pub(crate) fn scan_line(report: &Report<'_>) -> String {
         s.findings,
         if s.findings == 1 { "" } else { "s" },
         distinct_locations(report.inventory),
-        if distinct_locations(report.inventory) == 1 { "" } else { "s" },
+        if distinct_locations(report.inventory) == 1 {
+            ""
+        } else {
+            "s"
+        },
     );
     if s.suppressed > 0 {
         line.push_str(&format!(", {} suppressed", s.suppressed));

@@ -73,7 +73,10 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write, colour: bool) -> io::Resul
     writeln!(
         w,
         "{}",
-        style.bold(&format!("tizim: personal data inventory as of {}", inv.as_of))
+        style.bold(&format!(
+            "tizim: personal data inventory as of {}",
+            inv.as_of
+        ))
     )?;
     writeln!(w, "Policy:  {}", policy_line(report.policy, inv))?;
     writeln!(w, "Scan:    {}", scan_line(report))?;
@@ -82,14 +85,21 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write, colour: bool) -> io::Resul
     }
     if report.policy.is_none() {
         writeln!(w)?;
-        writeln!(w, "{}", style.paint("33", &format!("Hint: {NO_POLICY_HINT}")))?;
+        writeln!(
+            w,
+            "{}",
+            style.paint("33", &format!("Hint: {NO_POLICY_HINT}"))
+        )?;
     }
 
     writeln!(w)?;
     writeln!(
         w,
         "{}",
-        style.bold(&format!("{:<16}{:>6}{:>10}  Meaning", "Status", "Rows", "Findings"))
+        style.bold(&format!(
+            "{:<16}{:>6}{:>10}  Meaning",
+            "Status", "Rows", "Findings"
+        ))
     )?;
     for count in &inv.statuses {
         writeln!(
@@ -204,18 +214,17 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write, colour: bool) -> io::Resul
             w,
             "{} notice{} about partly read files (see --format json)",
             report.summary.notices.len(),
-            if report.summary.notices.len() == 1 { "" } else { "s" }
+            if report.summary.notices.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         )?;
     }
     Ok(())
 }
 
-fn write_rows(
-    report: &Report<'_>,
-    root: &str,
-    style: &Style,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+fn write_rows(report: &Report<'_>, root: &str, style: &Style, w: &mut dyn Write) -> io::Result<()> {
     let rows = rows_by_urgency(report.inventory);
     let shown = &rows[..rows.len().min(MAX_ROWS)];
     let locations: Vec<String> = shown

@@ -62,7 +62,13 @@ fn finding(
     }
 }
 
-fn purpose(id: &str, title: &str, categories: &[Category], retention: Retention, locations: &[&str]) -> Purpose {
+fn purpose(
+    id: &str,
+    title: &str,
+    categories: &[Category],
+    retention: Retention,
+    locations: &[&str],
+) -> Purpose {
     Purpose {
         id: id.to_string(),
         title: title.to_string(),
@@ -84,16 +90,48 @@ pub fn sample() -> Sample {
     let crm = p("db/crm.sql");
     for i in 0..12u32 {
         let line = 40 + u64::from(i);
-        let mut iin = finding(&crm, Some("public.clients.iin"), Iin, line, "******4567", i, fresh);
+        let mut iin = finding(
+            &crm,
+            Some("public.clients.iin"),
+            Iin,
+            line,
+            "******4567",
+            i,
+            fresh,
+        );
         iin.subject = Some(SubjectTraits {
             minor: i < 2,
             sex: Some(if i % 2 == 0 { Sex::Female } else { Sex::Male }),
         });
         findings.push(iin);
-        findings.push(finding(&crm, Some("public.clients.phone"), Phone, line, "+7 7** *** ** 12", i, fresh));
-        findings.push(finding(&crm, Some("public.clients.email"), Email, line, "a***@m***.kz", i % 9, fresh));
+        findings.push(finding(
+            &crm,
+            Some("public.clients.phone"),
+            Phone,
+            line,
+            "+7 7** *** ** 12",
+            i,
+            fresh,
+        ));
+        findings.push(finding(
+            &crm,
+            Some("public.clients.email"),
+            Email,
+            line,
+            "a***@m***.kz",
+            i % 9,
+            fresh,
+        ));
     }
-    let mut named = finding(&crm, Some("public.clients.full_name"), PersonName, 38, "", 0, fresh);
+    let mut named = finding(
+        &crm,
+        Some("public.clients.full_name"),
+        PersonName,
+        38,
+        "",
+        0,
+        fresh,
+    );
     named.evidence = Evidence::ColumnName;
     named.confidence = Confidence::Low;
     findings.push(named);
@@ -101,32 +139,120 @@ pub fn sample() -> Sample {
     // Application log: e-mails and phones (declared), a card (prohibited), an IBAN (out of place).
     let log = p("logs/app-2025-05-20.log");
     for i in 0..30u32 {
-        findings.push(finding(&log, None, Email, 3 + u64::from(i) * 7, "i***@g***.com", i % 11, fresh));
+        findings.push(finding(
+            &log,
+            None,
+            Email,
+            3 + u64::from(i) * 7,
+            "i***@g***.com",
+            i % 11,
+            fresh,
+        ));
     }
-    findings.push(finding(&log, None, Phone, 88, "+7 70* *** ** 45", 77, fresh));
-    findings.push(finding(&log, None, Card, 120, "4400 43** **** 0142", 1, fresh));
-    findings.push(finding(&log, None, Card, 188, "5169 49** **** 5521", 2, fresh));
-    findings.push(finding(&log, None, Iban, 140, "KZ86 125K **** **** 0001", 3, fresh));
+    findings.push(finding(
+        &log,
+        None,
+        Phone,
+        88,
+        "+7 70* *** ** 45",
+        77,
+        fresh,
+    ));
+    findings.push(finding(
+        &log,
+        None,
+        Card,
+        120,
+        "4400 43** **** 0142",
+        1,
+        fresh,
+    ));
+    findings.push(finding(
+        &log,
+        None,
+        Card,
+        188,
+        "5169 49** **** 5521",
+        2,
+        fresh,
+    ));
+    findings.push(finding(
+        &log,
+        None,
+        Iban,
+        140,
+        "KZ86 125K **** **** 0001",
+        3,
+        fresh,
+    ));
 
     // HR export: IBANs declared by payroll, and an ID document number nobody declared.
     let hr = p("hr/payroll-2025.csv");
     for i in 0..5u32 {
-        findings.push(finding(&hr, Some("iban"), Iban, 2 + u64::from(i), "KZ** **** **** **** 12", 10 + i, fresh));
-        findings.push(finding(&hr, Some("passport_no"), IdDocument, 2 + u64::from(i), "N1****78", i, fresh));
+        findings.push(finding(
+            &hr,
+            Some("iban"),
+            Iban,
+            2 + u64::from(i),
+            "KZ** **** **** **** 12",
+            10 + i,
+            fresh,
+        ));
+        findings.push(finding(
+            &hr,
+            Some("passport_no"),
+            IdDocument,
+            2 + u64::from(i),
+            "N1****78",
+            i,
+            fresh,
+        ));
     }
 
     // An old backup, inside an archive: past retention.
     let backup = p("backups/crm-2019.tar.gz!crm-2019.sql");
     for i in 0..8u32 {
-        findings.push(finding(&backup, Some("clients.email"), Email, 100 + u64::from(i), "o***@m***.kz", 200 + i, "2019-03-01"));
-        findings.push(finding(&backup, Some("clients.phone"), Phone, 100 + u64::from(i), "+7 70* *** ** 99", 200 + i, "2019-03-01"));
+        findings.push(finding(
+            &backup,
+            Some("clients.email"),
+            Email,
+            100 + u64::from(i),
+            "o***@m***.kz",
+            200 + i,
+            "2019-03-01",
+        ));
+        findings.push(finding(
+            &backup,
+            Some("clients.phone"),
+            Phone,
+            100 + u64::from(i),
+            "+7 70* *** ** 99",
+            200 + i,
+            "2019-03-01",
+        ));
     }
 
     // Suppressed and test values: never counted.
-    let mut allowed = finding(&p("src/fixtures.py"), None, Email, 4, "t***@e***.com", 999, fresh);
+    let mut allowed = finding(
+        &p("src/fixtures.py"),
+        None,
+        Email,
+        4,
+        "t***@e***.com",
+        999,
+        fresh,
+    );
     allowed.suppressed = Some("inline".to_string());
     findings.push(allowed);
-    let mut sandbox = finding(&p("src/fixtures.py"), None, Card, 9, "4111 11** **** 1111", 998, fresh);
+    let mut sandbox = finding(
+        &p("src/fixtures.py"),
+        None,
+        Card,
+        9,
+        "4111 11** **** 1111",
+        998,
+        fresh,
+    );
     sandbox.test = true;
     findings.push(sandbox);
 
@@ -145,7 +271,13 @@ pub fn sample() -> Sample {
                 Retention::Months(36),
                 &[],
             ),
-            purpose("payroll", "Payroll", &[Iban, PersonName], Retention::Months(60), &["hr/**"]),
+            purpose(
+                "payroll",
+                "Payroll",
+                &[Iban, PersonName],
+                Retention::Months(60),
+                &["hr/**"],
+            ),
             purpose(
                 "marketing",
                 "Рассылка маркетинговых материалов",
