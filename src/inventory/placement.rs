@@ -2,7 +2,7 @@
 //! (retention), compiled once per policy.
 
 use crate::policy::{Purpose, Retention};
-use chrono::{DateTime, Months, NaiveDate};
+use chrono::{DateTime, NaiveDate};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// A purpose's `locations`, compiled.
@@ -79,10 +79,7 @@ impl LocationMatcher {
 /// The day before which data kept for `retention` is overdue, counted back
 /// from `today`; `None` when the retention is unlimited.
 pub(crate) fn retention_cutoff(retention: Retention, today: NaiveDate) -> Option<NaiveDate> {
-    match retention {
-        Retention::Unlimited => None,
-        Retention::Months(m) => today.checked_sub_months(Months::new(m)),
-    }
+    retention.cutoff(today)
 }
 
 /// The longest retention among `purposes`: unlimited wins.
@@ -94,17 +91,14 @@ pub(crate) fn longest_retention<'a>(
         .map(|p| p.retention)
         .max_by_key(|r| match r {
             Retention::Unlimited => u64::MAX,
-            Retention::Months(m) => u64::from(*m),
+            Retention::Months(m) => u64::from(*m) * 31,
+            Retention::Days(d) => u64::from(*d),
         })
 }
 
 /// `3y`, `18m` or `none`: the policy file's own notation.
 pub fn retention_label(retention: Retention) -> String {
-    match retention {
-        Retention::Unlimited => "none".to_string(),
-        Retention::Months(m) if m % 12 == 0 && m > 0 => format!("{}y", m / 12),
-        Retention::Months(m) => format!("{m}m"),
-    }
+    retention.to_string()
 }
 
 /// The calendar day (UTC) of a Unix timestamp.
