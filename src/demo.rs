@@ -31,7 +31,7 @@ pub const DEMO_LOCATIONS: &str = r#"
 # Added by `tizim demo`, not drafted from the privacy policy: a policy text
 # says what and how long, but not where. This purpose is pinned to hr/, so
 # payroll data anywhere else is out-of-place.
-[[purposes]]
+[[purpose]]
 id = "payroll"
 title = "Payroll and employment records (demo)"
 categories = ["person_name", "iin", "iban"]

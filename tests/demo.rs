@@ -94,7 +94,7 @@ fn the_demo_shows_every_status() {
     );
 
     let policy = std::fs::read_to_string(dir.path().join("tizim.toml")).unwrap();
-    assert!(policy.contains("[[purposes]]"));
+    assert!(policy.contains("[[purpose]]"));
     assert!(policy.contains("locations = [\"hr/**\"]"));
 }
 
