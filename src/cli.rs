@@ -492,9 +492,10 @@ fn run_demo(args: &DemoArgs) -> Result<u8, String> {
         let _ = writeln!(err, "tizim demo");
         let _ = writeln!(
             err,
-            "  1. drafted {} from the privacy policy {} ({purposes} purposes), and pinned payroll data to hr/",
+            "  1. drafted {} from the privacy policy {} ({purposes} purpose{}), and pinned payroll data to hr/",
             tree.policy.display(),
             tizim::demo::PRIVACY_POLICY_NAME,
+            if purposes == 1 { "" } else { "s" },
         );
         let _ = writeln!(
             err,
