@@ -186,9 +186,10 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     h.push_str("<section class=\"cards\" id=\"statuses\" aria-label=\"Status counts\">\n");
     for s in &inv.statuses {
         h.push_str(&format!(
-            r#"<button type="button" class="card s-{id}" data-status="{id}" aria-pressed="true" title="Show or hide {id} rows"><span class="num">{rows}</span><span class="label">{id}</span><span class="sub">{findings} finding{plural}</span><span class="desc">{desc}</span></button>
+            r#"<button type="button" class="card s-{id}{zero}" data-status="{id}" aria-pressed="true" title="Show or hide {id} rows"><span class="num">{rows}</span><span class="label">{id}</span><span class="sub">{findings} finding{plural}</span><span class="desc">{desc}</span></button>
 "#,
             id = s.status.id(),
+            zero = if s.rows == 0 { " zero" } else { "" },
             rows = s.rows,
             findings = s.findings,
             plural = if s.findings == 1 { "" } else { "s" },
