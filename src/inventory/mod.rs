@@ -6,16 +6,12 @@
 //! counters and a set of 128-bit fingerprints, not findings.
 
 use crate::model::{Category, Confidence, Evidence, Finding, SubjectTraits};
-use crate::policy::{Policy, Retention};
-use chrono::NaiveDate;
+use crate::policy::{is_before_cutoff, Policy, PolicyMatcher, Retention};
+use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-mod placement;
 pub mod subjects;
-
-pub use placement::retention_label;
-use placement::LocationMatcher;
 
 /// How a row stands against the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -187,7 +183,7 @@ struct Placement {
     covering: Vec<usize>,
     /// Longest retention of the covering purposes.
     retention: Option<Retention>,
-    /// Retention cutoff, when the row is past it.
+    /// Its cutoff: data last modified before this day is overdue.
     cutoff: Option<NaiveDate>,
 }
 
@@ -196,19 +192,12 @@ struct Placement {
 pub struct Classifier<'p> {
     policy: Option<&'p Policy>,
     today: NaiveDate,
-    locations: Vec<LocationMatcher>,
+    locations: PolicyMatcher,
 }
 
 impl<'p> Classifier<'p> {
     pub fn new(policy: Option<&'p Policy>, today: NaiveDate) -> Self {
-        let locations = policy
-            .map(|p| {
-                p.purposes
-                    .iter()
-                    .map(|purpose| LocationMatcher::new(&purpose.locations))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let locations = policy.map(Policy::matcher).unwrap_or_default();
         Classifier {
             policy,
             today,
@@ -256,32 +245,33 @@ impl<'p> Classifier<'p> {
         let Some(policy) = self.policy else {
             return placement;
         };
-        for (i, purpose) in policy.purposes.iter().enumerate() {
-            if purpose.categories.contains(&category) {
-                placement.declaring.push(i);
-                if self.locations[i].matches(path, field) {
-                    placement.covering.push(i);
-                }
+        for (i, _) in policy.declaring(category) {
+            placement.declaring.push(i);
+            if self.locations.matches(i, path, field) {
+                placement.covering.push(i);
             }
         }
-        placement.retention =
-            placement::longest_retention(placement.covering.iter().map(|&i| &policy.purposes[i]));
-        placement.status = if policy.prohibited.contains(&category) {
+        let retentions = || {
+            placement
+                .covering
+                .iter()
+                .map(|&i| policy.purposes[i].retention)
+        };
+        placement.cutoff = Retention::longest_cutoff(retentions(), self.today);
+        placement.retention = match placement.cutoff {
+            _ if placement.covering.is_empty() => None,
+            None => Some(Retention::Unlimited),
+            cutoff => retentions().find(|r| r.cutoff(self.today) == cutoff),
+        };
+        placement.status = if policy.is_prohibited(category) {
             Status::Prohibited
         } else if placement.declaring.is_empty() {
             Status::Undeclared
         } else if placement.covering.is_empty() {
             Status::OutOfPlace
         } else {
-            let cutoff = placement
-                .retention
-                .and_then(|r| placement::retention_cutoff(r, self.today));
-            let day = modified.and_then(placement::day_of);
-            match (cutoff, day) {
-                (Some(cutoff), Some(day)) if day < cutoff => {
-                    placement.cutoff = Some(cutoff);
-                    Status::PastRetention
-                }
+            match modified {
+                Some(m) if is_before_cutoff(m, placement.cutoff) => Status::PastRetention,
                 _ => Status::Declared,
             }
         };
@@ -468,10 +458,7 @@ impl<'p> InventoryBuilder<'p> {
                         status: placement.status,
                         purposes: classifier.purpose_ids(row_purposes(&placement)),
                         examples: acc.examples,
-                        modified: acc
-                            .oldest_modified
-                            .and_then(placement::day_of)
-                            .map(|d| d.to_string()),
+                        modified: acc.oldest_modified.and_then(day_of).map(|d| d.to_string()),
                         note: classifier.note(category, &placement, acc.oldest_modified),
                     };
                     placed.push((row, placement.covering));
@@ -497,7 +484,7 @@ impl<'p> InventoryBuilder<'p> {
                             id: purpose.id.clone(),
                             title: purpose.title.clone(),
                             categories: purpose.categories.clone(),
-                            retention: retention_label(purpose.retention),
+                            retention: purpose.retention.to_string(),
                             legal_basis: purpose.legal_basis.clone(),
                             locations: purpose.locations.clone(),
                             seen: purpose
@@ -569,7 +556,10 @@ impl Classifier<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let retention = placement.retention.map(retention_label).unwrap_or_default();
+        let retention = placement
+            .retention
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         match placement.status {
             Status::Prohibited => format!("the policy promises {category} is never stored"),
             Status::Undeclared => format!("no purpose declares {category}"),
@@ -580,7 +570,7 @@ impl Classifier<'_> {
             Status::PastRetention => format!(
                 "dated {}, before {}: older than the {retention} retention of {}",
                 modified
-                    .and_then(placement::day_of)
+                    .and_then(day_of)
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
                 placement.cutoff.map(|d| d.to_string()).unwrap_or_default(),
@@ -592,6 +582,11 @@ impl Classifier<'_> {
             ),
         }
     }
+}
+
+/// The calendar day (UTC) of a Unix timestamp.
+fn day_of(unix_seconds: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp(unix_seconds, 0).map(|t| t.date_naive())
 }
 
 /// Aggregates a whole slice of findings.
