@@ -692,6 +692,7 @@ mod tests {
             commit: None,
             author_date: None,
             value: None,
+            subject: None,
         };
         assert_eq!(m.reason(&f), Some("allow.paths"));
         f.path = "src/a.csv".into();
