@@ -9,6 +9,9 @@ use crate::policy::Policy;
 use crate::scan::ScanSummary;
 use std::io::{self, Write};
 
+pub mod junit;
+pub mod sarif;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Readable summary and inventory table (default)
@@ -45,8 +48,12 @@ pub struct Report<'a> {
 }
 
 pub fn render(format: Format, report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
-    // SKELETON: the table, JSON, CSV, Markdown, HTML, SARIF and JUnit renderers replace this.
-    let _ = format;
+    match format {
+        Format::Sarif => return sarif::render(report, w),
+        Format::Junit => return junit::render(report, w),
+        _ => {}
+    }
+    // SKELETON: the table, JSON, CSV, Markdown and HTML renderers replace this.
     for f in report.findings {
         write_ndjson(f, w)?;
     }
