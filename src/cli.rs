@@ -266,9 +266,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Detectors { detectors } => list_detectors(detectors),
         Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
-        Command::Demo(_) | Command::Policy(_) => {
-            Err("not implemented yet".to_string())
-        }
+        Command::Demo(_) | Command::Policy(_) => Err("not implemented yet".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -410,7 +408,10 @@ fn suppressions(
             .unwrap_or_else(|| PathBuf::from(".")),
     };
     let allow_file = allow::load_allow_file(&root_dir)?;
-    let tables = policy.map(|p| &p.allow).into_iter().chain(allow_file.as_ref());
+    let tables = policy
+        .map(|p| &p.allow)
+        .into_iter()
+        .chain(allow_file.as_ref());
     let allow = gate::AllowRules::compile(tables)?;
     let mut known: Vec<&str> = engine.detectors().iter().map(|d| d.id.as_str()).collect();
     known.push("column-name");
@@ -579,7 +580,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             format => report::render(format, &report, &mut out),
         }
         .and_then(|_| out.flush())
-            .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
         let mut gate = Gate::new(gate_config, policy.as_ref(), today);
         findings.iter().for_each(|f| gate.add(f));
         let verdict = gate.verdict(&summary);

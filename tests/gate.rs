@@ -162,7 +162,10 @@ fn git_history_finds_pii_committed_then_deleted() {
     let repo = Repo::new();
     repo.write("README.md", "# project\n");
     repo.commit_all("2023-01-01T09:00:00+05:00", "init");
-    repo.write("data/customers.csv", &format!("name,email\nAigerim,{ALICE}\n"));
+    repo.write(
+        "data/customers.csv",
+        &format!("name,email\nAigerim,{ALICE}\n"),
+    );
     let added = repo.commit_all("2023-02-03T10:20:30+05:00", "add customers");
     std::fs::remove_file(repo.path().join("data/customers.csv")).unwrap();
     repo.commit_all("2023-02-04T10:00:00+05:00", "oops, remove customers");
@@ -295,8 +298,8 @@ fn staged_sees_only_staged_lines() {
     std::fs::create_dir_all(repo.path().join("docs")).unwrap();
     repo.write("docs/x.txt", &format!("{DAVE}\n"));
     repo.git(&["add", "docs/x.txt"]);
-    let limited = run(tizim(&repo.path().join("docs"))
-        .args(["scan", "--format", "ndjson", "--staged", "."]));
+    let limited =
+        run(tizim(&repo.path().join("docs")).args(["scan", "--format", "ndjson", "--staged", "."]));
     assert_eq!(
         lines_of(&live(&limited.findings)),
         vec![("docs/x.txt".to_string(), 1)],
@@ -428,12 +431,7 @@ fn baseline_survives_inserted_lines_and_edits() {
     assert!(baseline.contains("\"fixtures/users.sql\""), "{baseline}");
     let baseline_path = parent.join(format!("{name}-baseline.json"));
     std::fs::write(&baseline_path, &baseline).unwrap();
-    let with_baseline = |dir: &Path| {
-        scan(
-            dir,
-            &["--baseline", baseline_path.to_str().unwrap()],
-        )
-    };
+    let with_baseline = |dir: &Path| scan(dir, &["--baseline", baseline_path.to_str().unwrap()]);
 
     let r = with_baseline(dir.path());
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -459,7 +457,10 @@ fn baseline_survives_inserted_lines_and_edits() {
     std::fs::write(dir.path().join("fixtures/users.sql"), text).unwrap();
     let r = with_baseline(dir.path());
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(lines_of(&live(&r.findings)), vec![("fixtures/users.sql".into(), 13)]);
+    assert_eq!(
+        lines_of(&live(&r.findings)),
+        vec![("fixtures/users.sql".into(), 13)]
+    );
 
     // The same value in another file is not covered.
     std::fs::write(dir.path().join("other.txt"), format!("{ALICE}\n")).unwrap();
@@ -488,7 +489,10 @@ fn baseline_applies_to_git_scans() {
     repo.write("seed/users.csv", &format!("email\nfirst\n{ALICE}\n{BOB}\n"));
     repo.git(&["add", "seed/users.csv"]);
     // Re-adding the baselined value (moved down a line) does not fail; the new one does.
-    let r = scan(repo.path(), &["--staged", "--baseline", ".tizim-baseline.json"]);
+    let r = scan(
+        repo.path(),
+        &["--staged", "--baseline", ".tizim-baseline.json"],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         lines_of(&live(&r.findings)),
@@ -525,10 +529,7 @@ fn inline_allow_suppresses_its_line_only() {
 
     // The same in a staged diff.
     let repo = Repo::new();
-    repo.write(
-        "a.txt",
-        &format!("{ALICE} tizim:allow\n{BOB}\n"),
-    );
+    repo.write("a.txt", &format!("{ALICE} tizim:allow\n{BOB}\n"));
     repo.git(&["add", "a.txt"]);
     let r = scan(repo.path(), &["--staged"]);
     assert_eq!(lines_of(&live(&r.findings)), vec![("a.txt".into(), 2)]);
@@ -574,7 +575,10 @@ fn allow_rules_in_dot_tizim_toml() {
     .unwrap();
     let r = scan(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.findings.iter().any(|f| f["suppressed"] == "allow:fingerprint"));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f["suppressed"] == "allow:fingerprint"));
     assert!(r.stderr.contains("2 suppressed"), "{}", r.stderr);
 
     std::fs::write(
@@ -584,7 +588,10 @@ fn allow_rules_in_dot_tizim_toml() {
     .unwrap();
     let r = scan(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.findings.iter().all(|f| f["suppressed"] == "allow:detector"));
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f["suppressed"] == "allow:detector"));
 
     // Mistakes are usage errors that say where.
     std::fs::write(
@@ -620,7 +627,10 @@ fn junit_marks_failures_and_escapes() {
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(xml.contains("a&amp;b &lt;c&gt;.txt"), "{xml}");
     assert!(!xml.contains("a&b"), "unescaped: {xml}");
-    assert!(!xml.contains(ALICE) && !xml.contains(BOB), "raw value: {xml}");
+    assert!(
+        !xml.contains(ALICE) && !xml.contains(BOB),
+        "raw value: {xml}"
+    );
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
     assert_eq!(xml.matches("<skipped ").count(), 1, "{xml}");
     assert!(xml.contains("failures=\"1\""), "{xml}");

@@ -108,11 +108,7 @@ impl AllowRules {
             }
         }
         if any_glob {
-            rules.paths = Some(
-                globs
-                    .build()
-                    .map_err(|e| format!("allow: paths: {e}"))?,
-            );
+            rules.paths = Some(globs.build().map_err(|e| format!("allow: paths: {e}"))?);
         }
         Ok(rules)
     }

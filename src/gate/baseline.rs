@@ -98,9 +98,11 @@ impl Baseline {
             ));
         }
         if file.key_check != key_check(fingerprinter) {
-            return Err("the baseline was made with a different fingerprint key \
+            return Err(
+                "the baseline was made with a different fingerprint key \
                  (--fingerprint-key / TIZIM_FINGERPRINT_KEY): use the same key, or create it anew"
-                .to_string());
+                    .to_string(),
+            );
         }
         Ok(Baseline {
             entries: file
@@ -112,8 +114,7 @@ impl Baseline {
     }
 
     pub fn load(path: &Path, fingerprinter: &Fingerprinter) -> Result<Baseline, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Baseline::parse(&text, fingerprinter).map_err(|e| format!("{}: {e}", path.display()))
     }
 }

@@ -92,7 +92,9 @@ fn git_command(dir: &Path) -> Command {
 
 fn spawn_error(e: io::Error) -> GitError {
     if e.kind() == io::ErrorKind::NotFound {
-        GitError("git is not installed (or not on PATH); --staged, --since and --git need it".into())
+        GitError(
+            "git is not installed (or not on PATH); --staged, --since and --git need it".into(),
+        )
     } else {
         GitError(format!("cannot run git: {e}"))
     }
@@ -120,7 +122,11 @@ fn git_output(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 /// level limit the scan.
 pub fn locate(paths: &[PathBuf]) -> Result<GitTarget, GitError> {
     let defaults = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     let mut target: Option<GitTarget> = None;
     for path in paths {
         let canonical = path
@@ -137,8 +143,8 @@ pub fn locate(paths: &[PathBuf]) -> Result<GitTarget, GitError> {
         let (toplevel, bare) = match git_output(&dir, &["rev-parse", "--show-toplevel"]) {
             Ok(top) if !top.is_empty() => (PathBuf::from(top), false),
             Ok(_) | Err(_) => {
-                let bare = git_output(&dir, &["rev-parse", "--is-bare-repository"])
-                    .map_err(|_| {
+                let bare =
+                    git_output(&dir, &["rev-parse", "--is-bare-repository"]).map_err(|_| {
                         GitError(format!("{}: not inside a git repository", path.display()))
                     })?;
                 if bare != "true" {
@@ -200,7 +206,9 @@ fn diff_command(scope: &GitScope, target: &GitTarget) -> Result<Command, GitErro
     match scope {
         GitScope::Staged => {
             if target.bare {
-                return Err(GitError("--staged needs a work tree, not a bare repository".into()));
+                return Err(GitError(
+                    "--staged needs a work tree, not a bare repository".into(),
+                ));
             }
             cmd.args(["diff", "--cached"]).args(common);
         }
@@ -209,17 +217,24 @@ fn diff_command(scope: &GitScope, target: &GitTarget) -> Result<Command, GitErro
                 return Err(GitError(format!("--since: {rev:?} is not a revision")));
             }
             let spec = format!("{rev}^{{commit}}");
-            git_output(dir, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])
-                .map_err(|_| GitError(format!("--since: unknown revision {rev:?}")))?;
+            git_output(
+                dir,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    "--end-of-options",
+                    &spec,
+                ],
+            )
+            .map_err(|_| GitError(format!("--since: unknown revision {rev:?}")))?;
             git_output(dir, &["merge-base", rev, "HEAD"]).map_err(|_| {
                 GitError(format!(
                     "--since: {rev} and HEAD have no common ancestor here; in CI fetch the \
                      full history (e.g. actions/checkout with fetch-depth: 0)"
                 ))
             })?;
-            cmd.arg("diff")
-                .args(common)
-                .arg(format!("{rev}...HEAD"));
+            cmd.arg("diff").args(common).arg(format!("{rev}...HEAD"));
         }
         GitScope::History => {
             cmd.args(["log", "--all", "--reverse", "--cc", "--format=%x00%H %aI"])
@@ -573,7 +588,11 @@ fn decode<'b>(bytes: &'b [u8], label: Option<&str>) -> std::borrow::Cow<'b, str>
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => encoding_rs::WINDOWS_1251.decode_without_bom_handling(bytes).0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 
@@ -759,7 +778,8 @@ mod tests {
 
     impl DiffSink for Recorder {
         fn commit(&mut self, c: CommitInfo) {
-            self.events.push(format!("commit {} {}", c.id, c.author_date));
+            self.events
+                .push(format!("commit {} {}", c.id, c.author_date));
         }
         fn added(&mut self, f: &FileHeader, first_line: u64, text: &[u8]) {
             self.events.push(format!(

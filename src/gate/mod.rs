@@ -378,7 +378,11 @@ mod tests {
         gate.add(&suppressed);
         let verdict = gate.verdict(&ScanSummary::default());
         assert!(!verdict.failed, "{}", verdict.reason);
-        assert!(verdict.reason.contains("1 suppressed"), "{}", verdict.reason);
+        assert!(
+            verdict.reason.contains("1 suppressed"),
+            "{}",
+            verdict.reason
+        );
         gate.add(&finding(Confidence::Medium));
         let verdict = gate.verdict(&ScanSummary::default());
         assert!(verdict.failed);

@@ -81,8 +81,11 @@ pub fn render_gated(
         if let Some((first, _, _)) = case.findings.first() {
             let _ = write!(body, " line=\"{}\"", first.line);
         }
-        let failing: Vec<&(&Finding, Status, bool)> =
-            case.findings.iter().filter(|(_, _, fails)| *fails).collect();
+        let failing: Vec<&(&Finding, Status, bool)> = case
+            .findings
+            .iter()
+            .filter(|(_, _, fails)| *fails)
+            .collect();
         let all_suppressed = case.findings.iter().all(|(f, _, _)| f.suppressed.is_some());
         if !failing.is_empty() {
             failures += 1;
