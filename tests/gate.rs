@@ -636,3 +636,27 @@ fn junit_marks_failures_and_escapes() {
     assert!(xml.contains("failures=\"1\""), "{xml}");
     assert!(xml.trim_end().ends_with("</testsuites>"));
 }
+
+#[test]
+fn git_scans_honour_globs_and_read_bare_repositories() {
+    let repo = Repo::new();
+    repo.write("app.log", &format!("{ALICE}\n"));
+    repo.write("src/users.txt", &format!("{BOB}\n"));
+    repo.commit_all("2023-01-01T09:00:00+00:00", "init");
+    let r = scan(repo.path(), &["--git", "--glob", "!*.log"]);
+    assert_eq!(
+        lines_of(&live(&r.findings)),
+        vec![("src/users.txt".to_string(), 1)],
+        "{}",
+        r.stderr
+    );
+
+    let bare = tempfile::tempdir().unwrap();
+    let bare_repo = bare.path().join("mirror.git");
+    repo.git(&["clone", "-q", "--bare", ".", bare_repo.to_str().unwrap()]);
+    let r = scan(bare.path(), &["--git", "mirror.git"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(live(&r.findings).len(), 2);
+    let r = scan(bare.path(), &["--staged", "mirror.git"]);
+    assert_eq!(r.code, 2, "no index in a bare repository");
+}

@@ -30,7 +30,7 @@ use crate::detect::{Engine, Fingerprinter};
 use crate::model::{FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use crate::scan::{FileScanner, FindingSink, ScanOptions, ScanSummary};
 use crate::source::{self, SourceSink};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -287,6 +287,10 @@ pub fn scan(
         summary: ScanSummary::default(),
         current: None,
         open: None,
+        blobs: None,
+        globs: path_globs(&target.toplevel, &opts.walk.globs)?,
+        excluded: None,
+        blob_values: HashMap::new(),
     };
     let parsed = parse_diff(BufReader::with_capacity(1 << 16, stdout), &mut scanner);
     let status = child.wait().map_err(|e| GitError(format!("git: {e}")))?;
@@ -299,6 +303,26 @@ pub fn scan(
     summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
+}
+
+/// `--glob` patterns (gitignore syntax, `!` excludes) over repository paths.
+fn path_globs(
+    root: &Path,
+    globs: &[String],
+) -> Result<Option<ignore::overrides::Override>, GitError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = ignore::overrides::OverrideBuilder::new(root);
+    for g in globs {
+        builder
+            .add(g)
+            .map_err(|e| GitError(format!("--glob {g:?}: {e}")))?;
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| GitError(format!("--glob: {e}")))
 }
 
 /// The commit whose diff is being read (`--git` only).
@@ -610,6 +634,83 @@ struct DiffScanner<'a> {
     current: Option<(CommitInfo, Option<i64>)>,
     /// The text file whose added lines are being read.
     open: Option<FileScanner<'a>>,
+    /// Started at the first binary file.
+    blobs: Option<BlobReader>,
+    /// `--glob` include / exclude patterns, as the walker reads them.
+    globs: Option<ignore::overrides::Override>,
+    /// Whether the current file is excluded by `globs` (decided once per file).
+    excluded: Option<bool>,
+    /// Fingerprints of the values in each binary blob scanned so far: in a
+    /// history, a binary's old blob is usually the new blob of an earlier
+    /// commit, so it need not be read again.
+    blob_values: HashMap<String, HashSet<String>>,
+}
+
+/// One `git cat-file --batch` for all blobs: a process per blob costs more
+/// than scanning most of them.
+struct BlobReader {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl BlobReader {
+    fn start(dir: &Path) -> Result<BlobReader, GitError> {
+        let mut child = git_command(dir)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(spawn_error)?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(BlobReader {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Copies blob `id` into `out`; `Ok(false)` when it is larger than
+    /// `limit` (then nothing is written).
+    fn copy_to(
+        &mut self,
+        id: &str,
+        limit: Option<u64>,
+        out: &mut dyn io::Write,
+    ) -> io::Result<bool> {
+        use std::io::Write as _;
+        writeln!(self.stdin, "{id}")?;
+        self.stdin.flush()?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header)?;
+        // `<id> blob <size>`, or `<id> missing`.
+        let size: u64 = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("git cat-file: {}", header.trim())))?;
+        let mut content = (&mut self.stdout).take(size);
+        let copied = if limit.is_some_and(|l| size > l) {
+            io::copy(&mut content, &mut io::sink())?;
+            false
+        } else {
+            io::copy(&mut content, out)?;
+            true
+        };
+        let mut newline = [0u8; 1];
+        self.stdout.read_exact(&mut newline)?;
+        Ok(copied)
+    }
+}
+
+impl Drop for BlobReader {
+    fn drop(&mut self) {
+        // Nothing more to ask: end it rather than wait for it to notice.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl<'a> DiffScanner<'a> {
@@ -652,49 +753,66 @@ impl<'a> DiffScanner<'a> {
         self.summary.notices.extend(file_summary.notices);
     }
 
-    /// Copies a blob into a private temporary file the source stage can read.
-    fn blob_to_file(&self, blob: &str, name: &str) -> Result<tempfile::NamedTempFile, String> {
-        if let Some(limit) = self.opts.walk.max_filesize {
-            let size: u64 = git_output(&self.target.toplevel, &["cat-file", "-s", blob])
-                .map_err(|e| e.0)?
-                .parse()
-                .map_err(|_| "git cat-file -s: not a size".to_string())?;
-            if size > limit {
-                return Err(String::from("too large"));
-            }
+    /// Whether `--glob` leaves `path` out; counted once per file.
+    fn is_excluded(&mut self, path: &str) -> bool {
+        if let Some(excluded) = self.excluded {
+            return excluded;
         }
+        let excluded = self
+            .globs
+            .as_ref()
+            .is_some_and(|g| g.matched(path, false).is_ignore());
+        if excluded {
+            self.summary.stats.skip(SkipReason::Ignored);
+        }
+        self.excluded = Some(excluded);
+        excluded
+    }
+
+    /// Copies a blob into a private temporary file the source stage can read.
+    fn blob_to_file(&mut self, blob: &str, name: &str) -> Result<tempfile::NamedTempFile, String> {
+        if self.blobs.is_none() {
+            self.blobs = Some(BlobReader::start(&self.target.toplevel).map_err(|e| e.0)?);
+        }
+        let reader = self.blobs.as_mut().expect("just started");
         let file_name = Path::new(name)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         // Keeps the name (hence the extension) for the source stage's sniffing.
-        let tmp = tempfile::Builder::new()
+        let mut tmp = tempfile::Builder::new()
             .prefix("tizim-blob-")
             .suffix(&format!("-{file_name}"))
             .tempfile()
             .map_err(|e| format!("temporary file: {e}"))?;
-        let out = tmp.reopen().map_err(|e| format!("temporary file: {e}"))?;
-        let status = git_command(&self.target.toplevel)
-            .args(["cat-file", "blob", blob])
-            .stdout(out)
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| format!("git cat-file: {e}"))?;
-        if !status.success() {
-            return Err(format!("git cat-file blob {blob} failed"));
+        let limit = self.opts.walk.max_filesize;
+        match reader.copy_to(blob, limit, tmp.as_file_mut()) {
+            Ok(true) => Ok(tmp),
+            Ok(false) => Err(String::from("too large")),
+            Err(e) => {
+                // The protocol stream may be out of step now: start afresh next time.
+                self.blobs = None;
+                Err(format!("reading blob {blob}: {e}"))
+            }
         }
-        Ok(tmp)
     }
 
     /// Fingerprints of the values in a blob (the old side of a binary diff).
-    fn blob_fingerprints(&self, blob: &str, name: &str) -> HashSet<String> {
-        let Ok(tmp) = self.blob_to_file(blob, name) else {
-            return HashSet::new();
-        };
-        let mut scanner = self.new_file_scanner();
-        source::read_file(tmp.path(), name, &self.opts.source, &mut scanner);
-        let (findings, _) = scanner.finish();
-        findings.into_iter().map(|f| f.fingerprint).collect()
+    fn blob_fingerprints(&mut self, blob: &str, name: &str) -> &HashSet<String> {
+        if !self.blob_values.contains_key(blob) {
+            let values = match self.blob_to_file(blob, name) {
+                Ok(tmp) => {
+                    let mut scanner = self.new_file_scanner();
+                    source::read_file(tmp.path(), name, &self.opts.source, &mut scanner);
+                    let (findings, _) = scanner.finish();
+                    findings.into_iter().map(|f| f.fingerprint).collect()
+                }
+                // Unreadable or too large: nothing to subtract.
+                Err(_) => HashSet::new(),
+            };
+            self.blob_values.insert(blob.to_string(), values);
+        }
+        &self.blob_values[blob]
     }
 }
 
@@ -707,6 +825,9 @@ impl DiffSink for DiffScanner<'_> {
     }
 
     fn added(&mut self, file: &FileHeader, first_line: u64, text: &[u8]) {
+        if self.is_excluded(&file.path) {
+            return;
+        }
         let text = decode(text, self.opts.source.encoding.as_deref());
         if self.open.is_none() {
             let mut scanner = self.new_file_scanner();
@@ -722,6 +843,9 @@ impl DiffSink for DiffScanner<'_> {
     }
 
     fn binary(&mut self, file: &FileHeader) {
+        if self.is_excluded(&file.path) {
+            return;
+        }
         let path = file.path.clone();
         let Some(new_blob) = file.new_blob.as_deref() else {
             return;
@@ -751,6 +875,10 @@ impl DiffSink for DiffScanner<'_> {
         let mut scanner = self.new_file_scanner();
         source::read_file(tmp.path(), &path, &self.opts.source, &mut scanner);
         let (mut findings, summary) = scanner.finish();
+        self.blob_values.insert(
+            new_blob.to_string(),
+            findings.iter().map(|f| f.fingerprint.clone()).collect(),
+        );
         if let Some(old_blob) = file.old_blob.as_deref() {
             let old = self.blob_fingerprints(old_blob, &path);
             findings.retain(|f| !old.contains(&f.fingerprint));
@@ -759,6 +887,7 @@ impl DiffSink for DiffScanner<'_> {
     }
 
     fn file_end(&mut self, _file: &FileHeader) {
+        self.excluded = None;
         if let Some(mut scanner) = self.open.take() {
             scanner.end();
             let (findings, summary) = scanner.finish();
