@@ -563,7 +563,7 @@ fn allow_rules_in_dot_tizim_toml() {
     let allowed: Vec<&Value> = r
         .findings
         .iter()
-        .filter(|f| f["suppressed"] == "allow:path")
+        .filter(|f| f["suppressed"] == "allow.paths")
         .collect();
     assert_eq!(allowed.len(), 1);
     assert!(allowed[0]["path"].as_str().unwrap().ends_with("users.csv"));
@@ -578,7 +578,7 @@ fn allow_rules_in_dot_tizim_toml() {
     assert!(r
         .findings
         .iter()
-        .any(|f| f["suppressed"] == "allow:fingerprint"));
+        .any(|f| f["suppressed"] == "allow.fingerprints"));
     assert!(r.stderr.contains("2 suppressed"), "{}", r.stderr);
 
     std::fs::write(
@@ -591,7 +591,7 @@ fn allow_rules_in_dot_tizim_toml() {
     assert!(r
         .findings
         .iter()
-        .all(|f| f["suppressed"] == "allow:detector"));
+        .all(|f| f["suppressed"] == "allow.detectors"));
 
     // Mistakes are usage errors that say where.
     std::fs::write(

@@ -1,66 +1,50 @@
-//! Allow rules: the `[allow]` table of `tizim.toml` (parsed with the policy)
-//! or of `.tizim.toml` at the scan root (parsed here).
+//! Allow rules: the `[allow]` table of the policy file (`tizim.toml`) or of
+//! `.tizim.toml` at the scan root (the repository's top level for
+//! `--staged` / `--since` / `--git`). Both are read by the policy parser and
+//! matched by [`crate::policy::AllowMatcher`], so path globs mean exactly
+//! what purpose `locations` mean.
 //!
 //! ```toml
+//! # .tizim.toml: an [allow] table and nothing else.
 //! [allow]
-//! # Globs over paths relative to the scan root (or the repository root for
-//! # --staged / --since / --git). `*` stays inside a directory, `**` crosses
-//! # directories; a glob without `/` matches a file name at any depth; a
-//! # trailing `/` allows everything below a directory.
-//! paths = ["tests/fixtures/**", "*.example.sql", "docs/"]
+//! # Location globs: `*` stays in one path component, `**` spans several; a
+//! # glob matches the whole path or any trailing run of its components
+//! # (`fixtures/*.sql` matches `tests/fixtures/a.sql`); a leading `/`
+//! # anchors it at the scan root; `PATH#FIELD` narrows it to a column.
+//! paths = ["tests/fixtures/**", "/docs/examples/*.md", "seed/*.sql#users.email"]
 //! # Detector ids, as `tizim detectors` lists them.
 //! detectors = ["ip_address"]
-//! # Keyed fingerprints of values (the `fingerprint` field of a finding).
+//! # Keyed fingerprints of values (the `fingerprint` of a finding).
 //! fingerprints = ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"]
 //! ```
 
 use crate::model::Finding;
-use crate::policy::Allow;
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use serde::Deserialize;
-use std::collections::HashSet;
+use crate::policy::{self, Allow, AllowMatcher, LocationMatcher};
 use std::path::Path;
 
-/// The file, at the scan root, that holds allow rules when there is no policy
-/// (or when they should live apart from it).
+/// The file, at the scan root, that holds allow rules apart from a policy.
 pub const ALLOW_FILE: &str = ".tizim.toml";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AllowFile {
-    #[serde(default)]
-    allow: AllowTable,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct AllowTable {
-    #[serde(default)]
-    paths: Vec<String>,
-    #[serde(default)]
-    detectors: Vec<String>,
-    #[serde(default)]
-    fingerprints: Vec<String>,
-}
 
 /// Parses the text of a `.tizim.toml`: an `[allow]` table and nothing else.
 /// Errors name the line.
 pub fn parse_allow_file(text: &str) -> Result<Allow, String> {
-    let file: AllowFile = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let message = e.message().trim().to_string();
-        match line {
-            Some(l) => format!("line {l}: {message}"),
-            None => message,
-        }
+    let parsed = policy::parse(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
     })?;
-    Ok(Allow {
-        paths: file.allow.paths,
-        detectors: file.allow.detectors,
-        fingerprints: file.allow.fingerprints,
-    })
+    if !parsed.purposes.is_empty()
+        || !parsed.prohibited.is_empty()
+        || parsed.operator != policy::Operator::default()
+    {
+        return Err(format!(
+            "{ALLOW_FILE} holds only an [allow] table; purposes, prohibited categories and \
+             the operator belong in the policy file (tizim.toml)"
+        ));
+    }
+    Ok(parsed.allow)
 }
 
 /// Reads `.tizim.toml` from `dir`, if there is one.
@@ -75,100 +59,75 @@ pub fn load_allow_file(dir: &Path) -> Result<Option<Allow>, String> {
     }
 }
 
-/// Compiled allow rules.
+/// The union of several `[allow]` tables, compiled.
 #[derive(Debug, Default)]
 pub struct AllowRules {
-    paths: Option<GlobSet>,
-    detectors: HashSet<String>,
-    fingerprints: HashSet<String>,
+    merged: Allow,
+    matcher: AllowMatcher,
 }
 
 impl AllowRules {
-    /// Compiles the union of several `[allow]` tables.
     pub fn compile<'a>(tables: impl IntoIterator<Item = &'a Allow>) -> Result<AllowRules, String> {
-        let mut globs = GlobSetBuilder::new();
-        let mut any_glob = false;
-        let mut rules = AllowRules::default();
+        let mut merged = Allow::default();
         for table in tables {
-            for pattern in &table.paths {
-                globs.add(compile_glob(pattern)?);
-                any_glob = true;
-            }
-            rules
+            merged.paths.extend(table.paths.iter().cloned());
+            merged
                 .detectors
                 .extend(table.detectors.iter().map(|d| d.trim().to_string()));
-            for fp in &table.fingerprints {
-                let fp = fp.trim().to_ascii_lowercase();
-                if fp.len() != 32 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(format!(
-                        "allow: fingerprint {fp:?} is not 32 hex digits (copy the `fingerprint` of a finding)"
-                    ));
-                }
-                rules.fingerprints.insert(fp);
+            merged.fingerprints.extend(
+                table
+                    .fingerprints
+                    .iter()
+                    .map(|f| f.trim().to_ascii_lowercase()),
+            );
+        }
+        // The policy parser has checked these already; a table built by hand
+        // has not, and a rule that silently allows nothing helps nobody.
+        LocationMatcher::new(&merged.paths).map_err(|e| format!("[allow] paths: {e}"))?;
+        for fp in &merged.fingerprints {
+            if fp.len() != 32 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "[allow] fingerprints: {fp:?} is not 32 hex digits (copy the `fingerprint` of a finding)"
+                ));
             }
         }
-        if any_glob {
-            rules.paths = Some(globs.build().map_err(|e| format!("allow: paths: {e}"))?);
-        }
-        Ok(rules)
+        let matcher = merged.matcher();
+        Ok(AllowRules { merged, matcher })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.paths.is_none() && self.detectors.is_empty() && self.fingerprints.is_empty()
+        self.merged == Allow::default()
     }
 
     /// Detector ids in the rules that no loaded detector has: almost
     /// certainly typos, which would silently allow nothing.
     pub fn unknown_detectors<'a>(&'a self, known: &[&str]) -> Vec<&'a str> {
         let mut unknown: Vec<&str> = self
+            .merged
             .detectors
             .iter()
             .map(String::as_str)
             .filter(|d| !known.contains(d))
             .collect();
         unknown.sort_unstable();
+        unknown.dedup();
         unknown
     }
 
-    /// Why `finding` (at `relative`, its path relative to the scan root) is
-    /// allowed, if it is.
+    /// Why `finding` is allowed (`allow.paths`, `allow.detectors`,
+    /// `allow.fingerprints`), if it is. `relative` is its path relative to
+    /// the scan root, against which anchored (`/…`) globs are matched.
     pub fn reason(&self, relative: &str, finding: &Finding) -> Option<&'static str> {
-        if let Some(globs) = &self.paths {
-            // An archive member is allowed when its archive is.
-            let outer = relative.split('!').next().unwrap_or(relative);
-            if globs.is_match(relative) || globs.is_match(outer) {
-                return Some("allow:path");
-            }
+        if self.is_empty() {
+            return None;
         }
-        if self.detectors.contains(&finding.detector) {
-            return Some("allow:detector");
+        if relative == finding.path || self.merged.paths.is_empty() {
+            return self.matcher.reason(finding);
         }
-        if self.fingerprints.contains(&finding.fingerprint) {
-            return Some("allow:fingerprint");
-        }
-        None
+        let mut rooted = finding.clone();
+        rooted.path = relative.to_string();
+        self.matcher.reason(&rooted)
     }
-}
-
-/// Gitignore-like reading of a path glob (see the module docs).
-fn compile_glob(pattern: &str) -> Result<Glob, String> {
-    let trimmed = pattern.trim();
-    let mut p = trimmed.trim_start_matches("./").to_string();
-    if p.is_empty() {
-        return Err("allow: empty path glob".to_string());
-    }
-    if p.ends_with('/') {
-        p.push_str("**");
-    }
-    if let Some(anchored) = p.strip_prefix('/') {
-        p = anchored.to_string();
-    } else if !p.contains('/') {
-        p = format!("**/{p}");
-    }
-    GlobBuilder::new(&p)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| format!("allow: path glob {trimmed:?}: {e}"))
 }
 
 #[cfg(test)]
@@ -176,9 +135,9 @@ mod tests {
     use super::*;
     use crate::model::{Category, Confidence, Evidence};
 
-    fn finding(detector: &str, fingerprint: &str) -> Finding {
+    fn finding(path: &str, detector: &str, fingerprint: &str) -> Finding {
         Finding {
-            path: String::new(),
+            path: path.into(),
             line: 1,
             column: 1,
             category: Category::Email,
@@ -194,6 +153,7 @@ mod tests {
             commit: None,
             author_date: None,
             value: None,
+            subject: None,
         }
     }
 
@@ -202,50 +162,57 @@ mod tests {
         let allow = parse_allow_file(
             r#"
 [allow]
-paths = ["tests/fixtures/**", "*.example.sql", "docs/", "/top.txt"]
+paths = ["tests/fixtures/**", "*.example.sql", "/top.txt"]
 detectors = ["ip_address"]
 fingerprints = ["0F1E2D3C4B5A69788796A5B4C3D2E1F0"]
 "#,
         )
         .unwrap();
         let rules = AllowRules::compile([&allow]).unwrap();
-        let f = finding("email", "ffffffffffffffffffffffffffffffff");
-        for allowed in [
-            "tests/fixtures/a/b.csv",
-            "x/y/users.example.sql",
-            "users.example.sql",
-            "docs/deep/readme.md",
-            "top.txt",
-            "tests/fixtures/dump.zip!inner.csv",
+        let other = "ffffffffffffffffffffffffffffffff";
+        for (relative, full) in [
+            ("tests/fixtures/a/b.csv", "repo/tests/fixtures/a/b.csv"),
+            ("x/users.example.sql", "./x/users.example.sql"),
+            ("top.txt", "repo/top.txt"),
+            (
+                "tests/fixtures/dump.zip!inner.csv",
+                "tests/fixtures/dump.zip!inner.csv",
+            ),
         ] {
-            assert_eq!(rules.reason(allowed, &f), Some("allow:path"), "{allowed}");
+            let f = finding(full, "email", other);
+            assert_eq!(rules.reason(relative, &f), Some("allow.paths"), "{full}");
         }
-        for denied in [
-            "src/tests/fixtures/a.csv",
-            "users.sql",
-            "sub/top.txt",
-            "docsx/a",
+        for (relative, full) in [
+            ("users.sql", "users.sql"),
+            ("sub/top.txt", "repo/sub/top.txt"),
         ] {
-            assert_eq!(rules.reason(denied, &f), None, "{denied}");
+            let f = finding(full, "email", other);
+            assert_eq!(rules.reason(relative, &f), None, "{full}");
         }
         assert_eq!(
-            rules.reason("a", &finding("ip_address", "00")),
-            Some("allow:detector")
+            rules.reason("a", &finding("a", "ip_address", other)),
+            Some("allow.detectors")
         );
         assert_eq!(
-            rules.reason("a", &finding("email", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")),
-            Some("allow:fingerprint")
+            rules.reason(
+                "a",
+                &finding("a", "email", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+            ),
+            Some("allow.fingerprints")
         );
         assert_eq!(rules.unknown_detectors(&["email"]), vec!["ip_address"]);
     }
 
     #[test]
-    fn errors_name_the_line() {
+    fn errors_name_the_line_and_the_file_holds_only_allow() {
         let err = parse_allow_file("[allow]\npaths = [\"a\"]\ndetector = [\"x\"]\n").unwrap_err();
-        assert!(err.starts_with("line 3:"), "{err}");
-        let err = parse_allow_file("[purposes]\n").unwrap_err();
-        assert!(err.starts_with("line 1:"), "{err}");
-        let bad = parse_allow_file("[allow]\nfingerprints = [\"abc\"]\n").unwrap();
+        assert!(err.contains("line 3"), "{err}");
+        let err = parse_allow_file("[operator]\nname = \"x\"\n").unwrap_err();
+        assert!(err.contains("only an [allow] table"), "{err}");
+        let bad = Allow {
+            fingerprints: vec!["abc".into()],
+            ..Allow::default()
+        };
         assert!(AllowRules::compile([&bad]).unwrap_err().contains("32 hex"));
     }
 }

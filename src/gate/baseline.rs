@@ -185,6 +185,7 @@ mod tests {
             commit: None,
             author_date: None,
             value: None,
+            subject: None,
         }
     }
 

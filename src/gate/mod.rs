@@ -219,8 +219,8 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    /// Why `finding` is suppressed (`allow:path`, `allow:detector`,
-    /// `allow:fingerprint`, `baseline`), if it is.
+    /// Why `finding` is suppressed (`allow.paths`, `allow.detectors`,
+    /// `allow.fingerprints`, `baseline`), if it is.
     pub fn reason(&self, finding: &Finding) -> Option<&'static str> {
         let path = relative_path(&finding.path, &self.roots);
         if let Some(reason) = self.allow.reason(path, finding) {
@@ -331,6 +331,7 @@ mod tests {
             commit: None,
             author_date: None,
             value: None,
+            subject: None,
         }
     }
 

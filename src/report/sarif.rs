@@ -237,8 +237,8 @@ fn suppression(reason: &str) -> Value {
         "baseline" => ("external", "in the baseline (--baseline)".to_string()),
         other => (
             "external",
-            match other.strip_prefix("allow:") {
-                Some(rule) => format!("allowed by an [allow] {rule} rule"),
+            match other.strip_prefix("allow.") {
+                Some(rule) => format!("allowed by [allow] {rule}"),
                 None => other.to_string(),
             },
         ),
