@@ -290,7 +290,10 @@ fn single_line_of_200_mb_in_bounded_memory() {
     );
     for l in &lines {
         let f: serde_json::Value = serde_json::from_str(l).unwrap();
-        assert_eq!(f["line"], 1, "a finding in a file without newlines not on line 1: {l}");
+        assert_eq!(
+            f["line"], 1,
+            "a finding in a file without newlines not on line 1: {l}"
+        );
     }
     assert!(text.contains(&canary));
 }
@@ -363,8 +366,7 @@ fn zero_byte_files_of_every_kind() {
     assert_found(&report, &canary, 1);
     assert_eq!(out.code, Some(1), "the canary is a finding: exit code 1");
     // Every file is accounted for: scanned, skipped or reported as an error.
-    let accounted =
-        report.files_scanned() + report.skipped_total() + report.errors().len() as u64;
+    let accounted = report.files_scanned() + report.skipped_total() + report.errors().len() as u64;
     assert!(
         accounted > names.len() as u64,
         "{accounted} of {} files accounted for (stats {})",
@@ -488,8 +490,7 @@ fn symlink_loop_is_reported_not_followed_forever() {
 fn dangling_symlink_is_reported() {
     let dir = tree();
     let canary = canary(dir.path(), "dangling");
-    std::os::unix::fs::symlink("/nonexistent/tizim/target", dir.path().join("gone.log"))
-        .unwrap();
+    std::os::unix::fs::symlink("/nonexistent/tizim/target", dir.path().join("gone.log")).unwrap();
     for follow in [false, true] {
         let extra: &[&str] = if follow { &["--follow"] } else { &[] };
         let (_, report) = scan_json(dir.path(), extra);
@@ -567,7 +568,9 @@ fn files_that_vanish_or_shrink_during_the_scan() {
     let dir = tree();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();
-    let files: Vec<PathBuf> = (0..400).map(|i| data.join(format!("f{i:03}.log"))).collect();
+    let files: Vec<PathBuf> = (0..400)
+        .map(|i| data.join(format!("f{i:03}.log")))
+        .collect();
     let body = {
         let mut b = "filler line without values, just text and 123 numbers\n".repeat(4000);
         b.push_str("tail ivan.vanish@mail.kz\n");
@@ -589,10 +592,16 @@ fn files_that_vanish_or_shrink_during_the_scan() {
                             let _ = fs::remove_file(f);
                         }
                         1 => {
-                            let _ = File::options().write(true).open(f).and_then(|h| h.set_len(7));
+                            let _ = File::options()
+                                .write(true)
+                                .open(f)
+                                .and_then(|h| h.set_len(7));
                         }
                         2 => {
-                            let _ = File::options().write(true).open(f).and_then(|h| h.set_len(0));
+                            let _ = File::options()
+                                .write(true)
+                                .open(f)
+                                .and_then(|h| h.set_len(0));
                         }
                         _ => {
                             let _ = fs::write(f, &body);
@@ -637,7 +646,9 @@ fn files_that_vanish_or_shrink_during_the_scan() {
     let errors = report.errors();
     for m in &missing {
         assert!(
-            errors.iter().any(|(p, _)| p.contains(m.rsplit('/').next().unwrap())),
+            errors
+                .iter()
+                .any(|(p, _)| p.contains(m.rsplit('/').next().unwrap())),
             "missing file {m} not reported; errors: {errors:?}"
         );
     }
@@ -746,7 +757,11 @@ fn archive_members_with_absolute_and_dotdot_paths_are_never_written() {
 
     assert_eq!(before, snapshot(dir.path()), "files appeared or changed");
     assert!(!abs_dir.exists(), "{} was created", abs_dir.display());
-    assert!(!link_target.exists(), "{} was created", link_target.display());
+    assert!(
+        !link_target.exists(),
+        "{} was created",
+        link_target.display()
+    );
     let leaked: Vec<_> = fs::read_dir(std::env::temp_dir())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -789,7 +804,11 @@ fn rand_tag() -> u128 {
 fn multi_member_gzip_is_read_to_the_end() {
     let dir = tree();
     let mut file = Vec::new();
-    for part in ["first part\n", "second part\n", "third part: tail.gzip@mail.kz\n"] {
+    for part in [
+        "first part\n",
+        "second part\n",
+        "third part: tail.gzip@mail.kz\n",
+    ] {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(part.as_bytes()).unwrap();
         file.extend(gz.finish().unwrap());

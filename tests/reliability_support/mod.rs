@@ -97,7 +97,8 @@ impl Outcome {
             assert!(
                 doc.get(key).is_some(),
                 "the JSON report has no {key:?} (keys: {:?})\n{}",
-                doc.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
+                doc.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>()),
                 self.describe()
             );
         }
@@ -121,8 +122,21 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_tizim_env(args, cwd, timeout, &[])
+}
+
+/// [`run_tizim`] with extra environment variables. `TIZIM_FINGERPRINT_KEY`
+/// is removed unless given here, so runs do not depend on the caller's shell.
+pub fn run_tizim_env<I, S>(args: I, cwd: &Path, timeout: Duration, env: &[(&str, &str)]) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let printable: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let printable: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut out = tempfile::tempfile().expect("stdout file");
     let mut err = tempfile::tempfile().expect("stderr file");
     let started = Instant::now();
@@ -131,6 +145,7 @@ where
         .current_dir(cwd)
         .env_remove("TIZIM_FINGERPRINT_KEY")
         .env("RUST_BACKTRACE", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out.try_clone().expect("dup stdout"))
         .stderr(err.try_clone().expect("dup stderr"))
@@ -150,7 +165,11 @@ where
         if r == pid {
             break;
         }
-        assert!(r == 0, "waitpid failed: {}", std::io::Error::last_os_error());
+        assert!(
+            r == 0,
+            "waitpid failed: {}",
+            std::io::Error::last_os_error()
+        );
         if started.elapsed() > timeout {
             timed_out = true;
             // SAFETY: signalling and reaping our own child.
