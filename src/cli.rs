@@ -263,15 +263,92 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(EXIT_OK)
         }
         Command::Detectors { detectors } => list_detectors(detectors),
-        Command::Demo(_) | Command::Policy(_) | Command::Baseline(_) => {
-            Err("not implemented yet".to_string())
-        }
+        Command::Policy(cmd) => run_policy(cmd),
+        Command::Demo(args) => run_demo(&args),
+        Command::Baseline(_) => Err("not implemented yet".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
             let _ = writeln!(io::stderr(), "tizim: error: {msg}");
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `policy check`: a summary and exit 0, or every error with its line and
+/// exit 2. `policy import`: the drafted TOML on stdout.
+fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
+    match cmd {
+        PolicyCommand::Check { file } => {
+            let shown = file.display();
+            let policy = match policy::load(&file) {
+                Ok(p) => p,
+                Err(errors) => {
+                    let mut err = io::stderr().lock();
+                    for e in &errors {
+                        let _ = match e.line {
+                            Some(line) => writeln!(err, "{shown}:{line}: error: {}", e.message),
+                            None => writeln!(err, "{shown}: error: {}", e.message),
+                        };
+                    }
+                    let _ = writeln!(err, "tizim: {shown}: {} error(s)", errors.len());
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            let mut err = io::stderr().lock();
+            for w in policy.warnings() {
+                let _ = writeln!(err, "{shown}: warning: {w}");
+            }
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{shown}: OK");
+            if !policy.operator.name.is_empty() {
+                let bin = policy
+                    .operator
+                    .bin
+                    .as_deref()
+                    .map(|b| format!(" (BIN {b})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "operator: {}{bin}", policy.operator.name);
+            }
+            let _ = writeln!(out, "purposes: {}", policy.purposes.len());
+            let id_width = policy.purposes.iter().map(|p| p.id.chars().count()).max();
+            for p in &policy.purposes {
+                let categories: Vec<&str> = p.categories.iter().map(|c| c.id()).collect();
+                let places = if p.locations.is_empty() {
+                    "anywhere".to_string()
+                } else {
+                    p.locations.join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {:>5}  {}  ({places})",
+                    p.id,
+                    p.retention.to_string(),
+                    categories.join(", "),
+                    width = id_width.unwrap_or(0)
+                );
+            }
+            let prohibited: Vec<&str> = policy.prohibited.iter().map(|c| c.id()).collect();
+            let _ = writeln!(
+                out,
+                "prohibited: {}",
+                if prohibited.is_empty() {
+                    "none".to_string()
+                } else {
+                    prohibited.join(", ")
+                }
+            );
+            Ok(EXIT_OK)
+        }
+        PolicyCommand::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            io::stdout()
+                .lock()
+                .write_all(draft.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(EXIT_OK)
         }
     }
 }
@@ -305,6 +382,14 @@ fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, 
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             let file = opts.open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            // `mode` applies only to files it creates; an existing report
+            // file may have been readable by others.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
+            }
             Ok(Box::new(io::BufWriter::new(file)))
         }
     }
@@ -389,6 +474,11 @@ impl FindingSink for StreamingSink<'_> {
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
     let opts = args.scan_options();
+    if let Some(label) = &opts.source.encoding {
+        tizim::source::decode::encoding_for_label(label).map_err(|e| format!("--encoding: {e}"))?;
+    }
+    tizim::walk::validate(&opts.walk)?;
+    let show_bar = !args.quiet && io::stderr().is_terminal();
     let roots = args.roots();
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
@@ -406,14 +496,20 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             inventory: InventoryBuilder::new(policy.as_ref(), today),
             gate: Gate::new(gate_config, policy.as_ref(), today),
         }));
-        let summary = scan::run(&roots, &opts, &engine, &sink);
+        let tracked = crate::progress::Tracked::new(&sink, show_bar);
+        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        tracked.finish();
+        drop(tracked);
         let mut s = sink.0.into_inner().unwrap_or_else(|e| e.into_inner());
         s.out.flush().map_err(|e| e.to_string())?;
         let verdict = s.gate.verdict(&summary);
         (summary, verdict)
     } else {
         let collect = Collect::default();
-        let summary = scan::run(&roots, &opts, &engine, &collect);
+        let tracked = crate::progress::Tracked::new(&collect, show_bar);
+        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        tracked.finish();
+        drop(tracked);
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let inventory = inventory::build(&findings, policy.as_ref(), today);
@@ -425,7 +521,12 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             detectors: engine.detectors(),
         };
         let mut out = out;
-        report::render(args.format, &report, &mut out)
+        let rendered = if args.format == Format::Table {
+            report::table::render(&report, &mut out, colour_stdout(args))
+        } else {
+            report::render(args.format, &report, &mut out)
+        };
+        rendered
             .and_then(|_| out.flush())
             .map_err(|e| e.to_string())?;
         let mut gate = Gate::new(gate_config, policy.as_ref(), today);
@@ -438,12 +539,101 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         for e in &summary.errors {
             let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
         }
+        // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
+        for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
+            let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
+        }
+        let _ = writeln!(
+            err,
+            "tizim: {}{}",
+            crate::progress::summary_line(&summary.stats),
+            crate::progress::peak_memory_note()
+        );
         let _ = writeln!(err, "tizim: {}", verdict.reason);
     }
-    let _ = io::stderr().is_terminal();
     Ok(if verdict.failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK
     })
+}
+
+/// Colour the table only for a person at a terminal: not into files or
+/// pipes, and never when `NO_COLOR` is set (no-color.org).
+fn colour_stdout(args: &ScanArgs) -> bool {
+    args.output.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").unwrap_or_default().is_empty()
+}
+
+/// `tizim demo`: writes the demo tree, drafts its policy from the bundled
+/// privacy policy, and scans it. The steps go to stderr so that
+/// `tizim demo --format html > demo.html` gives a clean report.
+fn run_demo(args: &DemoArgs) -> Result<u8, String> {
+    use clap::ValueEnum;
+    let (dir, temporary) = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            (dir.clone(), false)
+        }
+        None => (
+            tizim::demo::temporary_dir().map_err(|e| format!("demo directory: {e}"))?,
+            true,
+        ),
+    };
+    let tree = tizim::demo::write_demo_tree(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let purposes = policy::load(&tree.policy)
+        .map(|p| p.purposes.len())
+        .unwrap_or(0);
+    {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(err, "tizim demo");
+        let _ = writeln!(
+            err,
+            "  1. drafted {} from the privacy policy {} ({purposes} purpose{}), and pinned payroll data to hr/",
+            tree.policy.display(),
+            tizim::demo::PRIVACY_POLICY_NAME,
+            if purposes == 1 { "" } else { "s" },
+        );
+        let _ = writeln!(
+            err,
+            "  2. scanning {}: logs, a pg_dump, a mysqldump, CSV exports, old archives",
+            tree.data.display()
+        );
+        let _ = writeln!(err, "  3. the report shows a row in every status\n");
+    }
+    let format = args
+        .format
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_else(|| "table".to_string());
+    let cli = Cli::try_parse_from([
+        "tizim".as_ref(),
+        "scan".as_ref(),
+        tree.data.as_os_str(),
+        "--policy".as_ref(),
+        tree.policy.as_os_str(),
+        "--format".as_ref(),
+        format.as_ref(),
+        "--fail-on".as_ref(),
+        "none".as_ref(),
+        "--quiet".as_ref(),
+    ] as [&std::ffi::OsStr; 10])
+    .map_err(|e| e.to_string())?;
+    let Command::Scan(scan_args) = cli.command else {
+        return Err("demo: could not build the scan".to_string());
+    };
+    let result = run_scan(&scan_args);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = writeln!(
+            io::stderr(),
+            "\nThe demo tree stays in {}. Scan it again with:\n  tizim scan {} --policy {}",
+            dir.display(),
+            tree.data.display(),
+            tree.policy.display()
+        );
+    }
+    result
 }
