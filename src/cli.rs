@@ -632,7 +632,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let git = git_target(args)?;
     let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, true)?;
     let today = chrono::Local::now().date_naive();
-    if args.show_values && !args.quiet {
+    // Not silenced by --quiet: whoever reads the output must be told it holds raw data.
+    if args.show_values {
         let _ = writeln!(
             io::stderr(),
             "tizim: warning: --show-values prints raw personal data; do not share this output"
