@@ -42,10 +42,7 @@ impl ContextIndex {
                 variants.sort();
                 variants.dedup();
                 for v in variants {
-                    match patterns
-                        .iter()
-                        .position(|p| p.eq_ignore_ascii_case(&v))
-                    {
+                    match patterns.iter().position(|p| p.eq_ignore_ascii_case(&v)) {
                         Some(i) => {
                             let k = &mut keywords[i];
                             if !k.detectors.contains(&det) {
@@ -99,8 +96,10 @@ fn is_word(hay: &str, start: usize, end: usize, stem: bool) -> bool {
     let first = hay[start..end].chars().next();
     let last = hay[..end].chars().next_back();
     let after = hay[end..].chars().next();
-    let camel_before = matches!((before, first), (Some(b), Some(f)) if b.is_lowercase() && f.is_uppercase());
-    let camel_after = matches!((last, after), (Some(l), Some(a)) if l.is_lowercase() && a.is_uppercase());
+    let camel_before =
+        matches!((before, first), (Some(b), Some(f)) if b.is_lowercase() && f.is_uppercase());
+    let camel_after =
+        matches!((last, after), (Some(l), Some(a)) if l.is_lowercase() && a.is_uppercase());
     let left_ok = !matches!(before, Some(c) if c.is_alphabetic()) || camel_before;
     let right_ok = stem || !matches!(after, Some(c) if c.is_alphabetic()) || camel_after;
     left_ok && right_ok

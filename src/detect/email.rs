@@ -132,7 +132,10 @@ pub fn validate(text: &str) -> Option<String> {
     }
     // `logo@2x.png`, `icon@3x.zip`: image density suffixes, not hosts.
     let b = first.as_bytes();
-    if b.len() >= 2 && b[b.len() - 1].eq_ignore_ascii_case(&b'x') && b[..b.len() - 1].iter().all(u8::is_ascii_digit) {
+    if b.len() >= 2
+        && b[b.len() - 1].eq_ignore_ascii_case(&b'x')
+        && b[..b.len() - 1].iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     if !last.bytes().all(|c| c.is_ascii_alphabetic()) || !is_tld(last) {
@@ -153,11 +156,23 @@ mod tests {
     #[test]
     fn real_addresses() {
         assert_eq!(validate("ivan@mail.kz").as_deref(), Some("ivan@mail.kz"));
-        assert_eq!(validate("Ivan.Petrov@Kaspi.KZ").as_deref(), Some("ivan.petrov@kaspi.kz"));
+        assert_eq!(
+            validate("Ivan.Petrov@Kaspi.KZ").as_deref(),
+            Some("ivan.petrov@kaspi.kz")
+        );
         assert_eq!(validate("ivan%40mail.kz").as_deref(), Some("ivan@mail.kz"));
-        assert_eq!(validate("ivan%2Bpromo%40mail.kz").as_deref(), Some("ivan+promo@mail.kz"));
-        assert_eq!(validate("a.b-c+tag@sub.example-corp.com").as_deref(), Some("a.b-c+tag@sub.example-corp.com"));
-        assert_eq!(validate("user@xn--80ao21a.xn--80ao21a").is_some(), is_tld("xn--80ao21a"));
+        assert_eq!(
+            validate("ivan%2Bpromo%40mail.kz").as_deref(),
+            Some("ivan+promo@mail.kz")
+        );
+        assert_eq!(
+            validate("a.b-c+tag@sub.example-corp.com").as_deref(),
+            Some("a.b-c+tag@sub.example-corp.com")
+        );
+        assert_eq!(
+            validate("user@xn--80ao21a.xn--80ao21a").is_some(),
+            is_tld("xn--80ao21a")
+        );
     }
 
     #[test]

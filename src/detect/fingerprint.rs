@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(mask(Category::Card, "378282246310005"), "378282*****0005");
         assert_eq!(mask(Category::Phone, "+77012345678"), "+7701*****78");
         assert_eq!(mask(Category::Email, "ivan.petrov@mail.kz"), "i***@m***.kz");
-        assert_eq!(mask(Category::Iban, "KZ86125KZT5004100100"), "KZ86125***********00");
+        assert_eq!(
+            mask(Category::Iban, "KZ86125KZT5004100100"),
+            "KZ86125***********00"
+        );
         assert_eq!(mask(Category::IdDocument, "N12345678"), "N*******8");
         assert_eq!(mask(Category::IdDocument, "12345"), "*****");
     }
@@ -128,7 +131,10 @@ mod tests {
         ] {
             let m = mask(c, v);
             assert_ne!(m, v);
-            assert!(!m.contains(&v[v.len() / 3..v.len() * 2 / 3]), "{m} keeps the middle of {v}");
+            assert!(
+                !m.contains(&v[v.len() / 3..v.len() * 2 / 3]),
+                "{m} keeps the middle of {v}"
+            );
         }
     }
 

@@ -76,7 +76,10 @@ impl Engine {
     pub fn with_user_dir(dir: &Path) -> Result<Engine, DetectError> {
         let mut detectors = builtin_detectors()?;
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            DetectError(format!("cannot read detector directory {}: {e}", dir.display()))
+            DetectError(format!(
+                "cannot read detector directory {}: {e}",
+                dir.display()
+            ))
         })?;
         let mut files: Vec<_> = entries
             .filter_map(Result::ok)

@@ -142,7 +142,10 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
         if digits.len() <= n {
             return None;
         }
-        let code = std::str::from_utf8(&digits[..n]).ok()?.parse::<u16>().ok()?;
+        let code = std::str::from_utf8(&digits[..n])
+            .ok()?
+            .parse::<u16>()
+            .ok()?;
         PLANS.contains_key(&code).then_some((code, &digits[n..]))
     })
 }
@@ -192,16 +195,28 @@ mod tests {
     #[test]
     fn kazakh_mobiles_and_landlines() {
         for mobile in [
-            "7701", "7702", "7705", "7707", "7708", "7747", "7760", "7764", "7771", "7775",
-            "7778", "7785",
+            "7701", "7702", "7705", "7707", "7708", "7747", "7760", "7764", "7771", "7775", "7778",
+            "7785",
         ] {
             let d = format!("{mobile}2345678");
             assert_eq!(v(&d, true, true), Some(format!("+{d}")), "{d}");
         }
-        assert_eq!(v("77172556677", true, true).as_deref(), Some("+77172556677"));
-        assert_eq!(v("87273556677", false, true).as_deref(), Some("+77273556677"));
-        assert_eq!(v("87012345678", false, false).as_deref(), Some("+77012345678"));
-        assert_eq!(v("77012345678", false, false).as_deref(), Some("+77012345678"));
+        assert_eq!(
+            v("77172556677", true, true).as_deref(),
+            Some("+77172556677")
+        );
+        assert_eq!(
+            v("87273556677", false, true).as_deref(),
+            Some("+77273556677")
+        );
+        assert_eq!(
+            v("87012345678", false, false).as_deref(),
+            Some("+77012345678")
+        );
+        assert_eq!(
+            v("77012345678", false, false).as_deref(),
+            Some("+77012345678")
+        );
     }
 
     #[test]
@@ -214,11 +229,26 @@ mod tests {
 
     #[test]
     fn international_numbers_valid_for_their_country() {
-        assert_eq!(v("79161234567", true, true).as_deref(), Some("+79161234567"));
-        assert_eq!(v("998901234567", true, true).as_deref(), Some("+998901234567"));
-        assert_eq!(v("996555123456", true, true).as_deref(), Some("+996555123456"));
-        assert_eq!(v("14155552671", true, true).as_deref(), Some("+14155552671"));
-        assert_eq!(v("442079460958", true, true).as_deref(), Some("+442079460958"));
+        assert_eq!(
+            v("79161234567", true, true).as_deref(),
+            Some("+79161234567")
+        );
+        assert_eq!(
+            v("998901234567", true, true).as_deref(),
+            Some("+998901234567")
+        );
+        assert_eq!(
+            v("996555123456", true, true).as_deref(),
+            Some("+996555123456")
+        );
+        assert_eq!(
+            v("14155552671", true, true).as_deref(),
+            Some("+14155552671")
+        );
+        assert_eq!(
+            v("442079460958", true, true).as_deref(),
+            Some("+442079460958")
+        );
         assert_eq!(v("4930123456", true, true).as_deref(), Some("+4930123456"));
         assert_eq!(v("99890123456", true, true), None, "one digit short");
         assert_eq!(v("0600", true, true), None, "a UTC offset");
@@ -227,8 +257,14 @@ mod tests {
     #[test]
     fn bare_runs_must_look_mobile() {
         assert_eq!(v("84951234567", false, false), None);
-        assert_eq!(v("84951234567", false, true).as_deref(), Some("+74951234567"));
-        assert_eq!(v("89161234567", false, false).as_deref(), Some("+79161234567"));
+        assert_eq!(
+            v("84951234567", false, true).as_deref(),
+            Some("+74951234567")
+        );
+        assert_eq!(
+            v("89161234567", false, false).as_deref(),
+            Some("+79161234567")
+        );
         assert_eq!(v("79161234567", false, false), None);
     }
 

@@ -146,7 +146,11 @@ impl<'a> Scanner<'a> {
         // A `+` (or URL-encoded `%2B`) before the digits: a phone number.
         let plus_at = if prev == b'+' {
             Some(s - 1)
-        } else if s >= 3 && b[s - 3] == b'%' && b[s - 2] == b'2' && b[s - 1].eq_ignore_ascii_case(&b'b') {
+        } else if s >= 3
+            && b[s - 3] == b'%'
+            && b[s - 2] == b'2'
+            && b[s - 1].eq_ignore_ascii_case(&b'b')
+        {
             Some(s - 3)
         } else {
             None
@@ -214,7 +218,11 @@ impl<'a> Scanner<'a> {
         if c == b'.' && p >= 2 && b[p - 2].is_ascii_digit() {
             return false;
         }
-        if c == b'-' && p >= 6 && b[p - 6] == b'-' && b[p - 5..p - 1].iter().all(u8::is_ascii_hexdigit) {
+        if c == b'-'
+            && p >= 6
+            && b[p - 6] == b'-'
+            && b[p - 5..p - 1].iter().all(u8::is_ascii_hexdigit)
+        {
             return false;
         }
         true
@@ -314,7 +322,10 @@ impl<'a> Scanner<'a> {
                 // KZdd gggg gggg gggg gggg
                 let mut q = p + 2;
                 for _ in 0..4 {
-                    if b.get(q) != Some(&sep) || q + 5 > b.len() || !b[q + 1..q + 5].iter().all(u8::is_ascii_alphanumeric) {
+                    if b.get(q) != Some(&sep)
+                        || q + 5 > b.len()
+                        || !b[q + 1..q + 5].iter().all(u8::is_ascii_alphanumeric)
+                    {
                         return None;
                     }
                     q += 5;
@@ -352,7 +363,12 @@ impl<'a> Scanner<'a> {
             return None;
         }
         // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
-        if self.b.get(end) == Some(&b':') && self.b.get(end + 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/') {
+        if self.b.get(end) == Some(&b':')
+            && self
+                .b
+                .get(end + 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/')
+        {
             return None;
         }
         let c = Candidate {
@@ -372,11 +388,18 @@ impl<'a> Scanner<'a> {
     /// Letter or digit boundaries only (for e-mail, whose own characters
     /// include dots and dashes).
     fn left_ok_text(&self, p: usize) -> bool {
-        p == 0 || !self.text[..p].chars().next_back().is_some_and(char::is_alphanumeric)
+        p == 0
+            || !self.text[..p]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
     }
 
     fn right_ok_text(&self, e: usize) -> bool {
-        !self.text[e..].chars().next().is_some_and(char::is_alphanumeric)
+        !self.text[e..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
     }
 
     /// A phone number starting at `start` (the `+`, `%2B`, or first digit),
@@ -407,13 +430,18 @@ impl<'a> Scanner<'a> {
             if ng == groups.len() {
                 break;
             }
-            // Separator: at most one space or dash, and a parenthesis.
+            // Separator: at most one space (or no-break space) or dash, and
+            // a parenthesis.
             let mut q = p;
             let mut spaces = 0;
             let mut parens = 0;
-            while q < b.len() && q - p < 3 {
+            while q < b.len() && q - p < 4 {
                 match b[q] {
                     b' ' | b'-' => spaces += 1,
+                    0xC2 if b.get(q + 1) == Some(&0xA0) => {
+                        spaces += 1;
+                        q += 1;
+                    }
                     b'(' if !paren_open => {
                         paren_open = true;
                         parens += 1;
@@ -428,6 +456,19 @@ impl<'a> Scanner<'a> {
             }
             if q == p || spaces > 1 || parens > 1 || q >= b.len() || !b[q].is_ascii_digit() {
                 break;
+            }
+            // `+44 (0)20 …`: the bracketed trunk prefix is not dialled
+            // from abroad; skip it.
+            if plus && paren_open && b[q] == b'0' && b.get(q + 1) == Some(&b')') && ng == 1 {
+                paren_open = false;
+                let mut r = q + 2;
+                if matches!(b.get(r), Some(b' ' | b'-')) {
+                    r += 1;
+                }
+                if r >= b.len() || !b[r].is_ascii_digit() {
+                    break;
+                }
+                q = r;
             }
             separated = true;
             p = q;
@@ -481,13 +522,16 @@ impl<'a> Scanner<'a> {
         None
     }
 
-    /// A card number whose first digit run is `s..e`: plain (13–19 digits)
+    /// A card number whose first digit run is `s..e`: plain (14–16 digits)
     /// or grouped by spaces or dashes (4-4-4-4, 4-4-4-4-3, Amex 4-6-5,
     /// Diners 4-6-4).
     fn card(&mut self, s: usize, e: usize) -> Option<usize> {
         let b = self.b;
         let len = e - s;
-        if (13..=19).contains(&len) {
+        // Unformatted, only the common lengths (Diners 14, Amex 15, 16):
+        // bare 17–19 digit runs are far more often 64-bit integers (ids,
+        // hashes, constants) than the rare long PANs, which people group.
+        if (14..=16).contains(&len) {
             if !self.right_ok(e) {
                 return None;
             }
@@ -499,13 +543,21 @@ impl<'a> Scanner<'a> {
             };
             return self.emit_card(s, e, &c);
         }
-        if len != 4 || e + 1 >= b.len() || !matches!(b[e], b' ' | b'-') || !b[e + 1].is_ascii_digit() {
+        if len != 4
+            || e + 1 >= b.len()
+            || !matches!(b[e], b' ' | b'-')
+            || !b[e + 1].is_ascii_digit()
+        {
             return None;
         }
         let sep = b[e];
         // Dates (`2024-03-15`) and times start like this: every card
         // layout's second group has 4 or 6 digits.
-        let second = b[e + 1..].iter().take(7).take_while(|c| c.is_ascii_digit()).count();
+        let second = b[e + 1..]
+            .iter()
+            .take(7)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if second != 4 && second != 6 {
             return None;
         }
@@ -593,7 +645,11 @@ impl<'a> Scanner<'a> {
             if ms >= to {
                 break;
             }
-            at = if me > ms { me } else { next_char(self.text, ms) };
+            at = if me > ms {
+                me
+            } else {
+                next_char(self.text, ms)
+            };
             // Boundaries apply to the whole match; the value is the `value`
             // group when there is one (`N(?P<value>\d{8})`).
             if !self.left_ok(ms) || !self.right_ok(me) {

@@ -48,7 +48,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "detectors/email.toml",
         include_str!("../../detectors/email.toml"),
     ),
-    ("detectors/card.toml", include_str!("../../detectors/card.toml")),
+    (
+        "detectors/card.toml",
+        include_str!("../../detectors/card.toml"),
+    ),
     (
         "detectors/kz-iban.toml",
         include_str!("../../detectors/kz-iban.toml"),
@@ -247,23 +250,23 @@ pub fn parse(source: &str, text: &str) -> Result<Detector, DetectError> {
                 "[candidates] needs `extractor` (a built-in) or `regex`".into(),
             ))
         }
-        (Some(name), None) => Extractor::Builtin(BuiltinExtractor::from_name(name).ok_or_else(
-            || {
+        (Some(name), None) => {
+            Extractor::Builtin(BuiltinExtractor::from_name(name).ok_or_else(|| {
                 fail(format!(
                     "unknown extractor {name:?} (known: {})",
                     EXTRACTORS.join(", ")
                 ))
-            },
-        )?),
+            })?)
+        }
         (None, Some(pattern)) => {
             let re = regex::Regex::new(pattern)
                 .map_err(|e| fail(format!("bad regex in [candidates]: {e}")))?;
             if re.is_match("") {
-                return Err(fail("regex in [candidates] matches the empty string".into()));
+                return Err(fail(
+                    "regex in [candidates] matches the empty string".into(),
+                ));
             }
-            let value_group = re
-                .capture_names()
-                .position(|n| n == Some("value"));
+            let value_group = re.capture_names().position(|n| n == Some("value"));
             Extractor::Regex { re, value_group }
         }
     };

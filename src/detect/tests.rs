@@ -103,6 +103,8 @@ fn phones_in_every_usual_form() {
         "+996 555 123 456",
         "+1 (415) 555-2671",
         "+44 20 7946 0958",
+        "+44 (0)20 7946 0958",
+        "+7\u{a0}701\u{a0}234\u{a0}56\u{a0}78",
     ] {
         one(&format!("тел: {form}, далее"), "phone", form);
     }
@@ -147,6 +149,9 @@ fn cards_plain_spaced_dashed_and_test_numbers() {
     one("amex 3782 822463 10005", "card", "3782 822463 10005");
     none("4400430123456780");
     none("4400 4301-2345 6789");
+    none("4006381333932"); // an EAN-13 barcode that passes Luhn
+    none("4654005815464502513"); // a 64-bit constant; 19-digit PANs are grouped
+    one("4000 0000 0000 0000 006", "card", "4000 0000 0000 0000 006");
     let m = scan("4111 1111 1111 1111");
     assert!(m[0].test);
     let m = scan("4400430123456789");
@@ -155,8 +160,16 @@ fn cards_plain_spaced_dashed_and_test_numbers() {
 
 #[test]
 fn kz_iban_and_the_digits_inside_it() {
-    one("ИИК KZ86125KZT5004100100", "kz-iban", "KZ86125KZT5004100100");
-    one("IBAN: KZ86 125K ZT50 0410 0100.", "kz-iban", "KZ86 125K ZT50 0410 0100");
+    one(
+        "ИИК KZ86125KZT5004100100",
+        "kz-iban",
+        "KZ86125KZT5004100100",
+    );
+    one(
+        "IBAN: KZ86 125K ZT50 0410 0100.",
+        "kz-iban",
+        "KZ86 125K ZT50 0410 0100",
+    );
     // Bad check: not an IBAN, and its card-like groups are not a card.
     none("KZ87 4400 4301 2345 6789");
     none("KZ874400430123456789");
@@ -200,7 +213,10 @@ fn only_matches_starting_in_the_report_range_are_reported() {
     };
     let mut out = Vec::new();
     engine().scan(&seg, &mut out);
-    assert_eq!(out.iter().map(|m| m.category).collect::<Vec<_>>(), vec![Category::Email]);
+    assert_eq!(
+        out.iter().map(|m| m.category).collect::<Vec<_>>(),
+        vec![Category::Email]
+    );
 }
 
 #[test]
@@ -261,11 +277,20 @@ require_context = true
     assert_eq!(out[0].category, Category::IdDocument);
 
     for (bad, expect) in [
-        (good.replace("\"none\"", "\"crc\""), "unknown validator \"crc\""),
-        (good.replace("id_document", "passport"), "unknown category \"passport\""),
+        (
+            good.replace("\"none\"", "\"crc\""),
+            "unknown validator \"crc\"",
+        ),
+        (
+            good.replace("id_document", "passport"),
+            "unknown category \"passport\"",
+        ),
         (good.replace(r"\d{8}", r"\d{8"), "bad regex"),
         (good.replace("\"low\"", "\"certain\""), "unknown confidence"),
-        (good.replace("regex =", "extractor = \"digits\"\nregex ="), "not both"),
+        (
+            good.replace("regex =", "extractor = \"digits\"\nregex ="),
+            "not both",
+        ),
         (good.replace("description", "descr"), "unknown field"),
     ] {
         let err = Engine::from_toml(&[("user/passport.toml", &bad)])
@@ -280,6 +305,12 @@ require_context = true
 #[test]
 fn detector_infos_describe_every_builtin() {
     let ids: Vec<&str> = engine().detectors().iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(ids, ["kz-iin", "kz-bin", "phone", "email", "card", "kz-iban"]);
-    assert!(engine().detectors().iter().all(|d| d.description.len() > 30));
+    assert_eq!(
+        ids,
+        ["kz-iin", "kz-bin", "phone", "email", "card", "kz-iban"]
+    );
+    assert!(engine()
+        .detectors()
+        .iter()
+        .all(|d| d.description.len() > 30));
 }
