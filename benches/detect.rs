@@ -71,6 +71,7 @@ fn engine_scan(bencher: Bencher) {
                     text: &text[from..r.end],
                     report: r.start - from..r.end - from,
                     first_line: 1,
+                    first_column: 1,
                     field: None,
                 };
                 engine.scan(&seg, &mut out);

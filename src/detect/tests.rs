@@ -198,6 +198,7 @@ fn only_matches_starting_in_the_report_range_are_reported() {
         text,
         report: start..start + 5,
         first_line: 1,
+        first_column: 1,
         field: None,
     };
     let mut out = Vec::new();
@@ -209,6 +210,7 @@ fn only_matches_starting_in_the_report_range_are_reported() {
         text,
         report: start + 3..text.len(),
         first_line: 1,
+        first_column: 1,
         field: None,
     };
     let mut out = Vec::new();
