@@ -266,7 +266,10 @@ impl SourceSink for FileScanner<'_> {
                 }
             };
             if let Some(field) = seg.field {
-                if !file.valued_fields.contains(&(m.category, field.to_string())) {
+                if !file
+                    .valued_fields
+                    .contains(&(m.category, field.to_string()))
+                {
                     file.valued_fields.insert((m.category, field.to_string()));
                 }
             }

@@ -66,7 +66,8 @@ pub fn validate(opts: &WalkOptions) -> Result<(), String> {
 }
 
 fn overrides(opts: &WalkOptions) -> Result<ignore::overrides::Override, String> {
-    let mut builder = OverrideBuilder::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+    let mut builder =
+        OverrideBuilder::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
     for glob in &opts.globs {
         builder
             .add(glob)
@@ -128,7 +129,9 @@ fn read_path_list(list: &Path) -> io::Result<Vec<PathBuf>> {
             continue;
         }
         #[cfg(unix)]
-        paths.push(PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(line)));
+        paths.push(PathBuf::from(
+            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(line),
+        ));
         #[cfg(not(unix))]
         paths.push(PathBuf::from(String::from_utf8_lossy(line).into_owned()));
     }
@@ -145,7 +148,13 @@ fn scan_explicit(
 ) {
     let handle = |(path, meta): &(PathBuf, Metadata)| {
         let display = path.display().to_string();
-        visit(classify(path.clone(), display, meta.file_type(), || Ok(meta.len()), opts));
+        visit(classify(
+            path.clone(),
+            display,
+            meta.file_type(),
+            || Ok(meta.len()),
+            opts,
+        ));
     };
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool.install(|| {
@@ -198,7 +207,12 @@ fn io_event(path: &Path, err: &io::Error) -> WalkEvent {
     })
 }
 
-fn walk_dirs(dirs: &[PathBuf], opts: &WalkOptions, threads: usize, visit: &(dyn Fn(WalkEvent) + Sync)) {
+fn walk_dirs(
+    dirs: &[PathBuf],
+    opts: &WalkOptions,
+    threads: usize,
+    visit: &(dyn Fn(WalkEvent) + Sync),
+) {
     let mut builder = ignore::WalkBuilder::new(&dirs[0]);
     for d in &dirs[1..] {
         builder.add(d);
@@ -247,10 +261,10 @@ fn entry_event(entry: ignore::DirEntry, opts: &WalkOptions) -> Option<WalkEvent>
     }
     let display = entry.path().display().to_string();
     let len = || {
-        entry
-            .metadata()
-            .map(|m| m.len())
-            .map_err(|e| e.into_io_error().unwrap_or_else(|| io::Error::other("no metadata")))
+        entry.metadata().map(|m| m.len()).map_err(|e| {
+            e.into_io_error()
+                .unwrap_or_else(|| io::Error::other("no metadata"))
+        })
     };
     let event = classify(entry.path().to_path_buf(), display, file_type, len, opts);
     Some(event)
@@ -266,7 +280,9 @@ fn walk_error(err: ignore::Error) -> WalkEvent {
                 path.get_or_insert(p.clone());
                 current = err;
             }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => current = err,
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err
+            }
             ignore::Error::Loop { child, .. } => {
                 return WalkEvent::Skipped {
                     display: child.display().to_string(),

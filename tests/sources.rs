@@ -100,7 +100,10 @@ fn tizim_with_stdin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Scan {
         files_scanned,
         skipped,
         errors: number_after("; errors: ").unwrap_or(0),
-        peak_memory: summary.split("; peak memory ").nth(1).map(parse_human_bytes),
+        peak_memory: summary
+            .split("; peak memory ")
+            .nth(1)
+            .map(parse_human_bytes),
         stderr,
     }
 }
@@ -120,7 +123,9 @@ fn parse_human_bytes(s: &str) -> u64 {
 
 /// Compares long lists and shows only the first difference.
 fn assert_same(actual: &[(String, u64, u64)], expected: &[(String, u64, u64)]) {
-    if let Some(i) = (0..actual.len().max(expected.len())).find(|&i| actual.get(i) != expected.get(i)) {
+    if let Some(i) =
+        (0..actual.len().max(expected.len())).find(|&i| actual.get(i) != expected.get(i))
+    {
         panic!(
             "{} found, {} expected; first difference at #{i}: found {:?}, expected {:?}",
             actual.len(),
@@ -172,7 +177,8 @@ fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-const LOG: &[u8] = b"2024-01-01 start\n2024-01-01 user login\n2024-01-02 contact anna@example.kz ok\n";
+const LOG: &[u8] =
+    b"2024-01-01 start\n2024-01-01 user login\n2024-01-02 contact anna@example.kz ok\n";
 
 #[test]
 fn compressed_streams_keep_their_own_path_and_lines() {
@@ -220,10 +226,16 @@ fn archives_name_members_outer_inner_and_chain_nested_ones() {
     ]));
     let backup = zip(&[
         ("2023/logs.tar.gz", &logs_tgz),
-        ("2023/readme.txt", b"no personal data\nwrite to ops@example.kz\n"),
+        (
+            "2023/readme.txt",
+            b"no personal data\nwrite to ops@example.kz\n",
+        ),
     ]);
     write(&d.join("backup.zip"), &backup);
-    write(&d.join("plain.tar"), tar(&[("a/b.txt", b"id,email\n1,c@example.kz\n", 1_500_000_000)]));
+    write(
+        &d.join("plain.tar"),
+        tar(&[("a/b.txt", b"id,email\n1,c@example.kz\n", 1_500_000_000)]),
+    );
     write(&d.join("logs.tgz"), &logs_tgz);
 
     let s = tizim(d, &["."]);
@@ -278,9 +290,9 @@ fn nesting_deeper_than_the_limit_is_reported_not_opened() {
         ]
     );
     assert_eq!(s.skipped("depth_limit"), 1);
-    assert!(s
-        .stderr
-        .contains("deep.zip!level1.zip!level2.zip!level3.zip!level4.zip: archive nested deeper than 4"));
+    assert!(s.stderr.contains(
+        "deep.zip!level1.zip!level2.zip!level3.zip!level4.zip: archive nested deeper than 4"
+    ));
 
     let s = tizim(dir.path(), &["deep.zip", "--max-archive-depth", "1"]);
     assert_eq!(s.paths(), vec!["deep.zip!level0.txt"]);
@@ -295,20 +307,32 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     let mut bomb = b"victim@example.kz\n".to_vec();
     bomb.resize(64 << 20, b'\n');
     bomb.extend_from_slice(b"after@example.kz\n");
-    write(&d.join("bomb.zip"), zip(&[("blank.txt", &bomb), ("ok.txt", b"z@example.kz\n")]));
+    write(
+        &d.join("bomb.zip"),
+        zip(&[("blank.txt", &bomb), ("ok.txt", b"z@example.kz\n")]),
+    );
     write(&d.join("bomb.gz"), gzip(&bomb));
 
     let s = tizim(d, &["."]);
     assert_eq!(
         s.emails,
-        vec![("./bomb.gz".into(), 1, 1), ("./bomb.zip!blank.txt".into(), 1, 1)]
+        vec![
+            ("./bomb.gz".into(), 1, 1),
+            ("./bomb.zip!blank.txt".into(), 1, 1)
+        ]
     );
     // Per file: the bomb member is cut (1), and once the whole file's
     // allowance is spent the remaining member is not opened (1 more).
     assert_eq!(s.skipped("ratio_limit"), 3, "{}", s.stderr);
-    assert!(s.stderr.contains("./bomb.zip!blank.txt: compression ratio above 200:1"));
-    assert!(s.stderr.contains("./bomb.zip: decompression limit for this file reached; 1 remaining members not scanned"));
-    assert!(s.stderr.contains("./bomb.gz: compression ratio above 200:1"));
+    assert!(s
+        .stderr
+        .contains("./bomb.zip!blank.txt: compression ratio above 200:1"));
+    assert!(s.stderr.contains(
+        "./bomb.zip: decompression limit for this file reached; 1 remaining members not scanned"
+    ));
+    assert!(s
+        .stderr
+        .contains("./bomb.gz: compression ratio above 200:1"));
     assert_eq!(s.errors, 0);
 
     // A size limit cuts at the limit, whatever the ratio.
@@ -354,7 +378,11 @@ fn hostile_tar_member_names_are_only_names() {
         vec!["evil.tar!../../escape.txt", "evil.tar!/etc/abs.txt"]
     );
     assert!(!dir.path().join("escape.txt").exists());
-    assert_eq!(fs::read_dir(&d).unwrap().count(), 1, "nothing written next to the scanned file");
+    assert_eq!(
+        fs::read_dir(&d).unwrap().count(),
+        1,
+        "nothing written next to the scanned file"
+    );
 }
 
 #[test]
@@ -452,8 +480,16 @@ fn symlink_loops_are_reported_not_followed_forever() {
     let s = tizim(d, &["--follow", "tree"]);
     // tree/again leads back to tree, tree/self to itself.
     assert_eq!(s.skipped("symlink_loop"), 2, "{}", s.stderr);
-    assert!(s.stderr.contains("tizim: tree/again: symbolic link loop"), "{}", s.stderr);
-    assert!(s.stderr.contains("tizim: tree/self: symbolic link loop"), "{}", s.stderr);
+    assert!(
+        s.stderr.contains("tizim: tree/again: symbolic link loop"),
+        "{}",
+        s.stderr
+    );
+    assert!(
+        s.stderr.contains("tizim: tree/self: symbolic link loop"),
+        "{}",
+        s.stderr
+    );
     assert_eq!(s.paths(), vec!["tree/a.txt"]);
 }
 
@@ -532,7 +568,10 @@ fn fifty_megabyte_single_line_is_scanned_in_bounded_memory() {
     // Peak memory as tizim reads it from /proc: under half the file, so
     // the file was never held whole.
     let peak_bytes = s.peak_memory.expect("peak memory in the summary on Linux");
-    assert!(peak_bytes < (size as u64) / 2, "peak RSS {peak_bytes} bytes");
+    assert!(
+        peak_bytes < (size as u64) / 2,
+        "peak RSS {peak_bytes} bytes"
+    );
 }
 
 #[test]
@@ -547,11 +586,17 @@ fn broken_inputs_are_reported_and_counted_and_the_scan_goes_on() {
     let gz = gzip(&text);
     write(&d.join("cut.log.gz"), &gz[..gz.len() / 2]);
     // A corrupt zip: the magic, then garbage.
-    write(&d.join("broken.zip"), b"PK\x03\x04 this is not a zip archive at all");
+    write(
+        &d.join("broken.zip"),
+        b"PK\x03\x04 this is not a zip archive at all",
+    );
     // A zip with one damaged member and one good one.
     // bad.txt's CRC in the central directory is wrong: its data reads to
     // the end, then fails the check.
-    let mut partly = zip(&[("bad.txt", &[b'x'; 4096]), ("good.txt", b"good@example.kz\n")]);
+    let mut partly = zip(&[
+        ("bad.txt", &[b'x'; 4096]),
+        ("good.txt", b"good@example.kz\n"),
+    ]);
     let central = partly.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
     partly[central + 16] ^= 0xFF;
     write(&d.join("partly.zip"), &partly);
@@ -563,8 +608,17 @@ fn broken_inputs_are_reported_and_counted_and_the_scan_goes_on() {
         vec!["./cut.log.gz", "./fine.txt", "./partly.zip!good.txt"]
     );
     assert_eq!(s.errors, 4, "{}", s.stderr);
-    for path in ["./cut.log.gz:", "./broken.zip:", "./partly.zip!bad.txt:", "missing.txt:"] {
-        assert!(s.stderr.contains(&format!("tizim: {path}")), "{path} in\n{}", s.stderr);
+    for path in [
+        "./cut.log.gz:",
+        "./broken.zip:",
+        "./partly.zip!bad.txt:",
+        "missing.txt:",
+    ] {
+        assert!(
+            s.stderr.contains(&format!("tizim: {path}")),
+            "{path} in\n{}",
+            s.stderr
+        );
     }
 }
 
@@ -584,7 +638,10 @@ fn walking_flags_ignore_hidden_globs_size_files_from_threads() {
     write(&d.join("src/big.txt"), &big);
 
     let s = tizim(d, &["."]);
-    assert_eq!(s.paths(), vec!["./src/app.log", "./src/big.txt", "./src/data.csv"]);
+    assert_eq!(
+        s.paths(),
+        vec!["./src/app.log", "./src/big.txt", "./src/data.csv"]
+    );
 
     let s = tizim(d, &["--no-ignore", "--hidden", "."]);
     assert_eq!(
@@ -629,8 +686,14 @@ fn reading_leaves_access_times_alone() {
     // any plain read would update it.
     let c_path = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
     let times = [
-        libc::timespec { tv_sec: 1_000_000, tv_nsec: 0 },
-        libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+        libc::timespec {
+            tv_sec: 1_000_000,
+            tv_nsec: 0,
+        },
+        libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
     ];
     assert_eq!(
         unsafe { libc::utimensat(libc::AT_FDCWD, c_path.as_ptr(), times.as_ptr(), 0) },

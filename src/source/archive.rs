@@ -14,7 +14,12 @@ pub const ZIP_IN_MEMORY_LIMIT: u64 = 64 << 20;
 /// Scans every member of a zip archive. A member that cannot be read is
 /// reported and the next one is tried: the central directory makes each
 /// member independent.
-pub(super) fn scan_zip<R: Read + Seek>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dyn super::SourceSink) -> Flow {
+pub(super) fn scan_zip<R: Read + Seek>(
+    reader: R,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn super::SourceSink,
+) -> Flow {
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -67,7 +72,12 @@ pub(super) fn scan_zip<R: Read + Seek>(reader: R, node: &Node, ctx: &Ctx, sink: 
 
 /// Scans a tar stream member by member. Tar has no index: once its stream
 /// fails, nothing after can be found.
-pub(super) fn scan_tar<R: Read>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dyn super::SourceSink) -> Flow {
+pub(super) fn scan_tar<R: Read>(
+    reader: R,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn super::SourceSink,
+) -> Flow {
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(e) => e,
@@ -91,7 +101,11 @@ pub(super) fn scan_tar<R: Read>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dy
         if name.ends_with('/') {
             continue;
         }
-        let modified = entry.header().mtime().ok().and_then(|t| i64::try_from(t).ok());
+        let modified = entry
+            .header()
+            .mtime()
+            .ok()
+            .and_then(|t| i64::try_from(t).ok());
         let size = entry.header().size().ok();
         let child = node.member(&name, modified, size);
         if ctx.scan_stream(Box::new(&mut entry), &child, sink) == Flow::InputFailed {
@@ -104,7 +118,13 @@ pub(super) fn scan_tar<R: Read>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dy
 
 /// Once a file's decompression allowance is spent, the remaining members
 /// are reported in one notice instead of being opened one by one.
-fn stop_for_budget(index: usize, count: usize, node: &Node, ctx: &Ctx, sink: &mut dyn super::SourceSink) -> bool {
+fn stop_for_budget(
+    index: usize,
+    count: usize,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn super::SourceSink,
+) -> bool {
     let Some(reason) = ctx.budget.exhausted() else {
         return false;
     };
@@ -125,8 +145,16 @@ fn stop_for_budget(index: usize, count: usize, node: &Node, ctx: &Ctx, sink: &mu
 /// Zip stores local time without a zone; it is read as UTC, which is close
 /// enough for retention checks counted in days.
 fn zip_time_to_unix(t: zip::DateTime) -> Option<i64> {
-    let date = chrono::NaiveDate::from_ymd_opt(i32::from(t.year()), u32::from(t.month()), u32::from(t.day()))?;
-    let time = date.and_hms_opt(u32::from(t.hour()), u32::from(t.minute()), u32::from(t.second()))?;
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::from(t.year()),
+        u32::from(t.month()),
+        u32::from(t.day()),
+    )?;
+    let time = date.and_hms_opt(
+        u32::from(t.hour()),
+        u32::from(t.minute()),
+        u32::from(t.second()),
+    )?;
     Some(time.and_utc().timestamp())
 }
 

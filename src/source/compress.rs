@@ -22,7 +22,10 @@ pub enum Format {
 
 impl Format {
     pub fn is_compression(self) -> bool {
-        matches!(self, Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd)
+        matches!(
+            self,
+            Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd
+        )
     }
 
     /// Bytes of head that [`Format::detect`] needs to see: the tar magic sits at 257.
@@ -42,9 +45,9 @@ impl Format {
             Format::Zstd
         } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
             Format::Zip
-        } else if head.len() >= 262 && &head[257..262] == b"ustar" {
-            Format::Tar
-        } else if name.to_ascii_lowercase().ends_with(".tar") && tar_checksum_ok(head) {
+        } else if (head.len() >= 262 && &head[257..262] == b"ustar")
+            || (name.to_ascii_lowercase().ends_with(".tar") && tar_checksum_ok(head))
+        {
             Format::Tar
         } else {
             Format::Other
@@ -72,7 +75,13 @@ fn tar_checksum_ok(head: &[u8]) -> bool {
     let sum: u32 = header
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u32::from(b) })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
         .sum();
     sum == stored && header[0] != 0
 }
@@ -103,7 +112,10 @@ pub fn inner_name(name: &str) -> String {
 /// Wraps `input` in the decompressor for `format`. Multi-member gzip and
 /// multi-stream bzip2/xz (what `cat a.gz b.gz` and parallel compressors make)
 /// are read to the end.
-pub fn decompressor<'a>(format: Format, input: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
+pub fn decompressor<'a>(
+    format: Format,
+    input: Box<dyn Read + 'a>,
+) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(input)),
@@ -250,9 +262,7 @@ impl<'b, R> Limited<'b, R> {
             CompressedSize::Counted(c) => c.get(),
             CompressedSize::Known(n) => *n,
         };
-        let over = |out: u64, input: u64| {
-            out > RATIO_FLOOR && out / input.max(1) > b.max_ratio
-        };
+        let over = |out: u64, input: u64| out > RATIO_FLOOR && out / input.max(1) > b.max_ratio;
         let whole_file = over(total, b.file_size);
         if whole_file || over(self.out, compressed) {
             return Some((LimitHit {
@@ -309,7 +319,10 @@ mod tests {
 
     #[test]
     fn magic_beats_extension() {
-        assert_eq!(Format::detect(&[0x1f, 0x8b, 8, 0], "notes.txt"), Format::Gzip);
+        assert_eq!(
+            Format::detect(&[0x1f, 0x8b, 8, 0], "notes.txt"),
+            Format::Gzip
+        );
         assert_eq!(Format::detect(b"hello", "x.gz"), Format::Other);
         assert_eq!(Format::detect(b"PK\x03\x04rest", "data.bin"), Format::Zip);
         assert_eq!(Format::detect(b"BZh9", "a"), Format::Bzip2);

@@ -153,9 +153,10 @@ impl<R: Read> TextDecoder<R> {
             // Callers skip binary streams; decoding one anyway is harmless.
             Sniffed::Binary => (Mode::Utf8Lossy, 0),
             Sniffed::Fixed { encoding, bom_len } if encoding == UTF_8 => (Mode::Utf8Lossy, bom_len),
-            Sniffed::Fixed { encoding, bom_len } => {
-                (Mode::Legacy(encoding.new_decoder_without_bom_handling()), bom_len)
-            }
+            Sniffed::Fixed { encoding, bom_len } => (
+                Mode::Legacy(encoding.new_decoder_without_bom_handling()),
+                bom_len,
+            ),
         };
         // Small files get small buffers: most files in a tree are a few KiB.
         let capacity = size_hint.map_or(READ_SIZE, |n| (n as usize + 16).clamp(4096, READ_SIZE));
@@ -262,7 +263,10 @@ impl<R: Read> TextDecoder<R> {
             Mode::Auto { seen_non_ascii } => {
                 let seen = *seen_non_ascii;
                 match decode_utf8(&self.raw[self.raw_start..self.raw_end], dst, last, !seen) {
-                    Utf8Step::Done { consumed, non_ascii } => {
+                    Utf8Step::Done {
+                        consumed,
+                        non_ascii,
+                    } => {
                         self.raw_start += consumed;
                         if non_ascii {
                             self.mode = Mode::Auto {
@@ -291,9 +295,14 @@ impl<R: Read> TextDecoder<R> {
 }
 
 enum Utf8Step {
-    Done { consumed: usize, non_ascii: bool },
+    Done {
+        consumed: usize,
+        non_ascii: bool,
+    },
     /// Stopped before an invalid sequence (only when asked to).
-    Invalid { consumed: usize },
+    Invalid {
+        consumed: usize,
+    },
 }
 
 /// Validates `input` as UTF-8 and appends it to `dst`; invalid sequences
@@ -440,7 +449,10 @@ mod tests {
     fn nul_bytes_in_both_parities_are_binary() {
         let bytes: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
         assert_eq!(sniff(&bytes, None), Sniffed::Binary);
-        assert_eq!(sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", None), Sniffed::Binary);
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", None),
+            Sniffed::Binary
+        );
     }
 
     #[test]

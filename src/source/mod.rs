@@ -173,7 +173,8 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
         let _ = ctx.report(e, display, sink);
         return;
     }
-    if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth {
+    if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
+    {
         // The file itself gives the random access zip needs.
         let mut file = head.into_inner();
         match file.rewind() {
@@ -271,7 +272,12 @@ impl Ctx<'_> {
     }
 
     /// Scans a stream whose format is not known yet.
-    fn scan_stream<'a>(&self, input: Box<dyn Read + 'a>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+    fn scan_stream<'a>(
+        &self,
+        input: Box<dyn Read + 'a>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
         let mut head = Peeked::new(input);
         if let Err(e) = head.fill(decode::SNIFF_LEN) {
             return self.report(e, &node.display, sink);
@@ -279,7 +285,12 @@ impl Ctx<'_> {
         self.scan_peeked(head, node, sink)
     }
 
-    fn scan_peeked<R: Read>(&self, mut head: Peeked<R>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+    fn scan_peeked<R: Read>(
+        &self,
+        mut head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
         let format = Format::detect(head.head(), &node.name);
         match format {
             _ if format.is_compression() => {
@@ -295,7 +306,11 @@ impl Ctx<'_> {
                     Ok(d) => d,
                     Err(e) => return self.report(e, &node.display, sink),
                 };
-                let limited = Limited::new(decompressed, &self.budget, CompressedSize::Counted(compressed));
+                let limited = Limited::new(
+                    decompressed,
+                    &self.budget,
+                    CompressedSize::Counted(compressed),
+                );
                 let inner = Node {
                     display: node.display.clone(),
                     name: compress::inner_name(&node.name),
@@ -306,14 +321,15 @@ impl Ctx<'_> {
                 };
                 self.scan_stream(Box::new(limited), &inner, sink)
             }
-            Format::Zip | Format::Tar if node.depth >= self.opts.max_archive_depth => self.depth_notice(
-                node,
-                &format!(
-                    "archive nested deeper than {} (--max-archive-depth)",
-                    self.opts.max_archive_depth
+            Format::Zip | Format::Tar if node.depth >= self.opts.max_archive_depth => self
+                .depth_notice(
+                    node,
+                    &format!(
+                        "archive nested deeper than {} (--max-archive-depth)",
+                        self.opts.max_archive_depth
+                    ),
+                    sink,
                 ),
-                sink,
-            ),
             Format::Tar => archive::scan_tar(head, node, self, sink),
             Format::Zip => {
                 let mut bytes = Vec::new();
