@@ -53,7 +53,8 @@ measure() {
     local stats
     stats=$(mktemp)
     /usr/bin/time -f '%e %M' -o "$stats" "$@" >/dev/null 2>&1 || true
-    echo "$name $(cat "$stats")" >>"$RESULTS"
+    # GNU time puts "Command exited with non-zero status" first when it did.
+    echo "$name $(tail -n 1 "$stats")" >>"$RESULTS"
     rm -f "$stats"
 }
 
@@ -81,7 +82,7 @@ alternate() {
 }
 
 corpus_info() {
-    echo "corpus: $(du -sb "$CORPUS" | cut -f1) bytes on disk, $(find "$CORPUS" -type f | wc -l) files; $(nproc) cores; $(rg --version | head -1)"
+    echo "corpus: $(du -sb "$CORPUS" | cut -f1) bytes on disk, $(find "$CORPUS" -type f | wc -l) files; $(nproc) cores; $(rg --version | sed -n 1p)"
 }
 
 compare() {
