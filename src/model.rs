@@ -222,6 +222,27 @@ pub struct Finding {
     /// The raw value: only with `--show-values`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// For IINs: whether the holder is a minor and their sex, decoded at scan
+    /// time for the inventory's subject counts. Deliberately coarse (no birth
+    /// date, which is personal data itself) and never serialised.
+    #[serde(skip)]
+    pub subject: Option<SubjectTraits>,
+}
+
+/// Sex as an IIN encodes it (seventh digit: odd male, even female).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+/// What an IIN says about its holder, reduced to what aggregate counts need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubjectTraits {
+    /// Under 18 on the day of the scan.
+    pub minor: bool,
+    pub sex: Option<Sex>,
 }
 
 /// Why a file, or part of one, was not scanned.

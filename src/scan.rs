@@ -9,8 +9,11 @@ use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
     SkipReason, Stats,
 };
+use crate::source::structured::CellBatch;
 use crate::source::{self, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -143,15 +146,53 @@ pub struct FileScanner<'e> {
     /// Where findings go as they are made, when streaming.
     out: Option<&'e dyn FindingSink>,
     summary: ScanSummary,
+    /// The day minors are counted on (IIN holders under 18).
+    today: chrono::NaiveDate,
+    /// Category each field name suggests: structured sources ask about the
+    /// same few names for every value.
+    field_categories: HashMap<String, Option<Category>>,
+    /// `field_categories` of the fields of the batch being scanned.
+    batch_categories: Vec<Option<Category>>,
+    cell_matches: Vec<Match>,
 }
 
 struct OpenFile {
     meta: FileMeta,
     named_fields: Vec<NamedField>,
     /// (category, field) of the value findings made in this file, for the
-    /// name-only evidence check at its end.
-    valued_fields: std::collections::HashSet<(Category, String)>,
+    /// name-only evidence check at its end. Few per file: a Vec is enough.
+    valued_fields: Vec<(Category, String)>,
     had_text: bool,
+}
+
+/// Whether the line around an offset holds the inline allow marker. Matches
+/// come in order, so a long line is searched once, not once a match (which
+/// made lines of many values quadratic).
+struct AllowLines<'t> {
+    text: &'t str,
+    last: Option<(Range<usize>, bool)>,
+}
+
+impl<'t> AllowLines<'t> {
+    fn new(text: &'t str) -> Self {
+        AllowLines { text, last: None }
+    }
+
+    fn allowed(&mut self, at: usize) -> bool {
+        match &self.last {
+            Some((line, allowed)) if line.contains(&at) || line.start == at => *allowed,
+            _ => {
+                let line = line_around(self.text, at);
+                let allowed = memchr::memmem::find(
+                    &self.text.as_bytes()[line.clone()],
+                    INLINE_ALLOW.as_bytes(),
+                )
+                .is_some();
+                self.last = Some((line, allowed));
+                allowed
+            }
+        }
+    }
 }
 
 impl<'e> FileScanner<'e> {
@@ -165,6 +206,10 @@ impl<'e> FileScanner<'e> {
             findings: Vec::new(),
             out: None,
             summary: ScanSummary::default(),
+            today: chrono::Local::now().date_naive(),
+            field_categories: HashMap::new(),
+            batch_categories: Vec::new(),
+            cell_matches: Vec::new(),
         }
     }
 
@@ -187,26 +232,114 @@ impl<'e> FileScanner<'e> {
         (self.findings, self.summary)
     }
 
-    fn deliver(
-        summary: &mut ScanSummary,
-        kept: &mut Vec<Finding>,
-        out: Option<&dyn FindingSink>,
-        finding: Finding,
-    ) {
-        if finding.suppressed.is_none() {
-            summary.stats.findings += 1;
-        } else {
-            summary.stats.suppressed += 1;
+    fn field_category(&mut self, name: &str) -> Option<Category> {
+        if let Some(&c) = self.field_categories.get(name) {
+            return c;
         }
-        match out {
+        let c = self.engine.field_category(name);
+        if self.field_categories.len() >= 4096 {
+            self.field_categories.clear();
+        }
+        self.field_categories.insert(name.to_string(), c);
+        c
+    }
+
+    /// Turns a match into a finding of the innermost open file and delivers it.
+    fn push_finding(
+        &mut self,
+        m: &Match,
+        column: u64,
+        field: Option<&str>,
+        raw: &str,
+        allowed: bool,
+    ) {
+        let Some(file) = self.open.last_mut() else {
+            return;
+        };
+        if let Some(field) = field {
+            if !file
+                .valued_fields
+                .iter()
+                .any(|(c, f)| *c == m.category && f == field)
+            {
+                file.valued_fields.push((m.category, field.to_string()));
+            }
+        }
+        let finding = Finding {
+            path: file.meta.path.clone(),
+            line: m.line,
+            column,
+            category: m.category,
+            detector: m.detector.to_string(),
+            confidence: m.confidence,
+            field: field.map(str::to_string),
+            masked: mask(m.category, &m.normalized),
+            fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
+            evidence: Evidence::Value,
+            test: m.test,
+            suppressed: allowed.then(|| "inline".to_string()),
+            modified: file.meta.modified,
+            commit: None,
+            author_date: None,
+            value: self.show_values.then(|| raw.to_string()),
+            subject: (m.category == Category::Iin)
+                .then(|| crate::inventory::subjects::iin_traits(&m.normalized, self.today))
+                .flatten(),
+        };
+        self.deliver(finding);
+    }
+
+    fn deliver(&mut self, finding: Finding) {
+        if finding.suppressed.is_none() {
+            self.summary.stats.findings += 1;
+        } else {
+            self.summary.stats.suppressed += 1;
+        }
+        match self.out {
             Some(sink) => sink.finding(finding),
-            None => kept.push(finding),
+            None => self.findings.push(finding),
         }
     }
 }
 
+/// Categories whose values are recognised only inside a field named for
+/// them (a capitalised word is a name only in a `ФИО` column).
+fn is_value_level(category: Category) -> bool {
+    matches!(
+        category,
+        Category::PersonName | Category::BirthDate | Category::IdDocument
+    )
+}
+
+/// Columns of increasing offsets in one text, counted incrementally so
+/// that a megabyte-long line is walked once, not once per value.
+struct ColumnCursor {
+    at: usize,
+    column: u64,
+}
+
+impl ColumnCursor {
+    fn new(first_column: u64) -> Self {
+        ColumnCursor {
+            at: 0,
+            column: first_column,
+        }
+    }
+
+    fn column_at(&mut self, text: &[u8], to: usize) -> u64 {
+        let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
+        let stretch = &text[self.at..to];
+        self.column = match memchr::memrchr(b'\n', stretch) {
+            Some(nl) => 1 + chars(&stretch[nl + 1..]),
+            None => self.column + chars(stretch),
+        };
+        self.at = to;
+        self.column
+    }
+}
+
 /// The byte range of the line of `text` around byte `at`.
-fn line_around(text: &str, at: usize) -> std::ops::Range<usize> {
+fn line_around(text: &str, at: usize) -> Range<usize> {
     let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
     start..end
@@ -217,7 +350,7 @@ impl SourceSink for FileScanner<'_> {
         self.open.push(OpenFile {
             meta: meta.clone(),
             named_fields: Vec::new(),
-            valued_fields: Default::default(),
+            valued_fields: Vec::new(),
             had_text: false,
         });
     }
@@ -228,80 +361,125 @@ impl SourceSink for FileScanner<'_> {
         };
         file.had_text = true;
         self.summary.stats.bytes_scanned += seg.report.len() as u64;
-        self.matches.clear();
-        self.engine.scan(seg, &mut self.matches);
-        if let Some(category) = seg.field.and_then(|name| self.engine.field_category(name)) {
-            if matches!(
-                category,
-                Category::PersonName | Category::BirthDate | Category::IdDocument
-            ) {
-                crate::detect::fields::scan_field_value(category, seg, &mut self.matches);
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.engine.scan(seg, &mut matches);
+        if let Some(category) = seg.field.and_then(|name| self.field_category(name)) {
+            if is_value_level(category) {
+                crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
         }
-        if seg.first_column > 1 {
-            // The segment starts mid-line: the detectors counted columns of
-            // its first line from text[0].
-            let first_break = memchr::memchr(b'\n', seg.text.as_bytes()).unwrap_or(seg.text.len());
-            for m in self.matches.iter_mut().filter(|m| m.start < first_break) {
-                m.column += seg.first_column - 1;
-            }
-        }
-        let path = &file.meta.path;
-        // The line of the last match and whether it holds the allow marker:
-        // matches come in order, so a long line is searched once, not once
-        // a match (which made lines of many values quadratic).
-        let mut line_cache: Option<(std::ops::Range<usize>, bool)> = None;
-        for m in self.matches.drain(..) {
-            let allowed = match &line_cache {
-                Some((line, allowed)) if line.contains(&m.start) => *allowed,
-                _ => {
-                    let line = line_around(seg.text, m.start);
-                    let allowed = memchr::memmem::find(
-                        &seg.text.as_bytes()[line.clone()],
-                        INLINE_ALLOW.as_bytes(),
-                    )
-                    .is_some();
-                    line_cache = Some((line, allowed));
-                    allowed
-                }
+        // A segment that starts mid-line: the detectors counted columns of
+        // its first line from text[0].
+        let first_break = memchr::memchr(b'\n', seg.text.as_bytes()).unwrap_or(seg.text.len());
+        let mut allow = AllowLines::new(seg.text);
+        for m in &matches {
+            let column = if m.start < first_break {
+                m.column + seg.first_column - 1
+            } else {
+                m.column
             };
-            if let Some(field) = seg.field {
-                if !file
-                    .valued_fields
-                    .contains(&(m.category, field.to_string()))
-                {
-                    file.valued_fields.insert((m.category, field.to_string()));
-                }
-            }
-            let finding = Finding {
-                path: path.clone(),
-                line: m.line,
-                column: m.column,
-                category: m.category,
-                detector: m.detector.to_string(),
-                confidence: m.confidence,
-                field: seg.field.map(str::to_string),
-                masked: mask(m.category, &m.normalized),
-                fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
-                evidence: Evidence::Value,
-                test: m.test,
-                suppressed: allowed.then(|| "inline".to_string()),
-                modified: file.meta.modified,
-                commit: None,
-                author_date: None,
-                value: self
-                    .show_values
-                    .then(|| seg.text[m.start..m.end].to_string()),
-            };
-            Self::deliver(&mut self.summary, &mut self.findings, self.out, finding);
+            let allowed = allow.allowed(m.start);
+            self.push_finding(m, column, seg.field, &seg.text[m.start..m.end], allowed);
         }
+        self.matches = matches;
     }
-
-    fn field(&mut self, name: &str, line: u64) {
+    /// One detector pass over the batch's raw text; each match takes the
+    /// field of the value it lies in. Then the values the raw pass cannot
+    /// judge: decoded ones, and those of name / birth-date / document fields.
+    fn cells(&mut self, batch: &CellBatch<'_>) {
         let Some(file) = self.open.last_mut() else {
             return;
         };
-        if let Some(category) = self.engine.field_category(name) {
+        file.had_text = true;
+        self.summary.stats.bytes_scanned += batch.text.len() as u64;
+        let mut categories = std::mem::take(&mut self.batch_categories);
+        categories.clear();
+        for name in batch.fields {
+            categories.push(self.field_category(name));
+        }
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.engine.scan(
+            &Segment::whole(batch.text, batch.first_line, None),
+            &mut matches,
+        );
+        matches.sort_by_key(|m| m.start);
+        let mut allow = AllowLines::new(batch.text);
+        for m in &matches {
+            let i = batch.cells.partition_point(|c| c.range.start <= m.start);
+            let field = i
+                .checked_sub(1)
+                .map(|i| &batch.cells[i])
+                .filter(|c| m.end <= c.range.end && c.decoded.is_none())
+                .and_then(|c| batch.fields.get(c.field as usize))
+                .map(String::as_str);
+            let column = if m.line == batch.first_line {
+                m.column + batch.first_column - 1
+            } else {
+                m.column
+            };
+            let raw = &batch.text[m.start..m.end];
+            let allowed = allow.allowed(m.start);
+            self.push_finding(m, column, field, raw, allowed);
+        }
+        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
+        if value_level || !batch.decoded.is_empty() {
+            let mut found = std::mem::take(&mut self.cell_matches);
+            let mut columns = ColumnCursor::new(batch.first_column);
+            for cell in batch.cells {
+                let category = categories
+                    .get(cell.field as usize)
+                    .copied()
+                    .flatten()
+                    .filter(|&c| is_value_level(c));
+                if category.is_none() && cell.decoded.is_none() {
+                    continue;
+                }
+                let field = batch.fields.get(cell.field as usize).map(String::as_str);
+                let value = batch.value(cell);
+                let seg = Segment::whole(value, cell.line, field);
+                found.clear();
+                if cell.decoded.is_some() {
+                    self.engine.scan(&seg, &mut found);
+                }
+                if let Some(category) = category {
+                    let first = matches.partition_point(|m| m.end <= cell.range.start);
+                    let covered = matches[first..]
+                        .iter()
+                        .take_while(|m| m.start < cell.range.end)
+                        .chain(found.iter())
+                        .any(|m| m.category == category);
+                    if !covered {
+                        crate::detect::fields::scan_field_value(category, &seg, &mut found);
+                    }
+                }
+                if found.is_empty() {
+                    continue;
+                }
+                let column0 = columns.column_at(batch.text.as_bytes(), cell.range.start);
+                let allowed = allow.allowed(cell.range.start);
+                for m in &found {
+                    let column = if m.line == cell.line {
+                        column0 + m.column - 1
+                    } else {
+                        m.column
+                    };
+                    let raw = &value[m.start..m.end];
+                    self.push_finding(m, column, field, raw, allowed);
+                }
+            }
+            self.cell_matches = found;
+        }
+        self.matches = matches;
+        self.batch_categories = categories;
+    }
+
+    fn field(&mut self, name: &str, line: u64) {
+        if let Some(category) = self.field_category(name) {
+            let Some(file) = self.open.last_mut() else {
+                return;
+            };
             if !file.named_fields.iter().any(|f| f.name == name) {
                 file.named_fields.push(NamedField {
                     name: name.to_string(),
@@ -312,11 +490,21 @@ impl SourceSink for FileScanner<'_> {
         }
     }
 
-    fn notice(&mut self, notice: Notice) {
+    fn notice(&mut self, mut notice: Notice) {
+        if notice.path.is_empty() {
+            if let Some(file) = self.open.last() {
+                notice.path = file.meta.path.clone();
+            }
+        }
         if let Some(reason) = notice.reason {
             self.summary.stats.skip(reason);
         }
         self.summary.notices.push(notice);
+    }
+
+    fn structured_fallback(&mut self, notice: Notice) {
+        self.summary.stats.structured_fallbacks += 1;
+        self.notice(notice);
     }
 
     fn error(&mut self, error: ScanError) {
@@ -336,7 +524,11 @@ impl SourceSink for FileScanner<'_> {
         }
         // Name-only evidence: a PII-named field none of whose values validated.
         for nf in file.named_fields {
-            if file.valued_fields.contains(&(nf.category, nf.name.clone())) {
+            if file
+                .valued_fields
+                .iter()
+                .any(|(c, f)| *c == nf.category && *f == nf.name)
+            {
                 continue;
             }
             let location = format!("{}#{}", file.meta.path, nf.name);
@@ -357,8 +549,9 @@ impl SourceSink for FileScanner<'_> {
                 commit: None,
                 author_date: None,
                 value: None,
+                subject: None,
             };
-            Self::deliver(&mut self.summary, &mut self.findings, self.out, finding);
+            self.deliver(finding);
         }
     }
 }

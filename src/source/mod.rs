@@ -20,8 +20,21 @@ pub trait SourceSink {
     /// stage uses it for name-only evidence (a PII-named column whose values
     /// never validate).
     fn field(&mut self, name: &str, line: u64);
-    /// Something in the file was skipped or read in a degraded way.
+    /// Raw text of a structured source with the values in it marked
+    /// ([`structured::CellBatch`]), so that one detector pass serves many
+    /// values. The default sends each value, and the text between values,
+    /// to [`SourceSink::segment`].
+    fn cells(&mut self, batch: &structured::CellBatch<'_>) {
+        structured::cells_as_segments(self, batch);
+    }
+    /// Something in the file was skipped or read in a degraded way. An
+    /// empty `notice.path` means the file or member being read.
     fn notice(&mut self, notice: Notice);
+    /// A structured parser gave up (at `notice.line`) and the rest was
+    /// scanned as plain text; counted in `Stats::structured_fallbacks`.
+    fn structured_fallback(&mut self, notice: Notice) {
+        self.notice(notice);
+    }
     /// The file (or a member) could not be read; what was read before stays.
     fn error(&mut self, error: ScanError);
     /// A file or member was skipped entirely.
