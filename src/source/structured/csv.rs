@@ -7,7 +7,7 @@
 //! which gives every value its raw byte range, and so its physical line and
 //! column. The `csv` crate's record readers only hand out unescaped copies.
 
-use super::{fall_back, presentable_name, Batch, Window, BATCH_BYTES, MAX_TOKEN};
+use super::{fall_back, presentable_name, Batch, Window, MAX_TOKEN};
 use crate::detect::fields::category_for_name;
 use crate::source::SourceSink;
 use csv_core::{ReadFieldResult, ReaderBuilder, Terminator};
@@ -235,6 +235,51 @@ impl Parser {
         };
         let mut field_start = 0;
         loop {
+            if self.pos == record.start && self.pos < win.buf.len() {
+                // A whole line without quotes, the usual row, is split with
+                // memchr; csv_core, waiting at a record start, never sees it.
+                let rest = &win.buf[self.pos..];
+                let line_end = match memchr::memchr(b'\n', rest) {
+                    Some(i) => Some(self.pos + i),
+                    None if win.eof => Some(win.buf.len()),
+                    None => None,
+                };
+                if let Some(line_end) = line_end {
+                    if memchr::memchr(b'"', &win.buf[self.pos..line_end]).is_none() {
+                        let line = self.line_at(self.pos, &win.buf);
+                        let mut end = line_end;
+                        if end > self.pos && win.buf[end - 1] == b'\r' {
+                            end -= 1;
+                        }
+                        let mut start = self.pos;
+                        if end > start {
+                            for cut in memchr::memchr_iter(self.delimiter, &win.buf[start..end])
+                                .map(|i| self.pos + i)
+                                .chain(std::iter::once(end))
+                            {
+                                record.fields.push(Field {
+                                    range: start..cut,
+                                    line,
+                                });
+                                start = cut + 1;
+                            }
+                        }
+                        self.pos = (line_end + 1).min(win.buf.len());
+                        if line_end < win.buf.len() {
+                            self.line += 1;
+                        }
+                        self.cursor = self.pos;
+                        if !record.fields.is_empty() {
+                            if let Some(stop) = self.end_record(&mut record, win, batch, sink) {
+                                return Ok(Some(stop));
+                            }
+                        }
+                        record.start = self.pos;
+                        field_start = self.pos;
+                        continue;
+                    }
+                }
+            }
             if self.pos == win.buf.len() && !win.eof {
                 if self.pos - record.start > MAX_TOKEN {
                     let line = win.position(record.start).0;
@@ -246,7 +291,7 @@ impl Parser {
                         ),
                     )));
                 }
-                if self.pending.is_empty() && record.start >= BATCH_BYTES {
+                if self.pending.is_empty() && record.start > 0 {
                     self.flush(
                         record.start,
                         win,
@@ -275,16 +320,6 @@ impl Parser {
                             return Ok(Some(stop));
                         }
                         record.start = self.pos;
-                        if self.pending.is_empty() && record.start >= BATCH_BYTES {
-                            self.flush(
-                                record.start,
-                                win,
-                                batch,
-                                sink,
-                                &mut record,
-                                &mut field_start,
-                            );
-                        }
                     }
                 }
                 ReadFieldResult::End => return Ok(self.finish(win, batch, sink)),
@@ -318,6 +353,9 @@ impl Parser {
         self.cursor -= n;
         record.start -= n;
         *field_start -= n;
+        for f in &mut record.fields {
+            f.range = f.range.start - n..f.range.end - n;
+        }
     }
 
     /// A record is complete: settle the header, check its width, emit it.
@@ -328,18 +366,20 @@ impl Parser {
         batch: &mut Batch,
         sink: &mut dyn SourceSink,
     ) -> Option<(usize, String)> {
-        let done = Record {
-            start: record.start,
-            fields: std::mem::take(&mut record.fields),
-        };
         if self.columns.is_none() {
-            self.pending.push(done);
+            self.pending.push(Record {
+                start: record.start,
+                fields: std::mem::take(&mut record.fields),
+            });
             if self.pending.len() < 2 {
                 return None;
             }
             return self.settle_header(win, batch, sink);
         }
-        self.emit(done, batch)
+        // The record's field list is reused for the next one.
+        let stop = self.emit(record, batch);
+        record.fields.clear();
+        stop
     }
 
     /// Input is over: settle the header if one row was all there was, and
@@ -398,7 +438,7 @@ impl Parser {
             self.columns = Some((1..=width).map(|i| format!("#{i}")).collect());
         }
         for row in data {
-            if let Some(stop) = self.emit(row, batch) {
+            if let Some(stop) = self.emit(&row, batch) {
                 return Some(stop);
             }
         }
@@ -406,7 +446,7 @@ impl Parser {
     }
 
     /// Turns a data row into cells, or stops at a ragged one.
-    fn emit(&mut self, row: Record, batch: &mut Batch) -> Option<(usize, String)> {
+    fn emit(&mut self, row: &Record, batch: &mut Batch) -> Option<(usize, String)> {
         let columns = self.columns.as_ref()?;
         if row.fields.len() != columns.len() {
             let line = row.fields.first().map_or(self.line, |f| f.line);
@@ -422,12 +462,12 @@ impl Parser {
             self.indexes.resize(columns.len(), None);
             self.generation = batch.generation;
         }
-        for (i, f) in row.fields.into_iter().enumerate() {
+        for (i, f) in row.fields.iter().enumerate() {
             if f.range.is_empty() {
                 continue;
             }
             let index = *self.indexes[i].get_or_insert_with(|| batch.field(&columns[i]));
-            batch.push(f.range, index, f.line);
+            batch.push(f.range.clone(), index, f.line);
         }
         None
     }
@@ -510,6 +550,23 @@ mod tests {
         assert_eq!(r.fallbacks, 1);
         assert_eq!(r.notices[0].line, Some(3));
         assert!(r.plain.contains("c@d.kz") && r.plain.contains("e@f.kz"));
+    }
+
+    #[test]
+    fn quoted_rows_across_read_chunks_keep_their_fields() {
+        let mut s = String::from("id;note;email\n");
+        for i in 0..3000 {
+            s.push_str(&format!("{i};\"заказ №{i}; доставка\";u{i}@mail.kz\n"));
+        }
+        let r = run(&s);
+        assert_eq!(r.fallbacks, 0, "{:?}", r.notices);
+        assert_eq!(r.values.len(), 9000);
+        let v = r.value("u2999@mail.kz");
+        assert_eq!((v.field.as_deref(), v.line), (Some("email"), 3001));
+        assert_eq!(
+            r.value("заказ №1234; доставка").field.as_deref(),
+            Some("note")
+        );
     }
 
     #[test]
