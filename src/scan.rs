@@ -180,22 +180,23 @@ impl<'e> FileScanner<'e> {
         c
     }
 
-    /// Turns a match into a finding of the innermost open file. `context`
-    /// is the text whose line is checked for the inline allow marker.
+    /// Turns a match into a finding of the innermost open file. `allow`
+    /// is the text and offset whose line is checked for the inline allow
+    /// marker, given only when the text holds one at all: lines of a dump
+    /// can be megabytes long, too long to search once per finding.
     fn push_finding(
         &mut self,
         m: &Match,
         column: u64,
         field: Option<&str>,
         raw: &str,
-        context: (&str, usize),
+        allow: Option<(&str, usize)>,
     ) {
         let Some(file) = self.open.last() else { return };
-        let allowed = memchr::memmem::find(
-            line_around(context.0, context.1).as_bytes(),
-            INLINE_ALLOW.as_bytes(),
-        )
-        .is_some();
+        let allowed = allow.is_some_and(|(text, at)| {
+            memchr::memmem::find(line_around(text, at).as_bytes(), INLINE_ALLOW.as_bytes())
+                .is_some()
+        });
         self.findings.push(Finding {
             path: file.meta.path.clone(),
             line: m.line,
@@ -265,6 +266,12 @@ impl ColumnCursor {
     }
 }
 
+/// Whether `text` holds the inline allow marker at all: searched once per
+/// segment, so that findings on marker-free text skip the per-line search.
+fn has_allow_marker(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), INLINE_ALLOW.as_bytes()).is_some()
+}
+
 /// The line of `text` around byte `at`.
 fn line_around(text: &str, at: usize) -> &str {
     let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
@@ -296,9 +303,11 @@ impl SourceSink for FileScanner<'_> {
                 crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
         }
+        let markers = !matches.is_empty() && has_allow_marker(seg.text);
         for m in &matches {
             let raw = &seg.text[m.start..m.end];
-            self.push_finding(m, m.column, seg.field, raw, (seg.text, m.start));
+            let allow = markers.then_some((seg.text, m.start));
+            self.push_finding(m, m.column, seg.field, raw, allow);
         }
         self.matches = matches;
     }
@@ -324,6 +333,9 @@ impl SourceSink for FileScanner<'_> {
             &mut matches,
         );
         matches.sort_by_key(|m| m.start);
+        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
+        let markers = (!matches.is_empty() || value_level || !batch.decoded.is_empty())
+            && has_allow_marker(batch.text);
         for m in &matches {
             let i = batch.cells.partition_point(|c| c.range.start <= m.start);
             let field = i
@@ -338,9 +350,9 @@ impl SourceSink for FileScanner<'_> {
                 m.column
             };
             let raw = &batch.text[m.start..m.end];
-            self.push_finding(m, column, field, raw, (batch.text, m.start));
+            let allow = markers.then_some((batch.text, m.start));
+            self.push_finding(m, column, field, raw, allow);
         }
-        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
         if value_level || !batch.decoded.is_empty() {
             let mut found = std::mem::take(&mut self.cell_matches);
             let mut columns = ColumnCursor::new(batch.first_column);
@@ -382,7 +394,8 @@ impl SourceSink for FileScanner<'_> {
                         m.column
                     };
                     let raw = &value[m.start..m.end];
-                    self.push_finding(m, column, field, raw, (batch.text, cell.range.start));
+                    let allow = markers.then_some((batch.text, cell.range.start));
+                    self.push_finding(m, column, field, raw, allow);
                 }
             }
             self.cell_matches = found;

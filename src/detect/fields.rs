@@ -614,13 +614,27 @@ fn eq_lower(word: &str, lower: &str) -> bool {
     word.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
-/// `word` lower-cased ends with `suffix` (lower case), without allocating.
-fn ends_with_lower(word: &str, suffix: &str) -> bool {
-    let mut w = word.chars().rev();
-    suffix.chars().rev().all(|s| {
-        w.next()
-            .is_some_and(|c| c.to_lowercase().eq(std::iter::once(s)))
-    })
+/// The last (up to) six characters of `word`, lower-cased, last first:
+/// enough to compare every name ending without allocating.
+fn tail_lower(word: &str) -> ([char; 6], usize) {
+    let mut tail = ['\0'; 6];
+    let mut n = 0;
+    for c in word.chars().rev().take(6) {
+        tail[n] = c.to_lowercase().next().unwrap_or(c);
+        n += 1;
+    }
+    (tail, n)
+}
+
+fn tail_ends_with(tail: &([char; 6], usize), suffix: &str) -> bool {
+    let mut i = 0;
+    for s in suffix.chars().rev() {
+        if i >= tail.1 || tail.0[i] != s {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A value that looks like a Kazakh or Russian person's name: one to four
@@ -663,10 +677,12 @@ fn person_name(value: &str) -> Option<(String, Confidence)> {
                 return None;
             }
         }
-        if letters <= 14
-            && NOT_NAMES
-                .iter()
-                .any(|n| eq_lower(word.trim_end_matches('.'), n))
+        // Lower-casing keeps the byte length of Cyrillic and Latin letters,
+        // so the length check skips almost every comparison.
+        let bare = word.trim_end_matches('.');
+        if NOT_NAMES
+            .iter()
+            .any(|n| n.len() == bare.len() && eq_lower(bare, n))
         {
             return None;
         }
@@ -683,12 +699,13 @@ fn person_name(value: &str) -> Option<(String, Confidence)> {
         }
         let kazakh_particle = ["улы", "ұлы", "кызы", "қызы"]
             .iter()
-            .any(|p| eq_lower(word, p));
+            .any(|p| p.len() == word.len() && eq_lower(word, p));
         if letters < 2 || !(title || all_caps || kazakh_particle) {
             return None;
         }
         full_words += 1;
-        if letters > 3 && NAME_ENDINGS.iter().any(|e| ends_with_lower(word, e)) {
+        let tail = tail_lower(word);
+        if letters > 3 && NAME_ENDINGS.iter().any(|e| tail_ends_with(&tail, e)) {
             with_ending += 1;
         }
     }
