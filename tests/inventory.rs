@@ -416,7 +416,7 @@ fn minors_and_sex_are_counted_per_distinct_iin() {
         holder("5", false, Sex::Male),
     ];
     let s = inventory::build(&findings, None, today()).subjects;
-    assert_eq!(s.iin_holders, 5);
+    assert_eq!(s.people, 5);
     assert_eq!(s.minors, 2);
     assert_eq!((s.female, s.male), (2, 3));
 }

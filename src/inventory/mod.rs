@@ -134,8 +134,9 @@ pub struct PurposeCoverage {
 /// The people behind the IINs found, counted by distinct fingerprint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Subjects {
-    /// Distinct IINs.
-    pub iin_holders: u64,
+    /// Distinct IINs, i.e. people. (Not named after IINs: tizim reads a
+    /// field called that as an IIN column, in its own reports too.)
+    pub people: u64,
     /// Of those, under 18 on the day of the scan: their data needs a parent's
     /// or guardian's consent.
     pub minors: u64,
@@ -558,7 +559,7 @@ impl<'p> InventoryBuilder<'p> {
             .collect();
 
         let mut subjects = Subjects {
-            iin_holders: self.subjects.len() as u64,
+            people: self.subjects.len() as u64,
             ..Subjects::default()
         };
         for traits in self.subjects.values().flatten() {
