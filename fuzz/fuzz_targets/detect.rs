@@ -60,9 +60,9 @@ fuzz_target!(|data: &[u8]| {
     let hi = floor_boundary(text, text.len() - usize::from(head[2]) * text.len() / 512).max(lo);
     let split = floor_boundary(text, lo + (hi - lo) / 2).max(lo);
 
-    let whole = scan(&Segment { text, report: lo..hi, first_line, field: None });
-    let mut parts = scan(&Segment { text, report: lo..split, first_line, field: None });
-    parts.extend(scan(&Segment { text, report: split..hi, first_line, field: None }));
+    let whole = scan(&Segment { text, report: lo..hi, first_line, first_column: 1, field: None });
+    let mut parts = scan(&Segment { text, report: lo..split, first_line, first_column: 1, field: None });
+    parts.extend(scan(&Segment { text, report: split..hi, first_line, first_column: 1, field: None }));
     parts.sort_by(|a, b| (a.start, a.end, a.detector).cmp(&(b.start, b.end, b.detector)));
     assert_eq!(whole, parts, "splitting the report range changed the matches");
 });

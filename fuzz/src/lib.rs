@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use tizim::detect::{Engine, Fingerprinter};
 use tizim::model::{Category, FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use tizim::scan::{FileScanner, ScanSummary};
+use tizim::source::structured::CellBatch;
 use tizim::source::SourceSink;
 
 pub fn engine() -> &'static Engine {
@@ -102,8 +103,9 @@ impl CheckingSink {
     }
 
     fn check_belongs(&self, path: &str, what: &str) {
+        // An empty path means the file or member being read.
         assert!(
-            path == self.top || path.starts_with(&format!("{}!", self.top)),
+            path.is_empty() || path == self.top || path.starts_with(&format!("{}!", self.top)),
             "{what} path {path:?} is not {:?} or one of its members",
             self.top
         );
@@ -113,7 +115,9 @@ impl CheckingSink {
 impl SourceSink for CheckingSink {
     fn begin(&mut self, meta: &FileMeta) {
         match self.open.last() {
-            None => assert_eq!(meta.path, self.top, "top-level begin has the wrong path"),
+            // Archive members may be begun at the top level (the archive
+            // itself is not a text file), still named `archive!member`.
+            None => self.check_belongs(&meta.path, "top-level begin"),
             // A compressed stream may re-begin under its own path; an
             // archive member is `outer!inner`.
             Some(parent) => assert!(
@@ -140,6 +144,19 @@ impl SourceSink for CheckingSink {
         assert!(!self.open.is_empty(), "field {name:?} outside begin/end");
         assert!(line >= 1, "field {name:?} declared at line 0");
         self.scanner.field(name, line);
+    }
+
+    fn cells(&mut self, batch: &CellBatch<'_>) {
+        assert!(!self.open.is_empty(), "cells outside begin/end");
+        check_cells(batch);
+        self.segments += 1;
+        self.scanner.cells(batch);
+    }
+
+    fn structured_fallback(&mut self, notice: Notice) {
+        assert!(!self.open.is_empty(), "structured fallback outside begin/end");
+        self.check_belongs(&notice.path, "fallback notice");
+        self.scanner.structured_fallback(notice);
     }
 
     fn notice(&mut self, notice: Notice) {
@@ -180,8 +197,59 @@ pub fn check_segment(seg: &Segment<'_>) {
         "report range {r:?} splits a character"
     );
     assert!(seg.first_line >= 1, "segment starts at line 0");
+    assert!(seg.first_column >= 1, "segment starts at column 0");
     if let Some(field) = seg.field {
         assert!(!field.is_empty(), "empty field name (use None for plain text)");
+    }
+}
+
+/// The shape of a structured batch: cells sorted, apart, inside the text on
+/// character boundaries, naming declared fields, at or after the batch's line.
+pub fn check_cells(batch: &CellBatch<'_>) {
+    assert!(batch.first_line >= 1 && batch.first_column >= 1, "batch at line/column 0");
+    let mut last_end = 0;
+    let mut last_line = batch.first_line;
+    let (mut counted_to, mut counted_line) = (0usize, batch.first_line);
+    for cell in batch.cells {
+        let r = &cell.range;
+        assert!(
+            r.start >= last_end && r.start <= r.end && r.end <= batch.text.len(),
+            "cell {r:?} out of order or outside a {}-byte batch (previous ended at {last_end})",
+            batch.text.len()
+        );
+        assert!(
+            batch.text.is_char_boundary(r.start) && batch.text.is_char_boundary(r.end),
+            "cell {r:?} splits a character"
+        );
+        assert!(
+            (cell.field as usize) < batch.fields.len(),
+            "cell names field #{} of {}",
+            cell.field,
+            batch.fields.len()
+        );
+        assert!(
+            !batch.fields[cell.field as usize].is_empty(),
+            "cell with an empty field name"
+        );
+        if let Some(d) = &cell.decoded {
+            assert!(
+                d.start <= d.end
+                    && d.end <= batch.decoded.len()
+                    && batch.decoded.is_char_boundary(d.start)
+                    && batch.decoded.is_char_boundary(d.end),
+                "decoded range {d:?} outside the decoded text"
+            );
+        }
+        // Lines counted incrementally: from the previous cell's start.
+        counted_line += batch.text.as_bytes()[counted_to..r.start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = r.start;
+        assert_eq!(cell.line, counted_line, "cell {r:?} has the wrong line");
+        assert!(cell.line >= last_line, "cell lines go backwards");
+        last_line = cell.line;
+        last_end = r.end;
     }
 }
 

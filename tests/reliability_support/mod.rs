@@ -1,5 +1,5 @@
 //! Shared by the reliability tests (hostile.rs, no_leaks.rs, untouched.rs):
-//! running the real `tizim` binary with a deadline and a memory reading, and
+//! running the real `tizim` binary with a deadline and a reading of its peak memory, and
 //! reading its JSON report.
 #![allow(dead_code)]
 
@@ -26,7 +26,7 @@ pub struct Outcome {
     pub signal: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: String,
-    /// Peak resident memory of this child alone, from wait4(2).
+    /// Peak resident memory of tizim itself (VmHWM, see [`run_tizim`]).
     pub max_rss_kib: u64,
     pub elapsed: Duration,
 }
@@ -97,7 +97,8 @@ impl Outcome {
             assert!(
                 doc.get(key).is_some(),
                 "the JSON report has no {key:?} (keys: {:?})\n{}",
-                doc.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
+                doc.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>()),
                 self.describe()
             );
         }
@@ -108,17 +109,34 @@ impl Outcome {
 /// Runs tizim in `cwd` with a deadline. A run past the deadline is killed
 /// and fails the test as a hang.
 ///
-/// Not `assert_cmd`'s `timeout`: that reaps the child with waitpid, which
-/// loses its resource usage, and the memory bound is checked per child
-/// (RUSAGE_CHILDREN would mix in every test running in parallel). wait4(2)
-/// gives both: the exit status and this child's own peak RSS.
+/// Peak memory: neither `assert_cmd` (its `timeout` reaps with waitpid) nor
+/// getrusage(RUSAGE_CHILDREN) (shared by every test running in parallel)
+/// can tell one child's peak, and even wait4(2)'s `ru_maxrss` cannot: Linux
+/// carries the high-water mark of the memory the child had *before* exec,
+/// which after vfork is this test process's, tens of MiB of test data.
+/// So the loop that waits for the child also reads `VmHWM` (the high-water
+/// mark of tizim's own address space, monotone) from /proc every 5 ms. Only
+/// growth in the last 5 ms before exit can escape it.
 pub fn run_tizim<I, S>(args: I, cwd: &Path, timeout: Duration) -> Outcome
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_tizim_env(args, cwd, timeout, &[])
+}
+
+/// [`run_tizim`] with extra environment variables. `TIZIM_FINGERPRINT_KEY`
+/// is removed unless given here, so runs do not depend on the caller's shell.
+pub fn run_tizim_env<I, S>(args: I, cwd: &Path, timeout: Duration, env: &[(&str, &str)]) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let printable: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let printable: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let mut out = tempfile::tempfile().expect("stdout file");
     let mut err = tempfile::tempfile().expect("stderr file");
     let started = Instant::now();
@@ -127,6 +145,7 @@ where
         .current_dir(cwd)
         .env_remove("TIZIM_FINGERPRINT_KEY")
         .env("RUST_BACKTRACE", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out.try_clone().expect("dup stdout"))
         .stderr(err.try_clone().expect("dup stderr"))
@@ -134,26 +153,33 @@ where
         .expect("spawn tizim");
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
-    // SAFETY: zeroed rusage is a valid value; wait4 fills it in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let mut timed_out = false;
+    let mut peak_kib = 0u64;
+    let status_file = format!("/proc/{pid}/status");
     loop {
+        if let Some(hwm) = read_vm_hwm_kib(&status_file) {
+            peak_kib = peak_kib.max(hwm);
+        }
         // SAFETY: plain syscall on our own child's pid with valid out-pointers.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
         if r == pid {
             break;
         }
-        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+        assert!(
+            r == 0,
+            "waitpid failed: {}",
+            std::io::Error::last_os_error()
+        );
         if started.elapsed() > timeout {
             timed_out = true;
             // SAFETY: signalling and reaping our own child.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
-                libc::wait4(pid, &mut status, 0, &mut usage);
+                libc::waitpid(pid, &mut status, 0);
             }
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
     let elapsed = started.elapsed();
     drop(child);
@@ -169,7 +195,7 @@ where
         signal: (libc::WIFSIGNALED(status) && !timed_out).then(|| libc::WTERMSIG(status)),
         stdout: read_all(&mut out),
         stderr: String::from_utf8_lossy(&read_all(&mut err)).into_owned(),
-        max_rss_kib: usage.ru_maxrss as u64,
+        max_rss_kib: peak_kib,
         elapsed,
     };
     assert!(
@@ -178,6 +204,14 @@ where
         outcome.describe()
     );
     outcome
+}
+
+/// `VmHWM` from /proc/PID/status, in KiB; None once the process is gone
+/// (or is a zombie, which has no address space left).
+fn read_vm_hwm_kib(status_file: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status_file).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A `--format json` report.
