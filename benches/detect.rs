@@ -65,6 +65,7 @@ fn engine_scan(bencher: Bencher) {
                     text,
                     report: r.clone(),
                     first_line: 1,
+                    first_column: 1,
                     field: None,
                 };
                 engine.scan(&seg, &mut out);
