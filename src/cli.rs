@@ -483,7 +483,9 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
     let today = chrono::Local::now().date_naive();
-    if args.show_values && !args.quiet {
+    // Not silenced by --quiet: the output now holds personal data, and
+    // whoever reads the log later must be told.
+    if args.show_values {
         let _ = writeln!(
             io::stderr(),
             "tizim: warning: --show-values prints raw personal data; do not share this output"
