@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use tizim::detect::Engine;
-use tizim::gate::{FailOn, Gate, GateConfig};
+use tizim::detect::Fingerprinter;
+use tizim::gate::git::{GitScope, GitTarget};
+use tizim::gate::{self, allow, Baseline, FailOn, Gate, GateConfig, Suppress, Suppressions};
 use tizim::inventory::{self, InventoryBuilder};
 use tizim::model::{Confidence, Finding};
 use tizim::policy::{self, Policy};
-use tizim::report::{self, Format, Report};
-use tizim::scan::{self, Collect, FindingSink, ScanOptions};
+use tizim::report::{self, junit, sarif, Format, Report};
+use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
 
@@ -265,7 +267,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Detectors { detectors } => list_detectors(detectors),
         Command::Policy(cmd) => run_policy(cmd),
         Command::Demo(args) => run_demo(&args),
-        Command::Baseline(_) => Err("not implemented yet".to_string()),
+        Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -426,29 +428,175 @@ fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
 }
 
 fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, String> {
+    let defaults = GateConfig::default_for(policy);
     let fail_on = match args.fail_on.as_deref() {
-        Some("any") => FailOn::Any,
-        Some("undeclared") => FailOn::Undeclared,
-        Some("prohibited") => FailOn::Prohibited,
-        Some("none") => FailOn::None,
-        Some(other) => {
-            return Err(format!(
-                "--fail-on: unknown value {other:?} (any, undeclared, prohibited, none)"
-            ))
-        }
-        None if policy.is_some() => FailOn::Undeclared,
-        None => FailOn::Any,
-    };
-    let default_confidence = if policy.is_some() {
-        Confidence::Low
-    } else {
-        Confidence::Medium
+        Some(id) => FailOn::from_id(id).ok_or_else(|| {
+            format!(
+                "--fail-on: unknown value {id:?} ({})",
+                FailOn::IDS.join(", ")
+            )
+        })?,
+        None => defaults.fail_on,
     };
     Ok(GateConfig {
         fail_on,
-        min_confidence: args.min_confidence.map_or(default_confidence, Into::into),
+        min_confidence: args
+            .min_confidence
+            .map_or(defaults.min_confidence, Into::into),
         strict: args.strict,
     })
+}
+
+/// The git scope asked for (`--staged`, `--since`, `--git`), with the
+/// repository the paths are in.
+fn git_target(args: &ScanArgs) -> Result<Option<(GitScope, GitTarget)>, String> {
+    let scope = if args.staged {
+        GitScope::Staged
+    } else if let Some(rev) = &args.since {
+        GitScope::Since(rev.clone())
+    } else if args.git {
+        GitScope::History
+    } else {
+        return Ok(None);
+    };
+    if args.files_from.is_some() {
+        return Err("--files-from cannot be combined with --staged, --since or --git".into());
+    }
+    let target = gate::git::locate(&args.paths).map_err(|e| e.to_string())?;
+    Ok(Some((scope, target)))
+}
+
+/// Allow rules (`[allow]` in the policy, `.tizim.toml` at the scan root) and,
+/// when `use_baseline`, the `--baseline` in force.
+fn suppressions(
+    args: &ScanArgs,
+    policy: Option<&Policy>,
+    git: Option<&(GitScope, GitTarget)>,
+    engine: &Engine,
+    use_baseline: bool,
+) -> Result<Suppressions, String> {
+    let roots: Vec<String> = match git {
+        // git prints paths relative to the top level already.
+        Some(_) => Vec::new(),
+        None => args
+            .roots()
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect(),
+    };
+    let root_dir = match git {
+        Some((_, target)) => target.toplevel.clone(),
+        None => args
+            .roots()
+            .into_iter()
+            .next()
+            .filter(|r| r.is_dir())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let allow_file = allow::load_allow_file(&root_dir)?;
+    let tables = policy
+        .map(|p| &p.allow)
+        .into_iter()
+        .chain(allow_file.as_ref());
+    let allow = gate::AllowRules::compile(tables)?;
+    let mut known: Vec<&str> = engine.detectors().iter().map(|d| d.id.as_str()).collect();
+    known.push("column-name");
+    let unknown = allow.unknown_detectors(&known);
+    if !unknown.is_empty() {
+        return Err(format!(
+            "allow: unknown detector {} (see `tizim detectors`)",
+            unknown.join(", ")
+        ));
+    }
+    let baseline = match (&args.baseline, use_baseline) {
+        (Some(path), true) => {
+            let fingerprinter = Fingerprinter::new(
+                args.fingerprint_key
+                    .as_deref()
+                    .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
+            );
+            Some(Baseline::load(path, &fingerprinter)?)
+        }
+        _ => None,
+    };
+    Ok(Suppressions {
+        allow,
+        baseline,
+        roots,
+    })
+}
+
+/// Runs the scan (a walk, or what git says was added) with suppressions
+/// applied on the way to `sink`.
+fn execute(
+    args: &ScanArgs,
+    engine: &Engine,
+    opts: &ScanOptions,
+    git: Option<&(GitScope, GitTarget)>,
+    rules: &Suppressions,
+    sink: &dyn FindingSink,
+) -> Result<ScanSummary, String> {
+    let suppress = Suppress::new(rules, sink);
+    let mut summary = match git {
+        Some((scope, target)) => {
+            gate::git::scan(scope, target, opts, engine, &suppress).map_err(|e| e.to_string())?
+        }
+        None => scan::run(&args.roots(), opts, engine, &suppress),
+    };
+    suppress.finish(&mut summary);
+    Ok(summary)
+}
+
+/// `tizim baseline create`: scans like `tizim scan` (allow rules apply, any
+/// `--baseline` is ignored) and prints the baseline.
+fn run_baseline_create(args: &ScanArgs) -> Result<u8, String> {
+    let engine = args.engine()?;
+    let opts = args.scan_options();
+    let policy = find_policy(args)?;
+    let git = git_target(args)?;
+    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, false)?;
+    let fingerprinter = Fingerprinter::new(
+        opts.fingerprint_key
+            .as_deref()
+            .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
+    );
+    struct BaselineSink<'r> {
+        roots: &'r [String],
+        builder: Mutex<gate::baseline::BaselineBuilder>,
+    }
+    impl FindingSink for BaselineSink<'_> {
+        fn finding(&self, finding: Finding) {
+            let relative = gate::relative_path(&finding.path, self.roots);
+            self.builder
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(relative, &finding);
+        }
+    }
+    let sink = BaselineSink {
+        roots: &rules.roots,
+        builder: Mutex::default(),
+    };
+    let summary = execute(args, &engine, &opts, git.as_ref(), &rules, &sink)?;
+    let builder = sink.builder.into_inner().unwrap_or_else(|e| e.into_inner());
+    let entries = builder.len();
+    let mut out = open_output(args.output.as_deref())?;
+    builder
+        .write(&fingerprinter, &mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| e.to_string())?;
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        for e in &summary.errors {
+            let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
+        }
+        let _ = writeln!(
+            err,
+            "tizim: baseline of {entries} entries ({} findings, {} suppressed)",
+            summary.stats.findings, summary.stats.suppressed
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 /// Streams NDJSON as findings arrive, keeping only the inventory and the
@@ -479,9 +627,10 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     }
     tizim::walk::validate(&opts.walk)?;
     let show_bar = !args.quiet && io::stderr().is_terminal();
-    let roots = args.roots();
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
+    let git = git_target(args)?;
+    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, true)?;
     let today = chrono::Local::now().date_naive();
     // Not silenced by --quiet: the output now holds personal data, and
     // whoever reads the log later must be told.
@@ -499,9 +648,10 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             gate: Gate::new(gate_config, policy.as_ref(), today),
         }));
         let tracked = crate::progress::Tracked::new(&sink, show_bar);
-        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        let scanned = execute(args, &engine, &opts, git.as_ref(), &rules, &tracked);
         tracked.finish();
         drop(tracked);
+        let summary = scanned?;
         let mut s = sink.0.into_inner().unwrap_or_else(|e| e.into_inner());
         s.out.flush().map_err(|e| e.to_string())?;
         let verdict = s.gate.verdict(&summary);
@@ -509,9 +659,10 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     } else {
         let collect = Collect::default();
         let tracked = crate::progress::Tracked::new(&collect, show_bar);
-        let summary = scan::run(&roots, &opts, &engine, &tracked);
+        let scanned = execute(args, &engine, &opts, git.as_ref(), &rules, &tracked);
         tracked.finish();
         drop(tracked);
+        let summary = scanned?;
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let inventory = inventory::build(&findings, policy.as_ref(), today);
@@ -523,10 +674,12 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             detectors: engine.detectors(),
         };
         let mut out = out;
-        let rendered = if args.format == Format::Table {
-            report::table::render(&report, &mut out, colour_stdout(args))
-        } else {
-            report::render(args.format, &report, &mut out)
+        let rendered = match args.format {
+            Format::Table => report::table::render(&report, &mut out, colour_stdout(args)),
+            // These two mark what fails the gate, so they need its settings.
+            Format::Sarif => sarif::render_gated(&report, &gate_config, today, &mut out),
+            Format::Junit => junit::render_gated(&report, &gate_config, today, &mut out),
+            format => report::render(format, &report, &mut out),
         };
         rendered
             .and_then(|_| out.flush())

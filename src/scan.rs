@@ -490,11 +490,21 @@ impl SourceSink for FileScanner<'_> {
         }
     }
 
-    fn notice(&mut self, notice: Notice) {
+    fn notice(&mut self, mut notice: Notice) {
+        if notice.path.is_empty() {
+            if let Some(file) = self.open.last() {
+                notice.path = file.meta.path.clone();
+            }
+        }
         if let Some(reason) = notice.reason {
             self.summary.stats.skip(reason);
         }
         self.summary.notices.push(notice);
+    }
+
+    fn structured_fallback(&mut self, notice: Notice) {
+        self.summary.stats.structured_fallbacks += 1;
+        self.notice(notice);
     }
 
     fn error(&mut self, error: ScanError) {

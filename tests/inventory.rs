@@ -265,6 +265,20 @@ fn the_longest_covering_retention_counts() {
     let both = with(vec![short.clone(), long]);
     assert_eq!(both.status, Status::Declared);
     assert_eq!(both.purposes, vec!["sms", "contracts"]);
+    assert_eq!(both.note, "declared by sms, contracts (retention 5y)");
+    let many = with(vec![
+        short.clone(),
+        purpose("a", &[Category::Phone], 12, &[]),
+        purpose("b", &[Category::Phone], 12, &[]),
+    ]);
+    assert_eq!(many.status, Status::PastRetention);
+    assert_eq!(many.purposes.len(), 3, "the row names every purpose");
+    assert!(
+        many.note
+            .ends_with("older than the 1y retention of sms, a and 1 more"),
+        "the note names a few: {}",
+        many.note
+    );
     let long_elsewhere = purpose("contracts", &[Category::Phone], 60, &["contracts/**"]);
     assert_eq!(
         with(vec![short.clone(), long_elsewhere]).status,

@@ -443,3 +443,24 @@ fn cli_import_missing_file() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/policy.txt"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Whatever text is fed in, the draft is a valid policy file.
+    #[test]
+    fn any_text_drafts_a_valid_policy(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                "\\PC{0,60}",
+                "(1\\.|2\\.1\\.|- 1\\)|\\(а\\)|•|7\\.) ?(Цели обработки|в следующих целях:|имя, email|не хранит данные карт|в течение [0-9]{1,3} (лет|дней)|БИН [0-9]{12}|ТОО «\\PC{0,10}»|\"|\\\\|#)",
+                "(Цель обработки|Персональные данные|Правовые основания)\t\\PC{0,30}",
+            ],
+            0..25,
+        )
+    ) {
+        let text = lines.join("\n");
+        let toml = import::draft(&text);
+        proptest::prop_assert!(policy::parse(&toml).is_ok(), "{}\n---\n{}", text, toml);
+    }
+}

@@ -549,12 +549,18 @@ impl Classifier<'_> {
         let Some(policy) = self.policy else {
             return "no policy loaded".to_string();
         };
+        // The row's `purposes` has them all; a note names a few.
+        const NAMED: usize = 2;
         let ids = |indices: &[usize]| {
-            indices
+            let named: Vec<&str> = indices
                 .iter()
+                .take(NAMED)
                 .map(|&i| policy.purposes[i].id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect();
+            match indices.len().saturating_sub(NAMED) {
+                0 => named.join(", "),
+                more => format!("{} and {more} more", named.join(", ")),
+            }
         };
         let retention = placement
             .retention

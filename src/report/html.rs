@@ -7,7 +7,8 @@
 //! and adds the status and location filters.
 
 use super::{
-    common_root, evidence_id, line_span, policy_line, scan_line, short, Report, NO_POLICY_HINT,
+    common_root, evidence_id, line_span, policy_line, purposes_brief, scan_line, short, Report,
+    NO_POLICY_HINT,
 };
 use crate::inventory::{InventoryRow, Status};
 use crate::model::Category;
@@ -307,7 +308,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         for r in rows {
             let evidence: Vec<&str> = r.evidence.iter().map(|&e| evidence_id(e)).collect();
             h.push_str(&format!(
-                "<tr data-status=\"{status}\"><td>{field}</td><td>{category}</td><td>{badge}</td><td class=\"n\">{count}</td><td class=\"n\">{distinct}</td><td>{lines}</td><td>{evidence}</td><td class=\"examples\">{examples}</td><td>{purposes}</td><td class=\"note\">{note}</td></tr>\n",
+                "<tr data-status=\"{status}\"><td>{field}</td><td>{category}</td><td>{badge}</td><td class=\"n\">{count}</td><td class=\"n\">{distinct}</td><td class=\"lines\">{lines}</td><td>{evidence}</td><td class=\"examples\">{examples}</td><td title=\"{purposes_all}\">{purposes}</td><td class=\"note\">{note}</td></tr>\n",
                 status = r.status.id(),
                 field = r.field.as_deref().map(esc).unwrap_or_else(|| "—".to_string()),
                 category = r.category.id(),
@@ -321,7 +322,8 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                     .iter()
                     .map(|e| format!("<code>{}</code>", esc(e)))
                     .collect::<String>(),
-                purposes = esc(&r.purposes.join(", ")),
+                purposes = esc(&purposes_brief(&r.purposes, 60)),
+                purposes_all = esc(&r.purposes.join(", ")),
                 note = esc(&r.note),
             ));
         }

@@ -1,8 +1,8 @@
 //! `--format markdown`: the report for tickets, wikis and pull requests.
 
 use super::{
-    common_root, evidence_id, line_span, policy_line, rows_by_urgency, scan_line, short, Report,
-    NO_POLICY_HINT,
+    common_root, evidence_id, line_span, policy_line, purposes_brief, rows_by_urgency, scan_line,
+    short, Report, NO_POLICY_HINT,
 };
 use std::io::{self, Write};
 
@@ -70,7 +70,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 r.distinct,
                 line_span(r),
                 evidence.join(", "),
-                esc(&r.purposes.join(", ")),
+                esc(&purposes_brief(&r.purposes, 60)),
                 esc(&r.note)
             )?;
         }

@@ -109,6 +109,31 @@ pub(crate) fn rows_by_urgency(inventory: &Inventory) -> Vec<&InventoryRow> {
     rows
 }
 
+/// The purposes of a row in at most about `width` characters: as many ids
+/// as fit, then `+N` for the rest (a drafted policy can have a dozen
+/// purposes declaring the same category).
+pub(crate) fn purposes_brief(purposes: &[String], width: usize) -> String {
+    let mut out = String::new();
+    for (i, id) in purposes.iter().enumerate() {
+        let rest = purposes.len() - i;
+        let sep = if out.is_empty() { "" } else { ", " };
+        let more = if rest > 1 {
+            format!(" +{}", rest - 1)
+        } else {
+            String::new()
+        };
+        if !out.is_empty()
+            && out.chars().count() + sep.len() + id.chars().count() + more.len() > width
+        {
+            out.push_str(&format!(" +{rest}"));
+            return out;
+        }
+        out.push_str(sep);
+        out.push_str(id);
+    }
+    out
+}
+
 /// `1.4 MiB`.
 pub(crate) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -245,6 +270,21 @@ mod tests {
         assert_eq!(common_root(&[row("a.log"), row("b.log")]), "");
         assert_eq!(common_root(&[row("./x/a.log")]), "./x/");
         assert_eq!(common_root(&[]), "");
+    }
+
+    #[test]
+    fn long_purpose_lists_are_cut_with_a_count() {
+        let ids: Vec<String> = ["support", "marketing", "analytics", "payments"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            purposes_brief(&ids, 80),
+            "support, marketing, analytics, payments"
+        );
+        assert_eq!(purposes_brief(&ids, 24), "support, marketing +2");
+        assert_eq!(purposes_brief(&ids[..1], 3), "support");
+        assert_eq!(purposes_brief(&[], 10), "");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! the IINs. Colour only when the caller says the output is a terminal.
 
 use super::{
-    common_root, line_span, policy_line, rows_by_urgency, scan_line, short, Report, NO_POLICY_HINT,
+    common_root, line_span, policy_line, purposes_brief, rows_by_urgency, scan_line, short, Report,
+    NO_POLICY_HINT,
 };
 use crate::inventory::Status;
 use std::io::{self, Write};
@@ -12,6 +13,8 @@ use std::io::{self, Write};
 const MAX_ROWS: usize = 200;
 /// Locations longer than this are shortened in the middle.
 const MAX_LOCATION: usize = 56;
+/// The purposes column gets about this many characters; the rest is `+N`.
+const MAX_PURPOSES: usize = 40;
 
 struct Style {
     colour: bool,
@@ -273,7 +276,7 @@ fn write_rows(report: &Report<'_>, root: &str, style: &Style, w: &mut dyn Write)
             row.count,
             row.distinct,
             pad(lines, line_width),
-            row.purposes.join(", ")
+            purposes_brief(&row.purposes, MAX_PURPOSES)
         )?;
     }
     if rows.len() > shown.len() {
