@@ -141,7 +141,7 @@ fn json_is_one_document_with_the_documented_fields() {
             "declared"
         ]
     );
-    assert_eq!(doc["subjects"]["iin_holders"], 12);
+    assert_eq!(doc["subjects"]["distinct_subjects"], 12);
     assert_eq!(doc["subjects"]["minors"], 2);
     assert_eq!(doc["test_values"], 1);
     assert_eq!(doc["errors"][0]["path"], "/srv/shop/backups/broken.zip");

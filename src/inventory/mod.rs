@@ -132,7 +132,10 @@ pub struct PurposeCoverage {
 /// The people behind the IINs found, counted by distinct fingerprint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Subjects {
-    /// Distinct IINs.
+    /// Distinct IINs. Written `distinct_subjects` in JSON: a key named
+    /// after IINs would itself be column-name evidence when a report is
+    /// scanned (reports must scan clean, tests/no_leaks.rs).
+    #[serde(rename = "distinct_subjects")]
     pub iin_holders: u64,
     /// Of those, under 18 on the day of the scan: their data needs a parent's
     /// or guardian's consent.
