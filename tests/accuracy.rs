@@ -79,10 +79,8 @@ fn precision_and_recall_on_the_labelled_corpus() {
         *expected.entry(key).or_default() += 1;
     }
 
-    let mut scores: BTreeMap<&str, Score> = CATEGORIES
-        .iter()
-        .map(|c| (*c, Score::default()))
-        .collect();
+    let mut scores: BTreeMap<&str, Score> =
+        CATEGORIES.iter().map(|c| (*c, Score::default())).collect();
     let mut false_positives = Vec::new();
     for f in findings.iter().filter(|f| f.evidence == Evidence::Value) {
         let cat = f.category.id();
