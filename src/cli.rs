@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use tizim::detect::Engine;
-use tizim::gate::{FailOn, Gate, GateConfig};
+use tizim::detect::Fingerprinter;
+use tizim::gate::git::{GitScope, GitTarget};
+use tizim::gate::{self, allow, Baseline, FailOn, Gate, GateConfig, Suppress, Suppressions};
 use tizim::inventory::{self, InventoryBuilder};
 use tizim::model::{Confidence, Finding};
 use tizim::policy::{self, Policy};
-use tizim::report::{self, Format, Report};
-use tizim::scan::{self, Collect, FindingSink, ScanOptions};
+use tizim::report::{self, junit, sarif, Format, Report};
+use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
 
@@ -263,15 +265,92 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(EXIT_OK)
         }
         Command::Detectors { detectors } => list_detectors(detectors),
-        Command::Demo(_) | Command::Policy(_) | Command::Baseline(_) => {
-            Err("not implemented yet".to_string())
-        }
+        Command::Policy(cmd) => run_policy(cmd),
+        Command::Demo(args) => run_demo(&args),
+        Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
             let _ = writeln!(io::stderr(), "tizim: error: {msg}");
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `policy check`: a summary and exit 0, or every error with its line and
+/// exit 2. `policy import`: the drafted TOML on stdout.
+fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
+    match cmd {
+        PolicyCommand::Check { file } => {
+            let shown = file.display();
+            let policy = match policy::load(&file) {
+                Ok(p) => p,
+                Err(errors) => {
+                    let mut err = io::stderr().lock();
+                    for e in &errors {
+                        let _ = match e.line {
+                            Some(line) => writeln!(err, "{shown}:{line}: error: {}", e.message),
+                            None => writeln!(err, "{shown}: error: {}", e.message),
+                        };
+                    }
+                    let _ = writeln!(err, "tizim: {shown}: {} error(s)", errors.len());
+                    return Ok(EXIT_ERROR);
+                }
+            };
+            let mut err = io::stderr().lock();
+            for w in policy.warnings() {
+                let _ = writeln!(err, "{shown}: warning: {w}");
+            }
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{shown}: OK");
+            if !policy.operator.name.is_empty() {
+                let bin = policy
+                    .operator
+                    .bin
+                    .as_deref()
+                    .map(|b| format!(" (BIN {b})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "operator: {}{bin}", policy.operator.name);
+            }
+            let _ = writeln!(out, "purposes: {}", policy.purposes.len());
+            let id_width = policy.purposes.iter().map(|p| p.id.chars().count()).max();
+            for p in &policy.purposes {
+                let categories: Vec<&str> = p.categories.iter().map(|c| c.id()).collect();
+                let places = if p.locations.is_empty() {
+                    "anywhere".to_string()
+                } else {
+                    p.locations.join(", ")
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {:>5}  {}  ({places})",
+                    p.id,
+                    p.retention.to_string(),
+                    categories.join(", "),
+                    width = id_width.unwrap_or(0)
+                );
+            }
+            let prohibited: Vec<&str> = policy.prohibited.iter().map(|c| c.id()).collect();
+            let _ = writeln!(
+                out,
+                "prohibited: {}",
+                if prohibited.is_empty() {
+                    "none".to_string()
+                } else {
+                    prohibited.join(", ")
+                }
+            );
+            Ok(EXIT_OK)
+        }
+        PolicyCommand::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            io::stdout()
+                .lock()
+                .write_all(draft.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(EXIT_OK)
         }
     }
 }
@@ -305,6 +384,14 @@ fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, 
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             let file = opts.open(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            // `mode` applies only to files it creates; an existing report
+            // file may have been readable by others.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
+            }
             Ok(Box::new(io::BufWriter::new(file)))
         }
     }
@@ -341,29 +428,175 @@ fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
 }
 
 fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, String> {
+    let defaults = GateConfig::default_for(policy);
     let fail_on = match args.fail_on.as_deref() {
-        Some("any") => FailOn::Any,
-        Some("undeclared") => FailOn::Undeclared,
-        Some("prohibited") => FailOn::Prohibited,
-        Some("none") => FailOn::None,
-        Some(other) => {
-            return Err(format!(
-                "--fail-on: unknown value {other:?} (any, undeclared, prohibited, none)"
-            ))
-        }
-        None if policy.is_some() => FailOn::Undeclared,
-        None => FailOn::Any,
-    };
-    let default_confidence = if policy.is_some() {
-        Confidence::Low
-    } else {
-        Confidence::Medium
+        Some(id) => FailOn::from_id(id).ok_or_else(|| {
+            format!(
+                "--fail-on: unknown value {id:?} ({})",
+                FailOn::IDS.join(", ")
+            )
+        })?,
+        None => defaults.fail_on,
     };
     Ok(GateConfig {
         fail_on,
-        min_confidence: args.min_confidence.map_or(default_confidence, Into::into),
+        min_confidence: args
+            .min_confidence
+            .map_or(defaults.min_confidence, Into::into),
         strict: args.strict,
     })
+}
+
+/// The git scope asked for (`--staged`, `--since`, `--git`), with the
+/// repository the paths are in.
+fn git_target(args: &ScanArgs) -> Result<Option<(GitScope, GitTarget)>, String> {
+    let scope = if args.staged {
+        GitScope::Staged
+    } else if let Some(rev) = &args.since {
+        GitScope::Since(rev.clone())
+    } else if args.git {
+        GitScope::History
+    } else {
+        return Ok(None);
+    };
+    if args.files_from.is_some() {
+        return Err("--files-from cannot be combined with --staged, --since or --git".into());
+    }
+    let target = gate::git::locate(&args.paths).map_err(|e| e.to_string())?;
+    Ok(Some((scope, target)))
+}
+
+/// Allow rules (`[allow]` in the policy, `.tizim.toml` at the scan root) and,
+/// when `use_baseline`, the `--baseline` in force.
+fn suppressions(
+    args: &ScanArgs,
+    policy: Option<&Policy>,
+    git: Option<&(GitScope, GitTarget)>,
+    engine: &Engine,
+    use_baseline: bool,
+) -> Result<Suppressions, String> {
+    let roots: Vec<String> = match git {
+        // git prints paths relative to the top level already.
+        Some(_) => Vec::new(),
+        None => args
+            .roots()
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect(),
+    };
+    let root_dir = match git {
+        Some((_, target)) => target.toplevel.clone(),
+        None => args
+            .roots()
+            .into_iter()
+            .next()
+            .filter(|r| r.is_dir())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let allow_file = allow::load_allow_file(&root_dir)?;
+    let tables = policy
+        .map(|p| &p.allow)
+        .into_iter()
+        .chain(allow_file.as_ref());
+    let allow = gate::AllowRules::compile(tables)?;
+    let mut known: Vec<&str> = engine.detectors().iter().map(|d| d.id.as_str()).collect();
+    known.push("column-name");
+    let unknown = allow.unknown_detectors(&known);
+    if !unknown.is_empty() {
+        return Err(format!(
+            "allow: unknown detector {} (see `tizim detectors`)",
+            unknown.join(", ")
+        ));
+    }
+    let baseline = match (&args.baseline, use_baseline) {
+        (Some(path), true) => {
+            let fingerprinter = Fingerprinter::new(
+                args.fingerprint_key
+                    .as_deref()
+                    .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
+            );
+            Some(Baseline::load(path, &fingerprinter)?)
+        }
+        _ => None,
+    };
+    Ok(Suppressions {
+        allow,
+        baseline,
+        roots,
+    })
+}
+
+/// Runs the scan (a walk, or what git says was added) with suppressions
+/// applied on the way to `sink`.
+fn execute(
+    args: &ScanArgs,
+    engine: &Engine,
+    opts: &ScanOptions,
+    git: Option<&(GitScope, GitTarget)>,
+    rules: &Suppressions,
+    sink: &dyn FindingSink,
+) -> Result<ScanSummary, String> {
+    let suppress = Suppress::new(rules, sink);
+    let mut summary = match git {
+        Some((scope, target)) => {
+            gate::git::scan(scope, target, opts, engine, &suppress).map_err(|e| e.to_string())?
+        }
+        None => scan::run(&args.roots(), opts, engine, &suppress),
+    };
+    suppress.finish(&mut summary);
+    Ok(summary)
+}
+
+/// `tizim baseline create`: scans like `tizim scan` (allow rules apply, any
+/// `--baseline` is ignored) and prints the baseline.
+fn run_baseline_create(args: &ScanArgs) -> Result<u8, String> {
+    let engine = args.engine()?;
+    let opts = args.scan_options();
+    let policy = find_policy(args)?;
+    let git = git_target(args)?;
+    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, false)?;
+    let fingerprinter = Fingerprinter::new(
+        opts.fingerprint_key
+            .as_deref()
+            .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
+    );
+    struct BaselineSink<'r> {
+        roots: &'r [String],
+        builder: Mutex<gate::baseline::BaselineBuilder>,
+    }
+    impl FindingSink for BaselineSink<'_> {
+        fn finding(&self, finding: Finding) {
+            let relative = gate::relative_path(&finding.path, self.roots);
+            self.builder
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(relative, &finding);
+        }
+    }
+    let sink = BaselineSink {
+        roots: &rules.roots,
+        builder: Mutex::default(),
+    };
+    let summary = execute(args, &engine, &opts, git.as_ref(), &rules, &sink)?;
+    let builder = sink.builder.into_inner().unwrap_or_else(|e| e.into_inner());
+    let entries = builder.len();
+    let mut out = open_output(args.output.as_deref())?;
+    builder
+        .write(&fingerprinter, &mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| e.to_string())?;
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        for e in &summary.errors {
+            let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
+        }
+        let _ = writeln!(
+            err,
+            "tizim: baseline of {entries} entries ({} findings, {} suppressed)",
+            summary.stats.findings, summary.stats.suppressed
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 /// Streams NDJSON as findings arrive, keeping only the inventory and the
@@ -389,9 +622,15 @@ impl FindingSink for StreamingSink<'_> {
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
     let opts = args.scan_options();
-    let roots = args.roots();
+    if let Some(label) = &opts.source.encoding {
+        tizim::source::decode::encoding_for_label(label).map_err(|e| format!("--encoding: {e}"))?;
+    }
+    tizim::walk::validate(&opts.walk)?;
+    let show_bar = !args.quiet && io::stderr().is_terminal();
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
+    let git = git_target(args)?;
+    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, true)?;
     let today = chrono::Local::now().date_naive();
     if args.show_values && !args.quiet {
         let _ = writeln!(
@@ -406,14 +645,22 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             inventory: InventoryBuilder::new(policy.as_ref(), today),
             gate: Gate::new(gate_config, policy.as_ref(), today),
         }));
-        let summary = scan::run(&roots, &opts, &engine, &sink);
+        let tracked = crate::progress::Tracked::new(&sink, show_bar);
+        let scanned = execute(args, &engine, &opts, git.as_ref(), &rules, &tracked);
+        tracked.finish();
+        drop(tracked);
+        let summary = scanned?;
         let mut s = sink.0.into_inner().unwrap_or_else(|e| e.into_inner());
         s.out.flush().map_err(|e| e.to_string())?;
         let verdict = s.gate.verdict(&summary);
         (summary, verdict)
     } else {
         let collect = Collect::default();
-        let summary = scan::run(&roots, &opts, &engine, &collect);
+        let tracked = crate::progress::Tracked::new(&collect, show_bar);
+        let scanned = execute(args, &engine, &opts, git.as_ref(), &rules, &tracked);
+        tracked.finish();
+        drop(tracked);
+        let summary = scanned?;
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         let inventory = inventory::build(&findings, policy.as_ref(), today);
@@ -425,7 +672,14 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             detectors: engine.detectors(),
         };
         let mut out = out;
-        report::render(args.format, &report, &mut out)
+        let rendered = match args.format {
+            Format::Table => report::table::render(&report, &mut out, colour_stdout(args)),
+            // These two mark what fails the gate, so they need its settings.
+            Format::Sarif => sarif::render_gated(&report, &gate_config, today, &mut out),
+            Format::Junit => junit::render_gated(&report, &gate_config, today, &mut out),
+            format => report::render(format, &report, &mut out),
+        };
+        rendered
             .and_then(|_| out.flush())
             .map_err(|e| e.to_string())?;
         let mut gate = Gate::new(gate_config, policy.as_ref(), today);
@@ -438,12 +692,101 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         for e in &summary.errors {
             let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
         }
+        // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
+        for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
+            let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
+        }
+        let _ = writeln!(
+            err,
+            "tizim: {}{}",
+            crate::progress::summary_line(&summary.stats),
+            crate::progress::peak_memory_note()
+        );
         let _ = writeln!(err, "tizim: {}", verdict.reason);
     }
-    let _ = io::stderr().is_terminal();
     Ok(if verdict.failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK
     })
+}
+
+/// Colour the table only for a person at a terminal: not into files or
+/// pipes, and never when `NO_COLOR` is set (no-color.org).
+fn colour_stdout(args: &ScanArgs) -> bool {
+    args.output.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").unwrap_or_default().is_empty()
+}
+
+/// `tizim demo`: writes the demo tree, drafts its policy from the bundled
+/// privacy policy, and scans it. The steps go to stderr so that
+/// `tizim demo --format html > demo.html` gives a clean report.
+fn run_demo(args: &DemoArgs) -> Result<u8, String> {
+    use clap::ValueEnum;
+    let (dir, temporary) = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            (dir.clone(), false)
+        }
+        None => (
+            tizim::demo::temporary_dir().map_err(|e| format!("demo directory: {e}"))?,
+            true,
+        ),
+    };
+    let tree = tizim::demo::write_demo_tree(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let purposes = policy::load(&tree.policy)
+        .map(|p| p.purposes.len())
+        .unwrap_or(0);
+    {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(err, "tizim demo");
+        let _ = writeln!(
+            err,
+            "  1. drafted {} from the privacy policy {} ({purposes} purpose{}), and pinned payroll data to hr/",
+            tree.policy.display(),
+            tizim::demo::PRIVACY_POLICY_NAME,
+            if purposes == 1 { "" } else { "s" },
+        );
+        let _ = writeln!(
+            err,
+            "  2. scanning {}: logs, a pg_dump, a mysqldump, CSV exports, old archives",
+            tree.data.display()
+        );
+        let _ = writeln!(err, "  3. the report shows a row in every status\n");
+    }
+    let format = args
+        .format
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_else(|| "table".to_string());
+    let cli = Cli::try_parse_from([
+        "tizim".as_ref(),
+        "scan".as_ref(),
+        tree.data.as_os_str(),
+        "--policy".as_ref(),
+        tree.policy.as_os_str(),
+        "--format".as_ref(),
+        format.as_ref(),
+        "--fail-on".as_ref(),
+        "none".as_ref(),
+        "--quiet".as_ref(),
+    ] as [&std::ffi::OsStr; 10])
+    .map_err(|e| e.to_string())?;
+    let Command::Scan(scan_args) = cli.command else {
+        return Err("demo: could not build the scan".to_string());
+    };
+    let result = run_scan(&scan_args);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = writeln!(
+            io::stderr(),
+            "\nThe demo tree stays in {}. Scan it again with:\n  tizim scan {} --policy {}",
+            dir.display(),
+            tree.data.display(),
+            tree.policy.display()
+        );
+    }
+    result
 }

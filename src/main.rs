@@ -2,6 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 mod cli;
+mod progress;
 
 fn main() -> ExitCode {
     cli::run(cli::Cli::parse())

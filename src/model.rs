@@ -147,6 +147,11 @@ pub struct Segment<'a> {
     pub report: Range<usize>,
     /// 1-based line number of the first byte of `text` in the decoded file.
     pub first_line: u64,
+    /// 1-based column, in characters, of the first byte of `text` on its
+    /// line: above 1 only when a line longer than a chunk was cut. Columns
+    /// of matches before the first line break of `text` are shifted by it
+    /// (done once in `scan::FileScanner`, so detectors count from `text[0]`).
+    pub first_column: u64,
     /// `table.column`, CSV header, `#3`, or JSON key path; `None` for plain text.
     pub field: Option<&'a str>,
 }
@@ -158,6 +163,7 @@ impl<'a> Segment<'a> {
             text,
             report: 0..text.len(),
             first_line,
+            first_column: 1,
             field,
         }
     }
@@ -216,6 +222,27 @@ pub struct Finding {
     /// The raw value: only with `--show-values`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// For IINs: whether the holder is a minor and their sex, decoded at scan
+    /// time for the inventory's subject counts. Deliberately coarse (no birth
+    /// date, which is personal data itself) and never serialised.
+    #[serde(skip)]
+    pub subject: Option<SubjectTraits>,
+}
+
+/// Sex as an IIN encodes it (seventh digit: odd male, even female).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+/// What an IIN says about its holder, reduced to what aggregate counts need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubjectTraits {
+    /// Under 18 on the day of the scan.
+    pub minor: bool,
+    pub sex: Option<Sex>,
 }
 
 /// Why a file, or part of one, was not scanned.

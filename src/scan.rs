@@ -12,7 +12,8 @@ use crate::model::{
 use crate::source::structured::CellBatch;
 use crate::source::{self, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -79,24 +80,30 @@ pub fn run(
     let summary = Mutex::new(ScanSummary::default());
     let visit = |event: WalkEvent| match event {
         WalkEvent::File { path, display } => {
-            let mut scanner = FileScanner::new(engine, &fingerprinter, opts.show_values);
+            // Findings go to the sink as they are made: a log with millions
+            // of values must not pile them up in memory.
+            let mut scanner =
+                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
             source::read_file(&path, &display, &opts.source, &mut scanner);
-            let (findings, file_summary) = scanner.finish();
-            for f in findings {
-                sink.finding(f);
-            }
+            let (_, file_summary) = scanner.finish();
             sink.file_done(&file_summary.stats);
             summary
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .absorb(file_summary);
         }
-        WalkEvent::Skipped { display: _, reason } => {
-            summary
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .stats
-                .skip(reason);
+        WalkEvent::Skipped { display, reason } => {
+            let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
+            s.stats.skip(reason);
+            // A loop is worth a line of its own; other skips are only counted.
+            if reason == SkipReason::SymlinkLoop {
+                s.notices.push(Notice {
+                    path: display,
+                    line: None,
+                    reason: Some(reason),
+                    message: "symbolic link loop; not followed".to_string(),
+                });
+            }
         }
         WalkEvent::Error(e) => {
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
@@ -134,8 +141,13 @@ pub struct FileScanner<'e> {
     /// Open files and members; the innermost is last.
     open: Vec<OpenFile>,
     matches: Vec<Match>,
+    /// Findings kept for [`FileScanner::finish`]; empty when streaming.
     findings: Vec<Finding>,
+    /// Where findings go as they are made, when streaming.
+    out: Option<&'e dyn FindingSink>,
     summary: ScanSummary,
+    /// The day minors are counted on (IIN holders under 18).
+    today: chrono::NaiveDate,
     /// Category each field name suggests: structured sources ask about the
     /// same few names for every value.
     field_categories: HashMap<String, Option<Category>>,
@@ -147,9 +159,40 @@ pub struct FileScanner<'e> {
 struct OpenFile {
     meta: FileMeta,
     named_fields: Vec<NamedField>,
-    /// Index into `findings` where this file's findings start.
-    first_finding: usize,
+    /// (category, field) of the value findings made in this file, for the
+    /// name-only evidence check at its end. Few per file: a Vec is enough.
+    valued_fields: Vec<(Category, String)>,
     had_text: bool,
+}
+
+/// Whether the line around an offset holds the inline allow marker. Matches
+/// come in order, so a long line is searched once, not once a match (which
+/// made lines of many values quadratic).
+struct AllowLines<'t> {
+    text: &'t str,
+    last: Option<(Range<usize>, bool)>,
+}
+
+impl<'t> AllowLines<'t> {
+    fn new(text: &'t str) -> Self {
+        AllowLines { text, last: None }
+    }
+
+    fn allowed(&mut self, at: usize) -> bool {
+        match &self.last {
+            Some((line, allowed)) if line.contains(&at) || line.start == at => *allowed,
+            _ => {
+                let line = line_around(self.text, at);
+                let allowed = memchr::memmem::find(
+                    &self.text.as_bytes()[line.clone()],
+                    INLINE_ALLOW.as_bytes(),
+                )
+                .is_some();
+                self.last = Some((line, allowed));
+                allowed
+            }
+        }
+    }
 }
 
 impl<'e> FileScanner<'e> {
@@ -161,11 +204,32 @@ impl<'e> FileScanner<'e> {
             open: Vec::new(),
             matches: Vec::new(),
             findings: Vec::new(),
+            out: None,
             summary: ScanSummary::default(),
+            today: chrono::Local::now().date_naive(),
             field_categories: HashMap::new(),
             batch_categories: Vec::new(),
             cell_matches: Vec::new(),
         }
+    }
+
+    /// Like [`FileScanner::new`], but hands each finding to `out` as soon as
+    /// it is made, so memory does not grow with the number of findings.
+    pub fn streaming(
+        engine: &'e Engine,
+        fingerprinter: &'e Fingerprinter,
+        show_values: bool,
+        out: &'e dyn FindingSink,
+    ) -> Self {
+        FileScanner {
+            out: Some(out),
+            ..FileScanner::new(engine, fingerprinter, show_values)
+        }
+    }
+
+    /// The findings kept (none when streaming) and the counters.
+    pub fn finish(self) -> (Vec<Finding>, ScanSummary) {
+        (self.findings, self.summary)
     }
 
     fn field_category(&mut self, name: &str) -> Option<Category> {
@@ -180,24 +244,28 @@ impl<'e> FileScanner<'e> {
         c
     }
 
-    /// Turns a match into a finding of the innermost open file. `allow`
-    /// is the text and offset whose line is checked for the inline allow
-    /// marker, given only when the text holds one at all: lines of a dump
-    /// can be megabytes long, too long to search once per finding.
+    /// Turns a match into a finding of the innermost open file and delivers it.
     fn push_finding(
         &mut self,
         m: &Match,
         column: u64,
         field: Option<&str>,
         raw: &str,
-        allow: Option<(&str, usize)>,
+        allowed: bool,
     ) {
-        let Some(file) = self.open.last() else { return };
-        let allowed = allow.is_some_and(|(text, at)| {
-            memchr::memmem::find(line_around(text, at).as_bytes(), INLINE_ALLOW.as_bytes())
-                .is_some()
-        });
-        self.findings.push(Finding {
+        let Some(file) = self.open.last_mut() else {
+            return;
+        };
+        if let Some(field) = field {
+            if !file
+                .valued_fields
+                .iter()
+                .any(|(c, f)| *c == m.category && f == field)
+            {
+                file.valued_fields.push((m.category, field.to_string()));
+            }
+        }
+        let finding = Finding {
             path: file.meta.path.clone(),
             line: m.line,
             column,
@@ -214,19 +282,23 @@ impl<'e> FileScanner<'e> {
             commit: None,
             author_date: None,
             value: self.show_values.then(|| raw.to_string()),
-        });
+            subject: (m.category == Category::Iin)
+                .then(|| crate::inventory::subjects::iin_traits(&m.normalized, self.today))
+                .flatten(),
+        };
+        self.deliver(finding);
     }
 
-    /// The findings and counters gathered so far.
-    pub fn finish(self) -> (Vec<Finding>, ScanSummary) {
-        let mut summary = self.summary;
-        summary.stats.findings = self
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .count() as u64;
-        summary.stats.suppressed = self.findings.len() as u64 - summary.stats.findings;
-        (self.findings, summary)
+    fn deliver(&mut self, finding: Finding) {
+        if finding.suppressed.is_none() {
+            self.summary.stats.findings += 1;
+        } else {
+            self.summary.stats.suppressed += 1;
+        }
+        match self.out {
+            Some(sink) => sink.finding(finding),
+            None => self.findings.push(finding),
+        }
     }
 }
 
@@ -266,17 +338,11 @@ impl ColumnCursor {
     }
 }
 
-/// Whether `text` holds the inline allow marker at all: searched once per
-/// segment, so that findings on marker-free text skip the per-line search.
-fn has_allow_marker(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), INLINE_ALLOW.as_bytes()).is_some()
-}
-
-/// The line of `text` around byte `at`.
-fn line_around(text: &str, at: usize) -> &str {
+/// The byte range of the line of `text` around byte `at`.
+fn line_around(text: &str, at: usize) -> Range<usize> {
     let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
-    &text[start..end]
+    start..end
 }
 
 impl SourceSink for FileScanner<'_> {
@@ -284,7 +350,7 @@ impl SourceSink for FileScanner<'_> {
         self.open.push(OpenFile {
             meta: meta.clone(),
             named_fields: Vec::new(),
-            first_finding: self.findings.len(),
+            valued_fields: Vec::new(),
             had_text: false,
         });
     }
@@ -303,15 +369,21 @@ impl SourceSink for FileScanner<'_> {
                 crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
         }
-        let markers = !matches.is_empty() && has_allow_marker(seg.text);
+        // A segment that starts mid-line: the detectors counted columns of
+        // its first line from text[0].
+        let first_break = memchr::memchr(b'\n', seg.text.as_bytes()).unwrap_or(seg.text.len());
+        let mut allow = AllowLines::new(seg.text);
         for m in &matches {
-            let raw = &seg.text[m.start..m.end];
-            let allow = markers.then_some((seg.text, m.start));
-            self.push_finding(m, m.column, seg.field, raw, allow);
+            let column = if m.start < first_break {
+                m.column + seg.first_column - 1
+            } else {
+                m.column
+            };
+            let allowed = allow.allowed(m.start);
+            self.push_finding(m, column, seg.field, &seg.text[m.start..m.end], allowed);
         }
         self.matches = matches;
     }
-
     /// One detector pass over the batch's raw text; each match takes the
     /// field of the value it lies in. Then the values the raw pass cannot
     /// judge: decoded ones, and those of name / birth-date / document fields.
@@ -333,9 +405,7 @@ impl SourceSink for FileScanner<'_> {
             &mut matches,
         );
         matches.sort_by_key(|m| m.start);
-        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
-        let markers = (!matches.is_empty() || value_level || !batch.decoded.is_empty())
-            && has_allow_marker(batch.text);
+        let mut allow = AllowLines::new(batch.text);
         for m in &matches {
             let i = batch.cells.partition_point(|c| c.range.start <= m.start);
             let field = i
@@ -350,9 +420,10 @@ impl SourceSink for FileScanner<'_> {
                 m.column
             };
             let raw = &batch.text[m.start..m.end];
-            let allow = markers.then_some((batch.text, m.start));
-            self.push_finding(m, column, field, raw, allow);
+            let allowed = allow.allowed(m.start);
+            self.push_finding(m, column, field, raw, allowed);
         }
+        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
         if value_level || !batch.decoded.is_empty() {
             let mut found = std::mem::take(&mut self.cell_matches);
             let mut columns = ColumnCursor::new(batch.first_column);
@@ -387,6 +458,7 @@ impl SourceSink for FileScanner<'_> {
                     continue;
                 }
                 let column0 = columns.column_at(batch.text.as_bytes(), cell.range.start);
+                let allowed = allow.allowed(cell.range.start);
                 for m in &found {
                     let column = if m.line == cell.line {
                         column0 + m.column - 1
@@ -394,8 +466,7 @@ impl SourceSink for FileScanner<'_> {
                         m.column
                     };
                     let raw = &value[m.start..m.end];
-                    let allow = markers.then_some((batch.text, cell.range.start));
-                    self.push_finding(m, column, field, raw, allow);
+                    self.push_finding(m, column, field, raw, allowed);
                 }
             }
             self.cell_matches = found;
@@ -405,11 +476,10 @@ impl SourceSink for FileScanner<'_> {
     }
 
     fn field(&mut self, name: &str, line: u64) {
-        let category = self.field_category(name);
-        let Some(file) = self.open.last_mut() else {
-            return;
-        };
-        if let Some(category) = category {
+        if let Some(category) = self.field_category(name) {
+            let Some(file) = self.open.last_mut() else {
+                return;
+            };
             if !file.named_fields.iter().any(|f| f.name == name) {
                 file.named_fields.push(NamedField {
                     name: name.to_string(),
@@ -453,22 +523,16 @@ impl SourceSink for FileScanner<'_> {
             self.summary.stats.files_scanned += 1;
         }
         // Name-only evidence: a PII-named field none of whose values validated.
-        let validated: HashSet<(Category, &str)> = if file.named_fields.is_empty() {
-            HashSet::new()
-        } else {
-            self.findings[file.first_finding..]
+        for nf in file.named_fields {
+            if file
+                .valued_fields
                 .iter()
-                .filter_map(|f| Some((f.category, f.field.as_deref()?)))
-                .collect()
-        };
-        let unvalidated: Vec<NamedField> = file
-            .named_fields
-            .into_iter()
-            .filter(|nf| !validated.contains(&(nf.category, nf.name.as_str())))
-            .collect();
-        for nf in unvalidated {
+                .any(|(c, f)| *c == nf.category && *f == nf.name)
+            {
+                continue;
+            }
             let location = format!("{}#{}", file.meta.path, nf.name);
-            self.findings.push(Finding {
+            let finding = Finding {
                 path: file.meta.path.clone(),
                 line: nf.line,
                 column: 1,
@@ -485,7 +549,9 @@ impl SourceSink for FileScanner<'_> {
                 commit: None,
                 author_date: None,
                 value: None,
-            });
+                subject: None,
+            };
+            self.deliver(finding);
         }
     }
 }

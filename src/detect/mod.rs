@@ -2,13 +2,28 @@
 //!
 //! Detectors are data (TOML files under `detectors/`, embedded at build
 //! time, plus `--detectors DIR`); validators are Rust functions they name.
+//!
+//! The built-in extractors share one pass over the bytes: it stops only at
+//! ASCII digits and `@`, looks at each digit run once, and decides from a
+//! few neighbouring bytes which extractors could want it (a `+` or `8`
+//! before a phone, `KZ` before an IBAN, a 12-digit run for IIN/BIN, a 4-digit
+//! group for a spaced card). Regexes run only for user detectors that ask
+//! for them. Nothing is allocated per segment except the matches pushed.
 
-use crate::model::{Category, Match, Segment};
+use crate::model::{Category, Confidence, Match, Segment};
 use std::path::Path;
 
+mod context;
+mod email;
 pub mod fields;
 mod fingerprint;
+mod phone;
+mod scanner;
+pub mod spec;
+pub mod validate;
+
 pub use fingerprint::{mask, Fingerprinter, DEFAULT_FINGERPRINT_KEY};
+use spec::{BuiltinExtractor, Detector, Extractor};
 
 /// Description of one loaded detector, for reports (SARIF rules, `--list-detectors`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,58 +44,183 @@ impl std::fmt::Display for DetectError {
 
 impl std::error::Error for DetectError {}
 
+/// Which detectors each built-in extractor feeds, so the single pass knows
+/// what to look for.
+#[derive(Default)]
+struct Plan {
+    digit_run: Vec<usize>,
+    /// Union of the digit-run detectors' length bits.
+    digit_run_lengths: u32,
+    card: Vec<usize>,
+    phone: Vec<usize>,
+    iban: Vec<usize>,
+    email: Vec<usize>,
+    regex: Vec<usize>,
+}
+
 /// The set of loaded detectors. Cheap to share between threads (`&Engine`).
 pub struct Engine {
-    // SKELETON: replaced by the TOML-driven engine.
-    email: regex::Regex,
+    detectors: Vec<Detector>,
     infos: Vec<DetectorInfo>,
+    plan: Plan,
+    context: context::ContextIndex,
 }
 
 impl Engine {
     /// The built-in detectors only.
     pub fn builtin() -> Result<Engine, DetectError> {
-        Ok(Engine {
-            email: regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").unwrap(),
-            infos: vec![DetectorInfo {
-                id: "email".into(),
-                category: Category::Email,
-                description: "E-mail address".into(),
-            }],
-        })
+        Engine::from_detectors(builtin_detectors()?)
     }
 
     /// Built-ins plus the `*.toml` detectors in `dir` (`--detectors DIR`).
     pub fn with_user_dir(dir: &Path) -> Result<Engine, DetectError> {
-        let _ = dir;
-        Engine::builtin()
+        let mut detectors = builtin_detectors()?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            DetectError(format!(
+                "cannot read detector directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| DetectError(format!("{name}: cannot read: {e}")))?;
+            detectors.push(spec::parse(&name, &text)?);
+        }
+        Engine::from_detectors(detectors)
+    }
+
+    /// An engine from detector files given as `(name, toml)` pairs only,
+    /// without the built-ins: for tests and embedding.
+    pub fn from_toml(files: &[(&str, &str)]) -> Result<Engine, DetectError> {
+        let detectors = files
+            .iter()
+            .map(|(name, text)| spec::parse(name, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Engine::from_detectors(detectors)
+    }
+
+    fn from_detectors(detectors: Vec<Detector>) -> Result<Engine, DetectError> {
+        for (i, d) in detectors.iter().enumerate() {
+            if let Some(first) = detectors[..i].iter().find(|o| o.id == d.id) {
+                return Err(DetectError(format!(
+                    "{}: detector id {:?} is already defined by {}",
+                    d.source, d.id, first.source
+                )));
+            }
+        }
+        let mut plan = Plan::default();
+        for (i, d) in detectors.iter().enumerate() {
+            match &d.extractor {
+                Extractor::Builtin(BuiltinExtractor::DigitRun) => {
+                    plan.digit_run.push(i);
+                    plan.digit_run_lengths |= d.lengths;
+                }
+                Extractor::Builtin(BuiltinExtractor::CardNumber) => plan.card.push(i),
+                Extractor::Builtin(BuiltinExtractor::PhoneNumber) => plan.phone.push(i),
+                Extractor::Builtin(BuiltinExtractor::KzIban) => plan.iban.push(i),
+                Extractor::Builtin(BuiltinExtractor::Email) => plan.email.push(i),
+                Extractor::Regex { .. } => plan.regex.push(i),
+            }
+        }
+        let words: Vec<Vec<String>> = detectors.iter().map(|d| d.keywords.clone()).collect();
+        let context = context::ContextIndex::build(&words)
+            .map_err(|e| DetectError(format!("context keywords: {e}")))?;
+        let infos = detectors
+            .iter()
+            .map(|d| DetectorInfo {
+                id: d.id.to_string(),
+                category: d.category,
+                description: d.description.clone(),
+            })
+            .collect();
+        Ok(Engine {
+            detectors,
+            infos,
+            plan,
+            context,
+        })
     }
 
     pub fn detectors(&self) -> &[DetectorInfo] {
         &self.infos
     }
 
-    /// Appends every match that *starts* inside `seg.report` to `out`.
+    /// Appends every match that *starts* inside `seg.report` to `out`, in
+    /// order, one per span (where detectors overlap, the strongest wins).
     pub fn scan(&self, seg: &Segment<'_>, out: &mut Vec<Match>) {
-        for m in self.email.find_iter(seg.text) {
-            if !seg.report.contains(&m.start()) {
-                continue;
-            }
-            let before = &seg.text[..m.start()];
-            let line =
-                seg.first_line + memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            out.push(Match {
-                start: m.start(),
-                end: m.end(),
-                line,
-                column: seg.text[line_start..m.start()].chars().count() as u64 + 1,
-                category: Category::Email,
-                detector: "email",
-                confidence: crate::model::Confidence::High,
-                normalized: m.as_str().to_lowercase(),
-                test: false,
-            });
+        let base = out.len();
+        let text = seg.text;
+        let report = seg.report.start.min(text.len())..seg.report.end.min(text.len());
+        if report.is_empty() {
+            return;
         }
+        // Look a little before the reported range, so a value that began in
+        // the previous segment is seen whole (and its digits are not taken
+        // for a value of their own), and far enough past it for an e-mail
+        // whose `@` lies beyond the end.
+        let from = floor_char_boundary(text, report.start.saturating_sub(LOOKBACK));
+        let to = (report.end + LOOKAHEAD).min(text.len());
+        let mut sc = scanner::Scanner::new(self, text, seg.field, out);
+        sc.run(from, to);
+        for &i in &self.plan.regex {
+            sc.regex(i, from, to);
+        }
+        self.resolve_overlaps(out, base);
+        // Keep what starts inside the report range.
+        let mut w = base;
+        for r in base..out.len() {
+            if report.contains(&out[r].start) {
+                out.swap(w, r);
+                w += 1;
+            }
+        }
+        out.truncate(w);
+        fill_positions(text, seg.first_line, &mut out[base..]);
+    }
+
+    fn detector_of(&self, m: &Match) -> Option<&Detector> {
+        self.detectors
+            .iter()
+            .find(|d| std::ptr::eq(d.id, m.detector) || d.id == m.detector)
+    }
+
+    fn strength(&self, m: &Match) -> (i32, Confidence, usize) {
+        let priority = self.detector_of(m).map_or(0, |d| d.priority);
+        (priority, m.confidence, m.end - m.start)
+    }
+
+    /// One span, one finding: sorts `out[base..]` by start and, where
+    /// matches overlap, keeps the stronger (priority, then confidence, then
+    /// length; the earlier detector on a tie).
+    fn resolve_overlaps(&self, out: &mut Vec<Match>, base: usize) {
+        if out.len() - base < 2 {
+            return;
+        }
+        out[base..].sort_by_key(|m| m.start);
+        let mut w = base;
+        for r in base..out.len() {
+            let mut keep = true;
+            while w > base && out[w - 1].end > out[r].start {
+                if self.strength(&out[r]) > self.strength(&out[w - 1]) {
+                    w -= 1;
+                } else {
+                    keep = false;
+                    break;
+                }
+            }
+            if keep {
+                out.swap(w, r);
+                w += 1;
+            }
+        }
+        out.truncate(w);
     }
 
     /// The category a column, header or key name suggests (`ИИН`, `phone`,
@@ -89,3 +229,51 @@ impl Engine {
         fields::category_for_name(name)
     }
 }
+
+const LOOKBACK: usize = 32;
+const LOOKAHEAD: usize = 80;
+
+fn builtin_detectors() -> Result<Vec<Detector>, DetectError> {
+    spec::BUILTIN
+        .iter()
+        .map(|(name, text)| spec::parse(name, text))
+        .collect()
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Fills `line` and `column` of matches sorted by start, counting newlines
+/// and characters only once over the text they span: a 1 MiB segment with
+/// thousands of matches costs one pass, not one per match.
+fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
+    let b = text.as_bytes();
+    let mut pos = 0; // counted up to here
+    let mut line = first_line;
+    let mut col_chars = 0u64; // characters between the line start and `pos`
+    for m in matches {
+        let upto = m.start;
+        let gap = &b[pos..upto];
+        match memchr::memrchr(b'\n', gap) {
+            Some(last) => {
+                line += memchr::memchr_iter(b'\n', gap).count() as u64;
+                col_chars = count_chars(&gap[last + 1..]);
+            }
+            None => col_chars += count_chars(gap),
+        }
+        pos = upto;
+        m.line = line;
+        m.column = col_chars + 1;
+    }
+}
+
+fn count_chars(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| (c as i8) >= -0x40).count() as u64
+}
+
+#[cfg(test)]
+mod tests;

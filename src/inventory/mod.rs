@@ -2,21 +2,72 @@
 //! policy's declared purposes.
 //!
 //! Built incrementally ([`InventoryBuilder::add`]) so that a streaming scan
-//! (`--format ndjson`) never has to hold every finding in memory.
+//! (`--format ndjson`) never has to hold every finding in memory: a row keeps
+//! counters and a set of 128-bit fingerprints, not findings.
 
-use crate::model::{Category, Confidence, Evidence, Finding};
-use crate::policy::Policy;
-use chrono::NaiveDate;
+use crate::model::{Category, Confidence, Evidence, Finding, SubjectTraits};
+use crate::policy::{is_before_cutoff, Policy, PolicyMatcher, Retention};
+use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+pub mod subjects;
+
+/// How a row stands against the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Some purpose declares the category and, if it lists locations, one
+    /// of them matches.
     Declared,
+    /// No purpose declares the category.
     Undeclared,
+    /// Declared, but this location matches none of the declaring purposes'
+    /// locations.
     OutOfPlace,
+    /// The policy promised never to store it. Wins over everything.
     Prohibited,
+    /// The file (or archive member) is older than the longest retention of
+    /// the purposes covering it.
     PastRetention,
+}
+
+impl Status {
+    /// Most to least urgent: the order reports list them in.
+    pub const ALL: [Status; 5] = [
+        Status::Prohibited,
+        Status::Undeclared,
+        Status::OutOfPlace,
+        Status::PastRetention,
+        Status::Declared,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Declared => "declared",
+            Status::Undeclared => "undeclared",
+            Status::OutOfPlace => "out-of-place",
+            Status::Prohibited => "prohibited",
+            Status::PastRetention => "past-retention",
+        }
+    }
+
+    /// One line for legends and the README.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Status::Declared => "a purpose declares this category here",
+            Status::Undeclared => "no purpose declares this category",
+            Status::OutOfPlace => "declared, but not for this location",
+            Status::Prohibited => "the policy promises this is never stored",
+            Status::PastRetention => "older than the longest retention of its purposes",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,54 +77,522 @@ pub struct InventoryRow {
     pub path: String,
     pub field: Option<String>,
     pub category: Category,
+    /// Findings (occurrences).
     pub count: u64,
+    /// Distinct values, by keyed fingerprint. Column-name evidence carries no
+    /// value, so a row of only that has `count` 1 and `distinct` 0.
     pub distinct: u64,
     pub first_line: u64,
     pub last_line: u64,
+    /// The highest confidence among the findings.
     pub confidence: Confidence,
+    /// What the row rests on: validated values, a column name, or derivation
+    /// (a birth date from IINs).
     pub evidence: Vec<Evidence>,
     pub status: Status,
+    /// Purposes covering this location (for `out-of-place`: the purposes that
+    /// declare the category elsewhere).
     pub purposes: Vec<String>,
+    /// Up to three distinct masked values, never raw ones.
+    pub examples: Vec<String>,
+    /// Oldest modification date (UTC, `YYYY-MM-DD`) among the files and
+    /// members behind the row; what retention is judged on.
+    pub modified: Option<String>,
+    /// Why the row has its status, in words.
+    pub note: String,
+}
+
+/// Rows and findings in one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StatusCount {
+    pub status: Status,
+    pub rows: u64,
+    pub findings: u64,
+}
+
+/// What was found for one declared purpose.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PurposeCoverage {
+    pub id: String,
+    pub title: String,
+    pub categories: Vec<Category>,
+    /// `3y`, `18m`, `none`.
+    pub retention: String,
+    pub legal_basis: Option<String>,
+    pub locations: Vec<String>,
+    /// Declared categories found in a location this purpose covers.
+    pub seen: Vec<Category>,
+    /// Declared but never seen where this purpose applies (declared-but-unseen).
+    pub unseen: Vec<Category>,
+    /// Rows this purpose covers, and their findings.
+    pub rows: u64,
+    pub findings: u64,
+}
+
+/// The people behind the IINs found, counted by distinct fingerprint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Subjects {
+    /// Distinct IINs.
+    pub iin_holders: u64,
+    /// Of those, under 18 on the day of the scan: their data needs a parent's
+    /// or guardian's consent.
+    pub minors: u64,
+    pub female: u64,
+    pub male: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Inventory {
+    /// The day statuses were judged on (`YYYY-MM-DD`).
+    pub as_of: String,
     pub rows: Vec<InventoryRow>,
+    /// One entry per purpose of the policy, in policy order.
+    pub purposes: Vec<PurposeCoverage>,
+    /// One entry per status, most urgent first.
+    pub statuses: Vec<StatusCount>,
+    pub subjects: Subjects,
+    /// Well-known test values (sandbox cards and the like) left out of the rows.
+    pub test_values: u64,
+}
+
+impl Inventory {
+    pub fn status_count(&self, status: Status) -> StatusCount {
+        self.statuses
+            .iter()
+            .copied()
+            .find(|s| s.status == status)
+            .unwrap_or(StatusCount {
+                status,
+                rows: 0,
+                findings: 0,
+            })
+    }
+
+    /// Purposes with declared categories never seen.
+    pub fn unseen(&self) -> impl Iterator<Item = &PurposeCoverage> {
+        self.purposes.iter().filter(|p| !p.unseen.is_empty())
+    }
+}
+
+/// How one location and category stand under the policy.
+struct Placement {
+    status: Status,
+    /// Indices into `policy.purposes` declaring the category.
+    declaring: Vec<usize>,
+    /// Of those, the ones whose locations include this one.
+    covering: Vec<usize>,
+    /// Longest retention of the covering purposes.
+    retention: Option<Retention>,
+    /// Its cutoff: data last modified before this day is overdue.
+    cutoff: Option<NaiveDate>,
+}
+
+/// The policy compiled for classification: globs are built once, so use one
+/// `Classifier` for many findings.
+pub struct Classifier<'p> {
+    policy: Option<&'p Policy>,
+    today: NaiveDate,
+    locations: PolicyMatcher,
+}
+
+impl<'p> Classifier<'p> {
+    pub fn new(policy: Option<&'p Policy>, today: NaiveDate) -> Self {
+        let locations = policy.map(Policy::matcher).unwrap_or_default();
+        Classifier {
+            policy,
+            today,
+            locations,
+        }
+    }
+
+    /// The status of one finding's location and category, and the purposes
+    /// that cover it (see [`InventoryRow::purposes`]).
+    pub fn classify(&self, finding: &Finding) -> (Status, Vec<String>) {
+        let placement = self.place(
+            &finding.path,
+            finding.field.as_deref(),
+            finding.category,
+            finding.modified,
+        );
+        let names = self.purpose_ids(row_purposes(&placement));
+        (placement.status, names)
+    }
+
+    fn purpose_ids(&self, indices: &[usize]) -> Vec<String> {
+        let Some(policy) = self.policy else {
+            return Vec::new();
+        };
+        indices
+            .iter()
+            .map(|&i| policy.purposes[i].id.clone())
+            .collect()
+    }
+
+    fn place(
+        &self,
+        path: &str,
+        field: Option<&str>,
+        category: Category,
+        modified: Option<i64>,
+    ) -> Placement {
+        let mut placement = Placement {
+            status: Status::Undeclared,
+            declaring: Vec::new(),
+            covering: Vec::new(),
+            retention: None,
+            cutoff: None,
+        };
+        let Some(policy) = self.policy else {
+            return placement;
+        };
+        for (i, _) in policy.declaring(category) {
+            placement.declaring.push(i);
+            if self.locations.matches(i, path, field) {
+                placement.covering.push(i);
+            }
+        }
+        let retentions = || {
+            placement
+                .covering
+                .iter()
+                .map(|&i| policy.purposes[i].retention)
+        };
+        placement.cutoff = Retention::longest_cutoff(retentions(), self.today);
+        placement.retention = match placement.cutoff {
+            _ if placement.covering.is_empty() => None,
+            None => Some(Retention::Unlimited),
+            cutoff => retentions().find(|r| r.cutoff(self.today) == cutoff),
+        };
+        placement.status = if policy.is_prohibited(category) {
+            Status::Prohibited
+        } else if placement.declaring.is_empty() {
+            Status::Undeclared
+        } else if placement.covering.is_empty() {
+            Status::OutOfPlace
+        } else {
+            match modified {
+                Some(m) if is_before_cutoff(m, placement.cutoff) => Status::PastRetention,
+                _ => Status::Declared,
+            }
+        };
+        placement
+    }
+}
+
+/// The purposes a row names: who covers it, or, when nobody does, who
+/// declares the category elsewhere.
+fn row_purposes(placement: &Placement) -> &[usize] {
+    if placement.status == Status::OutOfPlace {
+        &placement.declaring
+    } else {
+        &placement.covering
+    }
 }
 
 /// The status of one finding's location and category under `policy`, and
 /// the purposes that cover it. Without a policy everything is undeclared.
+///
+/// Compiles the policy's globs on every call: classify many findings with
+/// one [`Classifier`] instead.
 pub fn classify(
     finding: &Finding,
     policy: Option<&Policy>,
     today: NaiveDate,
 ) -> (Status, Vec<String>) {
-    // SKELETON
-    let _ = (finding, policy, today);
-    (Status::Undeclared, Vec::new())
+    Classifier::new(policy, today).classify(finding)
 }
+
+/// Counters for one (location, category).
+struct RowAcc {
+    count: u64,
+    /// Fingerprints as 128-bit numbers: a quarter of the memory of the hex.
+    values: HashSet<u128>,
+    first_line: u64,
+    last_line: u64,
+    confidence: Confidence,
+    evidence: BTreeSet<Evidence>,
+    oldest_modified: Option<i64>,
+    examples: Vec<String>,
+}
+
+const MAX_EXAMPLES: usize = 3;
+
+impl RowAcc {
+    fn new(line: u64, confidence: Confidence) -> Self {
+        RowAcc {
+            count: 0,
+            values: HashSet::new(),
+            first_line: line,
+            last_line: line,
+            confidence,
+            evidence: BTreeSet::new(),
+            oldest_modified: None,
+            examples: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, finding: &Finding, evidence: Evidence, value: Option<u128>) {
+        self.count += 1;
+        if let Some(v) = value {
+            self.values.insert(v);
+        }
+        self.first_line = self.first_line.min(finding.line);
+        self.last_line = self.last_line.max(finding.line);
+        self.confidence = self.confidence.max(finding.confidence);
+        self.evidence.insert(evidence);
+        if let Some(m) = finding.modified {
+            self.oldest_modified = Some(self.oldest_modified.map_or(m, |o| o.min(m)));
+        }
+        if evidence == Evidence::Value
+            && self.examples.len() < MAX_EXAMPLES
+            && !finding.masked.is_empty()
+            && !self.examples.contains(&finding.masked)
+        {
+            self.examples.push(finding.masked.clone());
+        }
+    }
+}
+
+/// A keyed fingerprint (32 hex digits) as a number; anything else is hashed
+/// down to one, so distinct counting still works for foreign fingerprints.
+fn fingerprint_number(fingerprint: &str) -> u128 {
+    if fingerprint.len() == 32 {
+        if let Ok(n) = u128::from_str_radix(fingerprint, 16) {
+            return n;
+        }
+    }
+    let hash = blake3::hash(fingerprint.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_le_bytes(bytes)
+}
+
+type FieldRows = HashMap<Option<String>, BTreeMap<Category, RowAcc>>;
 
 /// Aggregates findings one at a time.
 pub struct InventoryBuilder<'p> {
-    policy: Option<&'p Policy>,
-    today: NaiveDate,
+    classifier: Classifier<'p>,
+    /// path → field → category → counters; looked up without allocating.
+    files: HashMap<String, FieldRows>,
+    /// Distinct IIN fingerprints and what they say about their holder.
+    subjects: HashMap<u128, Option<SubjectTraits>>,
+    test_values: u64,
 }
 
 impl<'p> InventoryBuilder<'p> {
     /// `today` is a parameter so that retention and minors are testable.
     pub fn new(policy: Option<&'p Policy>, today: NaiveDate) -> Self {
-        InventoryBuilder { policy, today }
+        InventoryBuilder {
+            classifier: Classifier::new(policy, today),
+            files: HashMap::new(),
+            subjects: HashMap::new(),
+            test_values: 0,
+        }
     }
 
-    /// Suppressed findings are ignored.
+    fn row(&mut self, finding: &Finding, category: Category) -> &mut RowAcc {
+        if !self.files.contains_key(finding.path.as_str()) {
+            self.files.insert(finding.path.clone(), HashMap::new());
+        }
+        let fields = self
+            .files
+            .get_mut(finding.path.as_str())
+            .expect("inserted just above");
+        if !fields.contains_key(&finding.field) {
+            fields.insert(finding.field.clone(), BTreeMap::new());
+        }
+        fields
+            .get_mut(&finding.field)
+            .expect("inserted just above")
+            .entry(category)
+            .or_insert_with(|| RowAcc::new(finding.line, finding.confidence))
+    }
+
+    /// Suppressed findings and well-known test values are left out.
     pub fn add(&mut self, finding: &Finding) {
-        // SKELETON
-        let _ = (finding, self.policy, self.today);
+        if finding.suppressed.is_some() {
+            return;
+        }
+        if finding.test {
+            self.test_values += 1;
+            return;
+        }
+        let value =
+            (finding.evidence == Evidence::Value).then(|| fingerprint_number(&finding.fingerprint));
+        self.row(finding, finding.category)
+            .add(finding, finding.evidence, value);
+        if finding.category == Category::Iin && finding.evidence == Evidence::Value {
+            // Every valid IIN encodes a birth date (and sex): the location
+            // holds birth dates whether or not it has a column for them.
+            self.row(finding, Category::BirthDate)
+                .add(finding, Evidence::Derived, value);
+            let traits = self.subjects.entry(value.unwrap_or_default()).or_default();
+            if traits.is_none() {
+                *traits = finding.subject;
+            }
+        }
     }
 
     pub fn finish(self) -> Inventory {
-        Inventory::default()
+        let classifier = &self.classifier;
+        let mut placed: Vec<(InventoryRow, Vec<usize>)> = Vec::new();
+        for (path, fields) in self.files {
+            for (field, categories) in fields {
+                for (category, acc) in categories {
+                    let placement =
+                        classifier.place(&path, field.as_deref(), category, acc.oldest_modified);
+                    let row = InventoryRow {
+                        location: match &field {
+                            Some(f) => format!("{path}#{f}"),
+                            None => path.clone(),
+                        },
+                        path: path.clone(),
+                        field: field.clone(),
+                        category,
+                        count: acc.count,
+                        distinct: acc.values.len() as u64,
+                        first_line: acc.first_line,
+                        last_line: acc.last_line,
+                        confidence: acc.confidence,
+                        evidence: acc.evidence.into_iter().collect(),
+                        status: placement.status,
+                        purposes: classifier.purpose_ids(row_purposes(&placement)),
+                        examples: acc.examples,
+                        modified: acc.oldest_modified.and_then(day_of).map(|d| d.to_string()),
+                        note: classifier.note(category, &placement, acc.oldest_modified),
+                    };
+                    placed.push((row, placement.covering));
+                }
+            }
+        }
+        placed.sort_by(|(a, _), (b, _)| {
+            (&a.path, &a.field, a.category).cmp(&(&b.path, &b.field, b.category))
+        });
+
+        let purposes = classifier
+            .policy
+            .map(|policy| {
+                policy
+                    .purposes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, purpose)| {
+                        let covered = placed.iter().filter(|(_, covering)| covering.contains(&i));
+                        let seen: BTreeSet<Category> =
+                            covered.clone().map(|(r, _)| r.category).collect();
+                        PurposeCoverage {
+                            id: purpose.id.clone(),
+                            title: purpose.title.clone(),
+                            categories: purpose.categories.clone(),
+                            retention: purpose.retention.to_string(),
+                            legal_basis: purpose.legal_basis.clone(),
+                            locations: purpose.locations.clone(),
+                            seen: purpose
+                                .categories
+                                .iter()
+                                .copied()
+                                .filter(|c| seen.contains(c))
+                                .collect(),
+                            unseen: purpose
+                                .categories
+                                .iter()
+                                .copied()
+                                .filter(|c| !seen.contains(c))
+                                .collect(),
+                            rows: covered.clone().count() as u64,
+                            findings: covered.map(|(r, _)| r.count).sum(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let rows: Vec<InventoryRow> = placed.into_iter().map(|(r, _)| r).collect();
+        let statuses = Status::ALL
+            .iter()
+            .map(|&status| {
+                let in_status = rows.iter().filter(|r| r.status == status);
+                StatusCount {
+                    status,
+                    rows: in_status.clone().count() as u64,
+                    findings: in_status.map(|r| r.count).sum(),
+                }
+            })
+            .collect();
+
+        let mut subjects = Subjects {
+            iin_holders: self.subjects.len() as u64,
+            ..Subjects::default()
+        };
+        for traits in self.subjects.values().flatten() {
+            subjects.minors += u64::from(traits.minor);
+            match traits.sex {
+                Some(crate::model::Sex::Female) => subjects.female += 1,
+                Some(crate::model::Sex::Male) => subjects.male += 1,
+                None => {}
+            }
+        }
+
+        Inventory {
+            as_of: classifier.today.to_string(),
+            rows,
+            purposes,
+            statuses,
+            subjects,
+            test_values: self.test_values,
+        }
     }
+}
+
+impl Classifier<'_> {
+    fn note(&self, category: Category, placement: &Placement, modified: Option<i64>) -> String {
+        let Some(policy) = self.policy else {
+            return "no policy loaded".to_string();
+        };
+        // The row's `purposes` has them all; a note names a few.
+        const NAMED: usize = 2;
+        let ids = |indices: &[usize]| {
+            let named: Vec<&str> = indices
+                .iter()
+                .take(NAMED)
+                .map(|&i| policy.purposes[i].id.as_str())
+                .collect();
+            match indices.len().saturating_sub(NAMED) {
+                0 => named.join(", "),
+                more => format!("{} and {more} more", named.join(", ")),
+            }
+        };
+        let retention = placement
+            .retention
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        match placement.status {
+            Status::Prohibited => format!("the policy promises {category} is never stored"),
+            Status::Undeclared => format!("no purpose declares {category}"),
+            Status::OutOfPlace => format!(
+                "{category} is declared by {} for other locations only",
+                ids(&placement.declaring)
+            ),
+            Status::PastRetention => format!(
+                "dated {}, before {}: older than the {retention} retention of {}",
+                modified
+                    .and_then(day_of)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                placement.cutoff.map(|d| d.to_string()).unwrap_or_default(),
+                ids(&placement.covering)
+            ),
+            Status::Declared => format!(
+                "declared by {} (retention {retention})",
+                ids(&placement.covering)
+            ),
+        }
+    }
+}
+
+/// The calendar day (UTC) of a Unix timestamp.
+fn day_of(unix_seconds: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp(unix_seconds, 0).map(|t| t.date_naive())
 }
 
 /// Aggregates a whole slice of findings.

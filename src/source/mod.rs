@@ -42,11 +42,18 @@ pub trait SourceSink {
     fn end(&mut self);
 }
 
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek};
 use std::path::Path;
 
+pub mod archive;
+pub mod compress;
+pub mod decode;
 pub mod structured;
 pub mod text;
+
+use compress::{Budget, CompressedSize, Counting, Format, LimitHit, Limited};
+use decode::{Sniffed, TextDecoder};
 
 /// How sources read files. Filled from the CLI.
 #[derive(Debug, Clone)]
@@ -55,9 +62,12 @@ pub struct SourceOptions {
     pub encoding: Option<String>,
     /// How deep archives may nest (`outer!inner!…`).
     pub max_archive_depth: u32,
-    /// Most decompressed bytes read from one compressed stream or member.
+    /// Most decompressed bytes read from one top-level file, all its
+    /// compressed streams and archive members together.
     pub max_decompressed: u64,
-    /// Largest decompressed : compressed ratio tolerated before calling it a bomb.
+    /// Largest decompressed : compressed ratio tolerated before calling it a
+    /// bomb, judged per stream and for the whole file once past
+    /// [`compress::RATIO_FLOOR`] bytes.
     pub max_ratio: u64,
     /// Parse SQL / CSV / JSON structure (`--no-structure` turns it off).
     pub structured: bool,
@@ -75,31 +85,363 @@ impl Default for SourceOptions {
     }
 }
 
+/// Compression layers stacked directly on each other (`.tar.gz` is one,
+/// a gzip of a gzip two); more than this is only ever a bomb or a quine.
+const MAX_COMPRESSION_LAYERS: u32 = 3;
+
+/// Opens a file read-only without updating its access time where the OS
+/// allows (`O_NOATIME` needs ownership or CAP_FOWNER; otherwise a plain
+/// read-only open), so an audit leaves no trace. `O_NONBLOCK` makes opening
+/// a FIFO that slipped past the walker return at once instead of hanging;
+/// it changes nothing for regular files.
+pub fn open_readonly(path: &Path) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        #[cfg(target_os = "linux")]
+        {
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOATIME | libc::O_NONBLOCK)
+                .open(path)
+            {
+                Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+                other => return other,
+            }
+        }
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+    }
+    #[cfg(not(unix))]
+    {
+        File::open(path)
+    }
+}
+
+fn unix_seconds(time: io::Result<std::time::SystemTime>) -> Option<i64> {
+    let time = time.ok()?;
+    Some(match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    })
+}
+
 /// Reads one file from disk (read-only) and feeds it to `sink`. Never fails
 /// the scan: problems become `sink.error` / `sink.notice` calls.
 ///
 /// `display` is the path as it should appear in findings.
 pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dyn SourceSink) {
-    // SKELETON: decoding, decompression and archives replace this.
-    let meta = FileMeta {
-        path: display.to_string(),
-        modified: std::fs::metadata(path)
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64),
-    };
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            sink.begin(&meta);
-            let text = String::from_utf8_lossy(&bytes);
-            read_text(display, &mut text.as_bytes(), opts, sink);
-            sink.end();
+    let forced = match opts.encoding.as_deref().map(decode::encoding_for_label) {
+        None => None,
+        Some(Ok(e)) => Some(e),
+        Some(Err(message)) => {
+            sink.error(ScanError {
+                path: display.to_string(),
+                message,
+            });
+            return;
         }
-        Err(e) => sink.error(ScanError {
-            path: display.to_string(),
-            message: e.to_string(),
-        }),
+    };
+    let file = match open_readonly(path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.error(ScanError {
+                path: display.to_string(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let metadata = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => {
+            sink.error(ScanError {
+                path: display.to_string(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    if !metadata.is_file() {
+        sink.skipped(display, SkipReason::Special);
+        return;
+    }
+    let ctx = Ctx {
+        opts,
+        forced,
+        budget: Budget::new(metadata.len(), opts.max_decompressed, opts.max_ratio),
+    };
+    let node = Node {
+        display: display.to_string(),
+        name: display.to_string(),
+        modified: unix_seconds(metadata.modified()),
+        depth: 0,
+        layers: 0,
+        size_hint: Some(metadata.len()),
+    };
+    let mut head = Peeked::new(file);
+    if let Err(e) = head.fill(decode::SNIFF_LEN) {
+        let _ = ctx.report(e, display, sink);
+        return;
+    }
+    if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
+    {
+        // The file itself gives the random access zip needs.
+        let mut file = head.into_inner();
+        match file.rewind() {
+            Ok(()) => {
+                let _ = archive::scan_zip(io::BufReader::new(file), &node, &ctx, sink);
+            }
+            Err(e) => {
+                let _ = ctx.report(e, display, sink);
+            }
+        }
+        return;
+    }
+    let _ = ctx.scan_peeked(head, &node, sink);
+}
+
+/// The file or member being read.
+pub(crate) struct Node {
+    /// Display path: `outer!inner` for members.
+    display: String,
+    /// Name used to guess formats (compression suffixes dropped).
+    name: String,
+    modified: Option<i64>,
+    /// Archives entered to reach this node.
+    depth: u32,
+    /// Compression layers stacked since the last archive member.
+    layers: u32,
+    size_hint: Option<u64>,
+}
+
+impl Node {
+    fn member(&self, inner: &str, modified: Option<i64>, size: Option<u64>) -> Node {
+        Node {
+            display: format!("{}!{inner}", self.display),
+            name: inner.to_string(),
+            modified,
+            depth: self.depth + 1,
+            layers: 0,
+            size_hint: size,
+        }
+    }
+
+    fn meta(&self) -> FileMeta {
+        FileMeta {
+            path: self.display.clone(),
+            modified: self.modified,
+        }
+    }
+}
+
+/// How a stream ended, as far as the layer that handed it out cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub(crate) enum Flow {
+    /// Read to the end (or deliberately skipped).
+    Done,
+    /// Reading the input failed; already reported. Layers above that share
+    /// the same bytes (tar, a compressed stream) must stop too.
+    InputFailed,
+}
+
+/// What every layer of one top-level file shares.
+pub(crate) struct Ctx<'o> {
+    opts: &'o SourceOptions,
+    forced: Option<&'static encoding_rs::Encoding>,
+    budget: Budget,
+}
+
+impl Ctx<'_> {
+    /// Reports a failed read: a limit becomes a notice with its reason,
+    /// anything else an error.
+    fn report(&self, err: io::Error, display: &str, sink: &mut dyn SourceSink) -> Flow {
+        match LimitHit::find(&err) {
+            Some(hit) => sink.notice(Notice {
+                path: display.to_string(),
+                line: None,
+                reason: Some(hit.reason),
+                message: hit.message.clone(),
+            }),
+            None => sink.error(ScanError {
+                path: display.to_string(),
+                message: err.to_string(),
+            }),
+        }
+        Flow::InputFailed
+    }
+
+    fn depth_notice(&self, node: &Node, what: &str, sink: &mut dyn SourceSink) -> Flow {
+        sink.notice(Notice {
+            path: node.display.clone(),
+            line: None,
+            reason: Some(SkipReason::DepthLimit),
+            message: format!("{what}; not opened"),
+        });
+        Flow::Done
+    }
+
+    /// Scans a stream whose format is not known yet.
+    fn scan_stream<'a>(
+        &self,
+        input: Box<dyn Read + 'a>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let mut head = Peeked::new(input);
+        if let Err(e) = head.fill(decode::SNIFF_LEN) {
+            return self.report(e, &node.display, sink);
+        }
+        self.scan_peeked(head, node, sink)
+    }
+
+    fn scan_peeked<R: Read>(
+        &self,
+        mut head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let format = Format::detect(head.head(), &node.name);
+        match format {
+            _ if format.is_compression() => {
+                if node.layers >= MAX_COMPRESSION_LAYERS {
+                    return self.depth_notice(
+                        node,
+                        &format!("more than {MAX_COMPRESSION_LAYERS} compression layers"),
+                        sink,
+                    );
+                }
+                let (counting, compressed) = Counting::new(head);
+                let decompressed = match compress::decompressor(format, Box::new(counting)) {
+                    Ok(d) => d,
+                    Err(e) => return self.report(e, &node.display, sink),
+                };
+                let limited = Limited::new(
+                    decompressed,
+                    &self.budget,
+                    CompressedSize::Counted(compressed),
+                );
+                let inner = Node {
+                    display: node.display.clone(),
+                    name: compress::inner_name(&node.name),
+                    modified: node.modified,
+                    depth: node.depth,
+                    layers: node.layers + 1,
+                    size_hint: None,
+                };
+                self.scan_stream(Box::new(limited), &inner, sink)
+            }
+            Format::Zip | Format::Tar if node.depth >= self.opts.max_archive_depth => self
+                .depth_notice(
+                    node,
+                    &format!(
+                        "archive nested deeper than {} (--max-archive-depth)",
+                        self.opts.max_archive_depth
+                    ),
+                    sink,
+                ),
+            Format::Tar => archive::scan_tar(head, node, self, sink),
+            Format::Zip => {
+                let mut bytes = Vec::new();
+                match (&mut head)
+                    .take(archive::ZIP_IN_MEMORY_LIMIT + 1)
+                    .read_to_end(&mut bytes)
+                {
+                    Ok(n) if n as u64 > archive::ZIP_IN_MEMORY_LIMIT => {
+                        sink.notice(archive::zip_too_large_notice(node));
+                        Flow::Done
+                    }
+                    Ok(_) => archive::scan_zip(io::Cursor::new(bytes), node, self, sink),
+                    Err(e) => self.report(e, &node.display, sink),
+                }
+            }
+            _ => self.scan_text(head, node, sink),
+        }
+    }
+
+    fn scan_text<R: Read>(&self, head: Peeked<R>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+        let how = decode::sniff(head.head(), self.forced);
+        if how == Sniffed::Binary {
+            sink.skipped(&node.display, SkipReason::Binary);
+            return Flow::Done;
+        }
+        sink.begin(&node.meta());
+        let mut decoder = TextDecoder::new(head, how, node.size_hint);
+        let kind = if self.opts.structured {
+            structured::sniff(&node.name, &mut decoder)
+        } else {
+            None
+        };
+        let result = match kind {
+            Some(kind) => structured::scan(kind, &mut decoder, sink),
+            None => text::scan_chunks(|window| decoder.decode_into(window), 1, sink),
+        };
+        let flow = match result {
+            Ok(()) => Flow::Done,
+            Err(e) => self.report(e, &node.display, sink),
+        };
+        sink.end();
+        flow
+    }
+}
+
+/// A reader whose first bytes can be looked at before anything consumes
+/// them; after the head is served, reads go straight to the inner reader.
+pub(crate) struct Peeked<R> {
+    inner: R,
+    head: Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> Peeked<R> {
+    fn new(inner: R) -> Self {
+        Peeked {
+            inner,
+            head: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// Reads until `n` bytes are buffered or the input ends.
+    fn fill(&mut self, n: usize) -> io::Result<()> {
+        let mut chunk = [0u8; 4096];
+        while self.head.len() < n {
+            let want = (n - self.head.len()).min(chunk.len());
+            match self.inner.read(&mut chunk[..want]) {
+                Ok(0) => break,
+                Ok(k) => self.head.extend_from_slice(&chunk[..k]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn head(&self) -> &[u8] {
+        &self.head[self.pos..]
+    }
+
+    fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Peeked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = (self.head.len() - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            if self.pos == self.head.len() {
+                self.head = Vec::new();
+                self.pos = 0;
+            }
+            return Ok(n);
+        }
+        self.inner.read(buf)
     }
 }
 

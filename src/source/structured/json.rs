@@ -292,7 +292,12 @@ impl Parser {
                             }
                             None => {
                                 // A long bad line streams out as it is read.
+                                // `pos` is still at the error, before `cut`:
+                                // move it there first, or flush's `pos -= cut`
+                                // underflows (a one-line document nested past
+                                // MAX_DEPTH panicked here).
                                 let cut = char_boundary(&win.buf, win.buf.len());
+                                self.pos = cut;
                                 self.flush(cut, win, batch, sink);
                                 self.pos = win.buf.len();
                                 win.fill()?;

@@ -1,0 +1,6 @@
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE contacts(id INTEGER PRIMARY KEY, "e-mail" TEXT, phone TEXT);
+INSERT INTO contacts VALUES(1,'a@b.kz','+77012345678');
+INSERT INTO "contacts" VALUES(2,'c@d.kz','87012345678');
+COMMIT;

@@ -1,0 +1,138 @@
+//! Context keywords: words near a value (or the column it sits in) that
+//! raise a detector's confidence, in Kazakh, Russian and English.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+struct Keyword {
+    /// Detectors (engine indices) this keyword speaks for.
+    detectors: Vec<usize>,
+    /// Written with a trailing `*` in the detector file: any word ending may
+    /// follow (Russian and Kazakh inflect: `телефон*` → `телефона`, `телефону`).
+    stem: bool,
+}
+
+/// One automaton over every detector's keywords.
+pub struct ContextIndex {
+    ac: Option<AhoCorasick>,
+    keywords: Vec<Keyword>,
+}
+
+impl ContextIndex {
+    /// `words[i]` are detector `i`'s keywords as written in its file.
+    pub fn build(words: &[Vec<String>]) -> Result<ContextIndex, String> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keywords: Vec<Keyword> = Vec::new();
+        for (det, list) in words.iter().enumerate() {
+            for w in list {
+                let (word, stem) = match w.strip_suffix('*') {
+                    Some(w) => (w, true),
+                    None => (w.as_str(), false),
+                };
+                if word.trim().is_empty() {
+                    return Err(format!("empty context keyword {w:?}"));
+                }
+                // The automaton folds ASCII case only; Cyrillic keywords are
+                // added as written, lower, upper and capitalised.
+                let mut variants = vec![word.to_string(), word.to_lowercase(), word.to_uppercase()];
+                let lower = word.to_lowercase();
+                let mut cs = lower.chars();
+                if let Some(f) = cs.next() {
+                    variants.push(f.to_uppercase().chain(cs).collect());
+                }
+                variants.sort();
+                variants.dedup();
+                for v in variants {
+                    match patterns.iter().position(|p| p.eq_ignore_ascii_case(&v)) {
+                        Some(i) => {
+                            let k = &mut keywords[i];
+                            if !k.detectors.contains(&det) {
+                                k.detectors.push(det);
+                            }
+                            k.stem |= stem;
+                        }
+                        None => {
+                            patterns.push(v);
+                            keywords.push(Keyword {
+                                detectors: vec![det],
+                                stem,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(ContextIndex { ac, keywords })
+    }
+
+    /// Does `hay` hold, as a word, a keyword of detector `det`?
+    pub fn mentions(&self, hay: &str, det: usize) -> bool {
+        let Some(ac) = &self.ac else { return false };
+        ac.find_overlapping_iter(hay).any(|m| {
+            let k = &self.keywords[m.pattern().as_usize()];
+            k.detectors.contains(&det) && is_word(hay, m.start(), m.end(), k.stem)
+        })
+    }
+}
+
+/// The keyword at `start..end` stands as a word of its own: no letter
+/// glued before it, and none after unless the keyword is a stem. A case
+/// change counts as a word break (`clientIin`, `phoneNumber`).
+fn is_word(hay: &str, start: usize, end: usize, stem: bool) -> bool {
+    let before = hay[..start].chars().next_back();
+    let first = hay[start..end].chars().next();
+    let last = hay[..end].chars().next_back();
+    let after = hay[end..].chars().next();
+    let camel_before =
+        matches!((before, first), (Some(b), Some(f)) if b.is_lowercase() && f.is_uppercase());
+    let camel_after =
+        matches!((last, after), (Some(l), Some(a)) if l.is_lowercase() && a.is_uppercase());
+    let left_ok = !matches!(before, Some(c) if c.is_alphabetic()) || camel_before;
+    let right_ok = stem || !matches!(after, Some(c) if c.is_alphabetic()) || camel_after;
+    left_ok && right_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> ContextIndex {
+        ContextIndex::build(&[
+            vec!["ИИН".into(), "iin".into(), "жсн".into()],
+            vec!["телефон*".into(), "phone".into(), "тел".into()],
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn words_in_any_case() {
+        let ix = index();
+        assert!(ix.mentions("ИИН: ", 0));
+        assert!(ix.mentions("иин клиента ", 0));
+        assert!(ix.mentions("client_iin=", 0));
+        assert!(ix.mentions("clientIin\":\"", 0));
+        assert!(ix.mentions("ЖСН ", 0));
+        assert!(!ix.mentions("phone: ", 0));
+        assert!(ix.mentions("Телефону: ", 1));
+        assert!(ix.mentions("phoneNumber", 1));
+        assert!(ix.mentions("тел.", 1));
+    }
+
+    #[test]
+    fn glued_words_do_not_count() {
+        let ix = index();
+        assert!(!ix.mentions("tiinx ", 0));
+        assert!(!ix.mentions("telephones", 1));
+        assert!(!ix.mentions("телега", 1));
+    }
+}

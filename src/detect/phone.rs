@@ -1,0 +1,241 @@
+//! Phone numbering plans, from libphonenumber's metadata as shipped by the
+//! `phonenumber` crate.
+//!
+//! The crate's own `parse` + `is_valid` would do, but each call runs a nom
+//! parser, allocates, and matches every pattern through one process-wide
+//! `Mutex<LruCache>` of regexes, which serialises the scanning threads. The
+//! metadata is the part worth having, so we compile each country's
+//! patterns once, lazily, into lock-free `regex::Regex`es and apply the same
+//! rule libphonenumber's `isValidNumber` does: the national number must
+//! match the country's general pattern and at least one number type
+//! (fixed line, mobile, toll free, VoIP, …), with a possible length.
+
+use phonenumber::metadata::{Descriptor, Metadata, DATABASE};
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock};
+
+struct Pattern {
+    re: regex::Regex,
+    lengths: Vec<u16>,
+}
+
+impl Pattern {
+    fn compile(desc: &Descriptor) -> Option<Pattern> {
+        let src: String = desc
+            .national_number()
+            .as_str()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let re = regex::Regex::new(&format!("^(?:{src})$")).ok()?;
+        Some(Pattern {
+            re,
+            lengths: desc.possible_length().to_vec(),
+        })
+    }
+
+    fn matches(&self, national: &str) -> bool {
+        (self.lengths.is_empty() || self.lengths.contains(&(national.len() as u16)))
+            && self.re.is_match(national)
+    }
+}
+
+struct Region {
+    general: Pattern,
+    types: Vec<Pattern>,
+}
+
+impl Region {
+    fn compile(meta: &Metadata) -> Option<Region> {
+        let d = meta.descriptors();
+        let general = Pattern::compile(d.general())?;
+        let types = [
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.personal_number(),
+            d.voip(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(Pattern::compile)
+        .collect();
+        Some(Region { general, types })
+    }
+
+    fn valid(&self, national: &str) -> bool {
+        self.general.matches(national) && self.types.iter().any(|t| t.matches(national))
+    }
+}
+
+/// Country calling code → its regions' compiled patterns (built on first use).
+static PLANS: LazyLock<HashMap<u16, OnceLock<Vec<Region>>>> = LazyLock::new(|| {
+    DATABASE
+        .iter()
+        .map(|m| (m.country_code(), OnceLock::new()))
+        .collect()
+});
+
+fn regions(code: u16) -> Option<&'static [Region]> {
+    let cell = PLANS.get(&code)?;
+    Some(cell.get_or_init(|| {
+        DATABASE
+            .by_code(&code)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(Region::compile)
+            .collect()
+    }))
+}
+
+/// Is `national` (ASCII digits) a valid number in country `code`?
+pub fn valid_national(code: u16, national: &str) -> bool {
+    regions(code).is_some_and(|rs| rs.iter().any(|r| r.valid(national)))
+}
+
+/// Splits an international number (digits after `+`) into its calling code
+/// and national number. Calling codes are prefix-free (ITU E.164), so at
+/// most one split exists.
+pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
+    (1..=3).find_map(|n| {
+        if digits.len() <= n {
+            return None;
+        }
+        let code = std::str::from_utf8(&digits[..n])
+            .ok()?
+            .parse::<u16>()
+            .ok()?;
+        PLANS.contains_key(&code).then_some((code, &digits[n..]))
+    })
+}
+
+/// Validates a phone number's digits, returning its E.164 form.
+///
+/// - `plus`: written with `+`; any country, when valid for it.
+/// - otherwise 11 digits with the Kazakh/Russian trunk prefix `8`
+///   (`8 701 …`), or `7` + 10 digits as CRMs store them (`77012345678`).
+///   Unformatted runs must be mobile-looking (national number starting 7
+///   for Kazakhstan or 9 for Russian mobiles): a bare 11-digit run is
+///   otherwise too often an account or order number.
+pub fn validate(digits: &[u8], plus: bool, formatted: bool) -> Option<String> {
+    let (code, national) = if plus {
+        split_country_code(digits)?
+    } else {
+        if digits.len() != 11 || !matches!(digits[0], b'7' | b'8') {
+            return None;
+        }
+        if !formatted && !matches!(digits[1], b'7' | b'9') {
+            return None;
+        }
+        if !formatted && digits[0] == b'7' && digits[1] != b'7' {
+            // `79…` without a plus or formatting: too ambiguous.
+            return None;
+        }
+        (7, &digits[1..])
+    };
+    let national = std::str::from_utf8(national).ok()?;
+    if national.len() < 4 || national.len() > 14 {
+        return None;
+    }
+    if code == 7 && national.len() != 10 {
+        return None;
+    }
+    valid_national(code, national).then(|| format!("+{code}{national}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(digits: &str, plus: bool, formatted: bool) -> Option<String> {
+        validate(digits.as_bytes(), plus, formatted)
+    }
+
+    #[test]
+    fn kazakh_mobiles_and_landlines() {
+        for mobile in [
+            "7701", "7702", "7705", "7707", "7708", "7747", "7760", "7764", "7771", "7775", "7778",
+            "7785",
+        ] {
+            let d = format!("{mobile}2345678");
+            assert_eq!(v(&d, true, true), Some(format!("+{d}")), "{d}");
+        }
+        assert_eq!(
+            v("77172556677", true, true).as_deref(),
+            Some("+77172556677")
+        );
+        assert_eq!(
+            v("87273556677", false, true).as_deref(),
+            Some("+77273556677")
+        );
+        assert_eq!(
+            v("87012345678", false, false).as_deref(),
+            Some("+77012345678")
+        );
+        assert_eq!(
+            v("77012345678", false, false).as_deref(),
+            Some("+77012345678")
+        );
+    }
+
+    #[test]
+    fn unassigned_ranges_are_rejected() {
+        assert_eq!(v("70991234567", true, true), None, "+7 099");
+        assert_eq!(v("81161234567", false, true), None, "8 116");
+        assert_eq!(v("77992345678", true, true), None, "+7 799 is not assigned");
+        assert_eq!(v("77092345678", true, true), None, "+7 709 is not assigned");
+    }
+
+    #[test]
+    fn international_numbers_valid_for_their_country() {
+        assert_eq!(
+            v("79161234567", true, true).as_deref(),
+            Some("+79161234567")
+        );
+        assert_eq!(
+            v("998901234567", true, true).as_deref(),
+            Some("+998901234567")
+        );
+        assert_eq!(
+            v("996555123456", true, true).as_deref(),
+            Some("+996555123456")
+        );
+        assert_eq!(
+            v("14155552671", true, true).as_deref(),
+            Some("+14155552671")
+        );
+        assert_eq!(
+            v("442079460958", true, true).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(v("4930123456", true, true).as_deref(), Some("+4930123456"));
+        assert_eq!(v("99890123456", true, true), None, "one digit short");
+        assert_eq!(v("0600", true, true), None, "a UTC offset");
+    }
+
+    #[test]
+    fn bare_runs_must_look_mobile() {
+        assert_eq!(v("84951234567", false, false), None);
+        assert_eq!(
+            v("84951234567", false, true).as_deref(),
+            Some("+74951234567")
+        );
+        assert_eq!(
+            v("89161234567", false, false).as_deref(),
+            Some("+79161234567")
+        );
+        assert_eq!(v("79161234567", false, false), None);
+    }
+
+    #[test]
+    fn country_code_split() {
+        assert_eq!(split_country_code(b"77012345678").map(|x| x.0), Some(7));
+        assert_eq!(split_country_code(b"998901234567").map(|x| x.0), Some(998));
+        assert_eq!(split_country_code(b"4930123456").map(|x| x.0), Some(49));
+    }
+}

@@ -1,0 +1,642 @@
+//! The single pass over a segment's bytes that feeds the built-in
+//! extractors, and the boundary rules every detector shares.
+//!
+//! Hand-written because this is the hot loop of the whole tool: a regex
+//! set cannot express "one digit run, looked at once, routed by its
+//! neighbours", and running five regexes over every byte costs several
+//! times more (see `benches/detect.rs`).
+
+use super::email;
+use super::spec::Extractor;
+use super::validate::{Candidate, Validator, MAX_DIGITS};
+use super::Engine;
+use crate::model::Match;
+
+pub struct Scanner<'a> {
+    eng: &'a Engine,
+    text: &'a str,
+    b: &'a [u8],
+    field: Option<&'a str>,
+    out: &'a mut Vec<Match>,
+}
+
+/// Bytes the pass stops at: ASCII digits and `@`.
+static INTERESTING: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t[b'@' as usize] = true;
+    t
+};
+
+/// Characters that stand for hidden digits in masked values (`8501******34`).
+fn is_mask_char(c: char) -> bool {
+    matches!(c, '*' | '•' | '●' | '∗' | '×' | '█' | '⁎')
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(
+        eng: &'a Engine,
+        text: &'a str,
+        field: Option<&'a str>,
+        out: &'a mut Vec<Match>,
+    ) -> Self {
+        Scanner {
+            eng,
+            text,
+            b: text.as_bytes(),
+            field,
+            out,
+        }
+    }
+
+    /// Finds built-in candidates whose trigger lies in `from..to`.
+    pub fn run(&mut self, from: usize, to: usize) {
+        let plan = &self.eng.plan;
+        let want_digits = !plan.digit_run.is_empty()
+            || !plan.card.is_empty()
+            || !plan.phone.is_empty()
+            || !plan.iban.is_empty()
+            || !plan.email.is_empty();
+        if !want_digits {
+            return;
+        }
+        let want_email = !plan.email.is_empty();
+        let b = self.b;
+        let mut i = from;
+        // Do not start inside a digit run that began before `from`.
+        while i < to && i > 0 && b[i - 1].is_ascii_digit() {
+            i += 1;
+        }
+        while i < to {
+            match b[i..to].iter().position(|&c| INTERESTING[c as usize]) {
+                Some(off) => i += off,
+                None => break,
+            }
+            if b[i] == b'@' {
+                i = match want_email.then(|| self.email(i, 1)).flatten() {
+                    Some(end) => end.max(i + 1),
+                    None => i + 1,
+                };
+                continue;
+            }
+            let mut e = i + 1;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            i = self.digit_run(i, e).max(e);
+        }
+    }
+
+    /// A maximal run of digits at `s..e`. Returns where scanning resumes.
+    fn digit_run(&mut self, s: usize, e: usize) -> usize {
+        let b = self.b;
+        let plan = &self.eng.plan;
+        let len = e - s;
+        let prev = if s > 0 { b[s - 1] } else { b'\n' };
+        // URL-encoded `@`: `ivan%40mail.kz`.
+        if prev == b'%' && len >= 2 && b[s] == b'4' && b[s + 1] == b'0' && !plan.email.is_empty() {
+            if let Some(end) = self.email(s - 1, 3) {
+                return end;
+            }
+        }
+        // `KZ` + check digits: an IBAN, valid or not. Its inner digit groups
+        // are never cards or anything else.
+        if s >= 2 && b[s - 2].eq_ignore_ascii_case(&b'k') && b[s - 1].eq_ignore_ascii_case(&b'z') {
+            if !plan.iban.is_empty() {
+                if let Some(end) = self.iban(s - 2) {
+                    return end;
+                }
+            }
+            return e;
+        }
+        // A `+` (or URL-encoded `%2B`) before the digits: a phone number.
+        let plus_at = if prev == b'+' {
+            Some(s - 1)
+        } else if s >= 3
+            && b[s - 3] == b'%'
+            && b[s - 2] == b'2'
+            && b[s - 1].eq_ignore_ascii_case(&b'b')
+        {
+            Some(s - 3)
+        } else {
+            None
+        };
+        if let Some(p) = plus_at {
+            if !plan.phone.is_empty() && self.left_ok(p) {
+                if let Some(end) = self.phone(p, s, true) {
+                    return end;
+                }
+            }
+            return e;
+        }
+        if !self.left_ok(s) {
+            return e;
+        }
+        let first = b[s];
+        let mut resume = e;
+        if !plan.phone.is_empty() && (first == b'8' || first == b'7') && len <= 11 {
+            if let Some(end) = self.phone(s, s, false) {
+                resume = resume.max(end);
+            }
+        }
+        if len < 32 && plan.digit_run_lengths & (1 << len) != 0 && self.right_ok(e) {
+            let digits = &b[s..e];
+            for k in 0..plan.digit_run.len() {
+                let det = plan.digit_run[k];
+                if self.eng.detectors[det].lengths & (1 << len) != 0 {
+                    let c = Candidate {
+                        text: &self.text[s..e],
+                        digits,
+                        plus: false,
+                        formatted: false,
+                    };
+                    if self.emit(det, s, e, &c) {
+                        resume = resume.max(e);
+                    }
+                }
+            }
+        }
+        if !plan.card.is_empty() && (b'2'..=b'6').contains(&first) {
+            if let Some(end) = self.card(s, e) {
+                resume = resume.max(end);
+            }
+        }
+        resume
+    }
+
+    /// Nothing that would make the value part of a longer token sits just
+    /// before `p`: no letter or digit, no mask character, no `digit.`
+    /// (decimals, versions, IP addresses) and no UUID group (`-ab12-`).
+    fn left_ok(&self, p: usize) -> bool {
+        if p == 0 {
+            return true;
+        }
+        let b = self.b;
+        let c = b[p - 1];
+        if c >= 0x80 {
+            let ch = self.text[..p].chars().next_back().unwrap_or(' ');
+            return !(ch.is_alphanumeric() || is_mask_char(ch));
+        }
+        if c.is_ascii_alphanumeric() || c == b'*' {
+            return false;
+        }
+        if c == b'.' && p >= 2 && b[p - 2].is_ascii_digit() {
+            return false;
+        }
+        if c == b'-'
+            && p >= 6
+            && b[p - 6] == b'-'
+            && b[p - 5..p - 1].iter().all(u8::is_ascii_hexdigit)
+        {
+            return false;
+        }
+        true
+    }
+
+    /// The mirror of [`Self::left_ok`] after a value ending at `e`.
+    fn right_ok(&self, e: usize) -> bool {
+        let b = self.b;
+        if e >= b.len() {
+            return true;
+        }
+        let c = b[e];
+        if c >= 0x80 {
+            let ch = self.text[e..].chars().next().unwrap_or(' ');
+            return !(ch.is_alphanumeric() || is_mask_char(ch));
+        }
+        if c.is_ascii_alphanumeric() || c == b'*' {
+            return false;
+        }
+        if c == b'.' && e + 1 < b.len() && b[e + 1].is_ascii_digit() {
+            return false;
+        }
+        true
+    }
+
+    /// Validates a candidate for detector `det` and records it.
+    fn emit(&mut self, det: usize, start: usize, end: usize, c: &Candidate<'_>) -> bool {
+        let d = &self.eng.detectors[det];
+        let Some(valid) = d.validator.validate(c) else {
+            return false;
+        };
+        let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
+        if d.require_context && !has_context {
+            return false;
+        }
+        let mut confidence = d.base;
+        if c.formatted {
+            confidence = confidence.max(d.formatted);
+        }
+        if has_context {
+            confidence = confidence.max(d.context);
+        }
+        self.out.push(Match {
+            start,
+            end,
+            line: 0,
+            column: 0,
+            category: d.category,
+            detector: d.id,
+            confidence,
+            normalized: valid.normalized,
+            test: valid.test,
+        });
+        true
+    }
+
+    /// A keyword of detector `det` in the column name, or on the same line
+    /// within the detector's window before the value (or half of it after).
+    fn has_context(&self, det: usize, start: usize, end: usize) -> bool {
+        let ctx = &self.eng.context;
+        if self.field.is_some_and(|f| ctx.mentions(f, det)) {
+            return true;
+        }
+        let window = self.eng.detectors[det].window;
+        let b = self.b;
+        let mut ws = start.saturating_sub(window);
+        if let Some(nl) = memchr::memrchr(b'\n', &b[ws..start]) {
+            ws += nl + 1;
+        }
+        let ws = ceil_char_boundary(self.text, ws);
+        let mut we = (end + window / 2).min(b.len());
+        if let Some(nl) = memchr::memchr(b'\n', &b[end..we]) {
+            we = end + nl;
+        }
+        let we = super::floor_char_boundary(self.text, we);
+        ctx.mentions(&self.text[ws..start], det) || ctx.mentions(&self.text[end..we], det)
+    }
+
+    /// KZ IBAN starting at `k` (the `K`): `KZ` + 18 characters, plain or in
+    /// groups of 4 split by single spaces or dashes. Returns the end of
+    /// anything IBAN-shaped, valid or not, so its digits are not reused.
+    fn iban(&mut self, k: usize) -> Option<usize> {
+        let b = self.b;
+        if !self.left_ok(k) {
+            return None;
+        }
+        let p = k + 2;
+        if p + 2 > b.len() || !b[p].is_ascii_digit() || !b[p + 1].is_ascii_digit() {
+            return None;
+        }
+        let end = match b.get(p + 2) {
+            Some(&sep @ (b' ' | b'-')) => {
+                // KZdd gggg gggg gggg gggg
+                let mut q = p + 2;
+                for _ in 0..4 {
+                    if b.get(q) != Some(&sep)
+                        || q + 5 > b.len()
+                        || !b[q + 1..q + 5].iter().all(u8::is_ascii_alphanumeric)
+                    {
+                        return None;
+                    }
+                    q += 5;
+                }
+                q
+            }
+            _ => {
+                let q = p + 18;
+                if q > b.len() || !b[p..q].iter().all(u8::is_ascii_alphanumeric) {
+                    return None;
+                }
+                q
+            }
+        };
+        if !self.right_ok(end) {
+            return None;
+        }
+        let c = Candidate {
+            text: &self.text[k..end],
+            digits: &[],
+            plus: false,
+            formatted: true,
+        };
+        for i in 0..self.eng.plan.iban.len() {
+            let det = self.eng.plan.iban[i];
+            self.emit(det, k, end, &c);
+        }
+        Some(end)
+    }
+
+    /// An e-mail address around the `@` at `at` (`at_len` 3 for `%40`).
+    fn email(&mut self, at: usize, at_len: usize) -> Option<usize> {
+        let (start, end) = email::span_around(self.b, at, at_len)?;
+        if !self.left_ok_text(start) || !self.right_ok_text(end) {
+            return None;
+        }
+        // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
+        if self.b.get(end) == Some(&b':')
+            && self
+                .b
+                .get(end + 1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/')
+        {
+            return None;
+        }
+        let c = Candidate {
+            text: &self.text[start..end],
+            digits: &[],
+            plus: false,
+            formatted: false,
+        };
+        let mut found = false;
+        for i in 0..self.eng.plan.email.len() {
+            let det = self.eng.plan.email[i];
+            found |= self.emit(det, start, end, &c);
+        }
+        found.then_some(end)
+    }
+
+    /// Letter or digit boundaries only (for e-mail, whose own characters
+    /// include dots and dashes).
+    fn left_ok_text(&self, p: usize) -> bool {
+        p == 0
+            || !self.text[..p]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+    }
+
+    fn right_ok_text(&self, e: usize) -> bool {
+        !self.text[e..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+    }
+
+    /// A phone number starting at `start` (the `+`, `%2B`, or first digit),
+    /// whose digits begin at `s`. Digit groups may be split by a space, a
+    /// dash, or parentheses (`+7 (701) 234-56-78`, `8(727)355-66-77`).
+    fn phone(&mut self, start: usize, s: usize, plus: bool) -> Option<usize> {
+        let b = self.b;
+        let mut digits = [0u8; 16];
+        let mut nd = 0;
+        // (end byte, digits so far, group length) per group
+        let mut groups = [(0usize, 0usize, 0usize); 8];
+        let mut ng = 0;
+        let mut p = s;
+        let mut paren_open = false;
+        let mut separated = false;
+        loop {
+            let gs = p;
+            while p < b.len() && b[p].is_ascii_digit() {
+                if nd == digits.len() {
+                    return None; // longer than any phone number
+                }
+                digits[nd] = b[p];
+                nd += 1;
+                p += 1;
+            }
+            groups[ng] = (p, nd, p - gs);
+            ng += 1;
+            if ng == groups.len() {
+                break;
+            }
+            // Separator: at most one space or dash, and a parenthesis.
+            let mut q = p;
+            let mut spaces = 0;
+            let mut parens = 0;
+            while q < b.len() && q - p < 3 {
+                match b[q] {
+                    b' ' | b'-' => spaces += 1,
+                    b'(' if !paren_open => {
+                        paren_open = true;
+                        parens += 1;
+                    }
+                    b')' if paren_open => {
+                        paren_open = false;
+                        parens += 1;
+                    }
+                    _ => break,
+                }
+                q += 1;
+            }
+            if q == p || spaces > 1 || parens > 1 || q >= b.len() || !b[q].is_ascii_digit() {
+                break;
+            }
+            separated = true;
+            p = q;
+        }
+        let formatted = plus || separated;
+        let dets_len = self.eng.plan.phone.len();
+        let try_end = |this: &mut Self, g: usize| -> Option<usize> {
+            let (end, count, _) = groups[g];
+            if !this.right_ok(end) {
+                return None;
+            }
+            let c = Candidate {
+                text: &this.text[start..end],
+                digits: &digits[..count],
+                plus,
+                formatted,
+            };
+            let mut found = false;
+            for i in 0..dets_len {
+                let det = this.eng.plan.phone[i];
+                found |= this.emit(det, start, end, &c);
+            }
+            found.then_some(end)
+        };
+        // Groups after the first are at least 2 digits (`234-56-78`);
+        // single digits mean a list of numbers, not one phone.
+        let short_group = |g: usize| groups[1..=g].iter().any(|x| x.2 < 2);
+        if digits[0] == b'7' || !plus {
+            // +7 and trunk-prefix forms: exactly 11 digits at a group end.
+            let g = groups[..ng].iter().position(|x| x.1 == 11)?;
+            if g > 0 && short_group(g) {
+                return None;
+            }
+            return try_end(self, g);
+        }
+        // Other countries: the longest plausible grouping that validates.
+        let mut tries = 0;
+        for g in (0..ng).rev() {
+            let count = groups[g].1;
+            if !(8..=15).contains(&count) || (g > 0 && short_group(g)) {
+                continue;
+            }
+            if let Some(end) = try_end(self, g) {
+                return Some(end);
+            }
+            tries += 1;
+            if tries == 3 {
+                break;
+            }
+        }
+        None
+    }
+
+    /// A card number whose first digit run is `s..e`: plain (13–19 digits)
+    /// or grouped by spaces or dashes (4-4-4-4, 4-4-4-4-3, Amex 4-6-5,
+    /// Diners 4-6-4).
+    fn card(&mut self, s: usize, e: usize) -> Option<usize> {
+        let b = self.b;
+        let len = e - s;
+        if (13..=19).contains(&len) {
+            if !self.right_ok(e) {
+                return None;
+            }
+            let c = Candidate {
+                text: &self.text[s..e],
+                digits: &b[s..e],
+                plus: false,
+                formatted: false,
+            };
+            return self.emit_card(s, e, &c);
+        }
+        if len != 4
+            || e + 1 >= b.len()
+            || !matches!(b[e], b' ' | b'-')
+            || !b[e + 1].is_ascii_digit()
+        {
+            return None;
+        }
+        let sep = b[e];
+        let mut digits = [0u8; MAX_DIGITS];
+        digits[..4].copy_from_slice(&b[s..e]);
+        let mut nd = 4;
+        let mut groups = [(e, 4usize, 4usize); 6];
+        let mut ng = 1;
+        let mut p = e;
+        while ng < groups.len() && p + 1 < b.len() && b[p] == sep && b[p + 1].is_ascii_digit() {
+            let gs = p + 1;
+            let mut q = gs;
+            while q < b.len() && b[q].is_ascii_digit() {
+                q += 1;
+            }
+            if nd + (q - gs) > 19 {
+                return None;
+            }
+            digits[nd..nd + (q - gs)].copy_from_slice(&b[gs..q]);
+            nd += q - gs;
+            groups[ng] = (q, nd, q - gs);
+            ng += 1;
+            p = q;
+        }
+        if p + 1 < b.len() && b[p] == sep && b[p + 1].is_ascii_digit() {
+            return None; // more groups than any card has
+        }
+        let lens: [usize; 6] = std::array::from_fn(|i| groups[i].2);
+        let shape_ok = |n: usize| -> bool {
+            let total = groups[n - 1].1;
+            let l = &lens[..n];
+            (13..=19).contains(&total)
+                && (l[..n - 1].iter().all(|&x| x == 4) && l[n - 1] <= 4
+                    || l == [4, 6, 5]
+                    || l == [4, 6, 4])
+        };
+        for n in [ng, 4] {
+            if n > ng || n < 3 || !shape_ok(n) {
+                continue;
+            }
+            let (end, count, _) = groups[n - 1];
+            if !self.right_ok(end) {
+                continue;
+            }
+            let c = Candidate {
+                text: &self.text[s..end],
+                digits: &digits[..count],
+                plus: false,
+                formatted: true,
+            };
+            if let Some(end) = self.emit_card(s, end, &c) {
+                return Some(end);
+            }
+        }
+        None
+    }
+
+    fn emit_card(&mut self, s: usize, e: usize, c: &Candidate<'_>) -> Option<usize> {
+        let mut found = false;
+        for i in 0..self.eng.plan.card.len() {
+            let det = self.eng.plan.card[i];
+            found |= self.emit(det, s, e, c);
+        }
+        found.then_some(e)
+    }
+
+    /// A user detector's regex over `from..to`.
+    pub fn regex(&mut self, det: usize, from: usize, to: usize) {
+        let Extractor::Regex { re, value_group } = &self.eng.detectors[det].extractor else {
+            return;
+        };
+        let mut locs = value_group.map(|_| re.capture_locations());
+        let mut at = from;
+        while at < to {
+            let (ms, me) = match &mut locs {
+                Some(locs) => match re.captures_read_at(locs, self.text, at) {
+                    Some(m) => (m.start(), m.end()),
+                    None => break,
+                },
+                None => match re.find_at(self.text, at) {
+                    Some(m) => (m.start(), m.end()),
+                    None => break,
+                },
+            };
+            if ms >= to {
+                break;
+            }
+            at = if me > ms {
+                me
+            } else {
+                next_char(self.text, ms)
+            };
+            // Boundaries apply to the whole match; the value is the `value`
+            // group when there is one (`N(?P<value>\d{8})`).
+            if !self.left_ok(ms) || !self.right_ok(me) {
+                continue;
+            }
+            let (s, e) = match (&locs, value_group) {
+                (Some(locs), Some(g)) => match locs.get(*g) {
+                    Some(span) => span,
+                    None => continue,
+                },
+                _ => (ms, me),
+            };
+            if s == e {
+                continue;
+            }
+            let mut digits = [0u8; MAX_DIGITS];
+            let mut nd = 0;
+            for &c in &self.b[s..e] {
+                if c.is_ascii_digit() {
+                    if nd == MAX_DIGITS {
+                        nd = usize::MAX;
+                        break;
+                    }
+                    digits[nd] = c;
+                    nd += 1;
+                }
+            }
+            if nd == usize::MAX {
+                let d = &self.eng.detectors[det];
+                if d.validator != Validator::None && d.validator != Validator::Email {
+                    continue;
+                }
+                nd = 0;
+            }
+            let text = &self.text[s..e];
+            let c = Candidate {
+                text,
+                digits: &digits[..nd],
+                plus: text.starts_with('+'),
+                formatted: text.bytes().any(|c| !c.is_ascii_alphanumeric()),
+            };
+            self.emit(det, s, e, &c);
+        }
+    }
+}
+
+fn next_char(s: &str, i: usize) -> usize {
+    s[i..].chars().next().map_or(i + 1, |c| i + c.len_utf8())
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}

@@ -1,0 +1,218 @@
+//! Allow rules: the `[allow]` table of the policy file (`tizim.toml`) or of
+//! `.tizim.toml` at the scan root (the repository's top level for
+//! `--staged` / `--since` / `--git`). Both are read by the policy parser and
+//! matched by [`crate::policy::AllowMatcher`], so path globs mean exactly
+//! what purpose `locations` mean.
+//!
+//! ```toml
+//! # .tizim.toml: an [allow] table and nothing else.
+//! [allow]
+//! # Location globs: `*` stays in one path component, `**` spans several; a
+//! # glob matches the whole path or any trailing run of its components
+//! # (`fixtures/*.sql` matches `tests/fixtures/a.sql`); a leading `/`
+//! # anchors it at the scan root; `PATH#FIELD` narrows it to a column.
+//! paths = ["tests/fixtures/**", "/docs/examples/*.md", "seed/*.sql#users.email"]
+//! # Detector ids, as `tizim detectors` lists them.
+//! detectors = ["ip_address"]
+//! # Keyed fingerprints of values (the `fingerprint` of a finding).
+//! fingerprints = ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"]
+//! ```
+
+use crate::model::Finding;
+use crate::policy::{self, Allow, AllowMatcher, LocationMatcher};
+use std::path::Path;
+
+/// The file, at the scan root, that holds allow rules apart from a policy.
+pub const ALLOW_FILE: &str = ".tizim.toml";
+
+/// Parses the text of a `.tizim.toml`: an `[allow]` table and nothing else.
+/// Errors name the line.
+pub fn parse_allow_file(text: &str) -> Result<Allow, String> {
+    let parsed = policy::parse(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if !parsed.purposes.is_empty()
+        || !parsed.prohibited.is_empty()
+        || parsed.operator != policy::Operator::default()
+    {
+        return Err(format!(
+            "{ALLOW_FILE} holds only an [allow] table; purposes, prohibited categories and \
+             the operator belong in the policy file (tizim.toml)"
+        ));
+    }
+    Ok(parsed.allow)
+}
+
+/// Reads `.tizim.toml` from `dir`, if there is one.
+pub fn load_allow_file(dir: &Path) -> Result<Option<Allow>, String> {
+    let path = dir.join(ALLOW_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_allow_file(&text)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The union of several `[allow]` tables, compiled.
+#[derive(Debug, Default)]
+pub struct AllowRules {
+    merged: Allow,
+    matcher: AllowMatcher,
+}
+
+impl AllowRules {
+    pub fn compile<'a>(tables: impl IntoIterator<Item = &'a Allow>) -> Result<AllowRules, String> {
+        let mut merged = Allow::default();
+        for table in tables {
+            merged.paths.extend(table.paths.iter().cloned());
+            merged
+                .detectors
+                .extend(table.detectors.iter().map(|d| d.trim().to_string()));
+            merged.fingerprints.extend(
+                table
+                    .fingerprints
+                    .iter()
+                    .map(|f| f.trim().to_ascii_lowercase()),
+            );
+        }
+        // The policy parser has checked these already; a table built by hand
+        // has not, and a rule that silently allows nothing helps nobody.
+        LocationMatcher::new(&merged.paths).map_err(|e| format!("[allow] paths: {e}"))?;
+        for fp in &merged.fingerprints {
+            if fp.len() != 32 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "[allow] fingerprints: {fp:?} is not 32 hex digits (copy the `fingerprint` of a finding)"
+                ));
+            }
+        }
+        let matcher = merged.matcher();
+        Ok(AllowRules { merged, matcher })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.merged == Allow::default()
+    }
+
+    /// Detector ids in the rules that no loaded detector has: almost
+    /// certainly typos, which would silently allow nothing.
+    pub fn unknown_detectors<'a>(&'a self, known: &[&str]) -> Vec<&'a str> {
+        let mut unknown: Vec<&str> = self
+            .merged
+            .detectors
+            .iter()
+            .map(String::as_str)
+            .filter(|d| !known.contains(d))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        unknown
+    }
+
+    /// Why `finding` is allowed (`allow.paths`, `allow.detectors`,
+    /// `allow.fingerprints`), if it is. `relative` is its path relative to
+    /// the scan root, against which anchored (`/…`) globs are matched.
+    pub fn reason(&self, relative: &str, finding: &Finding) -> Option<&'static str> {
+        if self.is_empty() {
+            return None;
+        }
+        if relative == finding.path || self.merged.paths.is_empty() {
+            return self.matcher.reason(finding);
+        }
+        let mut rooted = finding.clone();
+        rooted.path = relative.to_string();
+        self.matcher.reason(&rooted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Confidence, Evidence};
+
+    fn finding(path: &str, detector: &str, fingerprint: &str) -> Finding {
+        Finding {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            category: Category::Email,
+            detector: detector.into(),
+            confidence: Confidence::High,
+            field: None,
+            masked: String::new(),
+            fingerprint: fingerprint.into(),
+            evidence: Evidence::Value,
+            test: false,
+            suppressed: None,
+            modified: None,
+            commit: None,
+            author_date: None,
+            value: None,
+            subject: None,
+        }
+    }
+
+    #[test]
+    fn parses_and_matches() {
+        let allow = parse_allow_file(
+            r#"
+[allow]
+paths = ["tests/fixtures/**", "*.example.sql", "/top.txt"]
+detectors = ["ip_address"]
+fingerprints = ["0F1E2D3C4B5A69788796A5B4C3D2E1F0"]
+"#,
+        )
+        .unwrap();
+        let rules = AllowRules::compile([&allow]).unwrap();
+        let other = "ffffffffffffffffffffffffffffffff";
+        for (relative, full) in [
+            ("tests/fixtures/a/b.csv", "repo/tests/fixtures/a/b.csv"),
+            ("x/users.example.sql", "./x/users.example.sql"),
+            ("top.txt", "repo/top.txt"),
+            (
+                "tests/fixtures/dump.zip!inner.csv",
+                "tests/fixtures/dump.zip!inner.csv",
+            ),
+        ] {
+            let f = finding(full, "email", other);
+            assert_eq!(rules.reason(relative, &f), Some("allow.paths"), "{full}");
+        }
+        for (relative, full) in [
+            ("users.sql", "users.sql"),
+            ("sub/top.txt", "repo/sub/top.txt"),
+        ] {
+            let f = finding(full, "email", other);
+            assert_eq!(rules.reason(relative, &f), None, "{full}");
+        }
+        assert_eq!(
+            rules.reason("a", &finding("a", "ip_address", other)),
+            Some("allow.detectors")
+        );
+        assert_eq!(
+            rules.reason(
+                "a",
+                &finding("a", "email", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+            ),
+            Some("allow.fingerprints")
+        );
+        assert_eq!(rules.unknown_detectors(&["email"]), vec!["ip_address"]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_file_holds_only_allow() {
+        let err = parse_allow_file("[allow]\npaths = [\"a\"]\ndetector = [\"x\"]\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        let err = parse_allow_file("[operator]\nname = \"x\"\n").unwrap_err();
+        assert!(err.contains("only an [allow] table"), "{err}");
+        let bad = Allow {
+            fingerprints: vec!["abc".into()],
+            ..Allow::default()
+        };
+        assert!(AllowRules::compile([&bad]).unwrap_err().contains("32 hex"));
+    }
+}

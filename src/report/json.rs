@@ -1,0 +1,72 @@
+//! `--format json`: one document with everything (contract in the README,
+//! "JSON report").
+
+use super::{Report, NO_POLICY_HINT};
+use crate::inventory::{InventoryRow, PurposeCoverage, StatusCount, Subjects};
+use crate::model::{Category, Finding, Notice, ScanError, Stats};
+use crate::policy::Operator;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Bumped when a field changes meaning or disappears; new fields do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: u32,
+    tool: Tool,
+    /// The day statuses and minors were judged on.
+    as_of: &'a str,
+    policy: Option<PolicySummary<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'static str>,
+    findings: &'a [Finding],
+    inventory: &'a [InventoryRow],
+    purposes: &'a [PurposeCoverage],
+    statuses: &'a [StatusCount],
+    subjects: &'a Subjects,
+    test_values: u64,
+    errors: &'a [ScanError],
+    notices: &'a [Notice],
+    stats: &'a Stats,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct PolicySummary<'a> {
+    operator: &'a Operator,
+    prohibited: &'a [Category],
+}
+
+pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let inv = report.inventory;
+    let doc = Document {
+        schema: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        as_of: &inv.as_of,
+        policy: report.policy.map(|p| PolicySummary {
+            operator: &p.operator,
+            prohibited: &p.prohibited,
+        }),
+        hint: report.policy.is_none().then_some(NO_POLICY_HINT),
+        findings: report.findings,
+        inventory: &inv.rows,
+        purposes: &inv.purposes,
+        statuses: &inv.statuses,
+        subjects: &inv.subjects,
+        test_values: inv.test_values,
+        errors: &report.summary.errors,
+        notices: &report.summary.notices,
+        stats: &report.summary.stats,
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
+}

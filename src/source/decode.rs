@@ -1,0 +1,465 @@
+//! Text decoding: binary detection, UTF-8 / UTF-16 / Windows-1251 sniffing,
+//! and a streaming decoder that turns any byte stream into UTF-8 without
+//! splitting characters across reads.
+//!
+//! The tables and the UTF-16 / legacy decoders are `encoding_rs`'. What is
+//! written here is the choice of encoding (BOM, NUL pattern, UTF-8 validity)
+//! and the UTF-8 fast path, which only validates with `std::str::from_utf8`.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1251};
+use std::io::{self, BufRead, Read};
+
+/// How much of the start of a stream is looked at to decide binary vs text
+/// and the encoding (the same amount git and ripgrep use for the NUL test).
+pub const SNIFF_LEN: usize = 8 * 1024;
+
+/// Raw bytes read per `read` call.
+const READ_SIZE: usize = 256 * 1024;
+
+/// What the start of a stream says about how to read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// NUL bytes that are not UTF-16: not text.
+    Binary,
+    /// UTF-8, or ASCII so far; switches to Windows-1251 at the first byte
+    /// that is not UTF-8 if nothing but ASCII came before it.
+    Auto { bom_len: usize },
+    /// A fixed encoding (a BOM, the UTF-16 NUL pattern, or `--encoding`).
+    Fixed {
+        encoding: &'static Encoding,
+        bom_len: usize,
+    },
+}
+
+/// Resolves an `--encoding` label (`windows-1251`, `cp1251`, `utf-16le` …).
+pub fn encoding_for_label(label: &str) -> Result<&'static Encoding, String> {
+    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        format!("unknown encoding {label:?} (try utf-8, utf-16le, utf-16be, windows-1251, koi8-r)")
+    })
+}
+
+/// Decides how to decode a stream from its first bytes (up to [`SNIFF_LEN`]).
+pub fn sniff(sample: &[u8], forced: Option<&'static Encoding>) -> Sniffed {
+    let bom = Encoding::for_bom(sample);
+    if let Some(encoding) = forced {
+        // A forced encoding still drops its own BOM, never another's.
+        let bom_len = match bom {
+            Some((e, len)) if e == encoding => len,
+            _ => 0,
+        };
+        if encoding != UTF_16LE && encoding != UTF_16BE && memchr::memchr(0, sample).is_some() {
+            return Sniffed::Binary;
+        }
+        return Sniffed::Fixed { encoding, bom_len };
+    }
+    match bom {
+        Some((e, len)) if e == UTF_8 => return Sniffed::Auto { bom_len: len },
+        Some((encoding, bom_len)) => return Sniffed::Fixed { encoding, bom_len },
+        None => {}
+    }
+    if memchr::memchr(0, sample).is_none() {
+        return Sniffed::Auto { bom_len: 0 };
+    }
+    match utf16_without_bom(sample) {
+        Some(encoding) => Sniffed::Fixed {
+            encoding,
+            bom_len: 0,
+        },
+        None => Sniffed::Binary,
+    }
+}
+
+/// UTF-16 without a BOM (Excel "Unicode text" exports, some Windows tools):
+/// text that is mostly ASCII, digits and tabs puts a NUL in the high byte of
+/// most code units and almost never in the low byte. Binary formats put NULs
+/// at both parities.
+fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
+    let units = sample.len() / 2;
+    if units == 0 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // At least a fifth of the code units ASCII-range, and at most 1 % with a
+    // NUL in the other byte (U+0000, U+0100, U+0400 … are rare in text).
+    let candidate = |high: usize, low: usize| high * 5 >= units && low * 100 <= units;
+    let encoding = if candidate(odd, even) {
+        UTF_16LE
+    } else if candidate(even, odd) {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    // Control characters other than tab, CR, LF and form feed mean binary
+    // that happens to have the NUL pattern (arrays of small integers).
+    let controls = sample
+        .chunks_exact(2)
+        .map(|p| {
+            if encoding == UTF_16LE {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        })
+        .filter(|&u| u < 0x20 && !matches!(u, 0x09 | 0x0A | 0x0C | 0x0D))
+        .count();
+    (controls * 100 <= units).then_some(encoding)
+}
+
+enum Mode {
+    /// UTF-8 while it validates; `seen_non_ascii` says whether a switch to
+    /// Windows-1251 is still allowed.
+    Auto { seen_non_ascii: bool },
+    /// UTF-8 with U+FFFD for anything invalid.
+    Utf8Lossy,
+    /// An `encoding_rs` decoder (UTF-16, Windows-1251, forced labels).
+    Legacy(encoding_rs::Decoder),
+}
+
+/// Streams decoded UTF-8 out of any reader, in bounded memory.
+///
+/// [`TextDecoder::decode_into`] appends straight into a caller's buffer (the
+/// plain-text chunker uses it, one copy); the [`BufRead`] impl serves the
+/// structured parsers.
+pub struct TextDecoder<R> {
+    input: R,
+    raw: Vec<u8>,
+    raw_start: usize,
+    raw_end: usize,
+    input_done: bool,
+    mode: Mode,
+    /// Decoded text waiting for a `BufRead` consumer.
+    pending: String,
+    pending_pos: usize,
+    /// The encoding switched from UTF-8 to Windows-1251 part-way.
+    switched_to_cp1251: bool,
+    /// Everything decoded and handed out.
+    flushed: bool,
+}
+
+impl<R: Read> TextDecoder<R> {
+    /// `how` must not be [`Sniffed::Binary`]; BOM bytes still in `input` are skipped.
+    pub fn new(input: R, how: Sniffed, size_hint: Option<u64>) -> Self {
+        let (mode, bom_len) = match how {
+            Sniffed::Auto { bom_len } => (
+                Mode::Auto {
+                    seen_non_ascii: false,
+                },
+                bom_len,
+            ),
+            // Callers skip binary streams; decoding one anyway is harmless.
+            Sniffed::Binary => (Mode::Utf8Lossy, 0),
+            Sniffed::Fixed { encoding, bom_len } if encoding == UTF_8 => (Mode::Utf8Lossy, bom_len),
+            Sniffed::Fixed { encoding, bom_len } => (
+                Mode::Legacy(encoding.new_decoder_without_bom_handling()),
+                bom_len,
+            ),
+        };
+        // Small files get small buffers: most files in a tree are a few KiB.
+        let capacity = size_hint.map_or(READ_SIZE, |n| (n as usize + 16).clamp(4096, READ_SIZE));
+        TextDecoder {
+            input,
+            raw: vec![0; capacity + 4],
+            raw_start: 0,
+            raw_end: 0,
+            input_done: false,
+            mode,
+            pending: String::new(),
+            pending_pos: 0,
+            switched_to_cp1251: false,
+            flushed: false,
+        }
+        .skipping(bom_len)
+    }
+
+    fn skipping(mut self, mut n: usize) -> Self {
+        // The BOM lies in the sniffed head, so a failed read here is reported
+        // by the first real read instead.
+        while n > 0 {
+            if self.raw_start == self.raw_end && (self.input_done || self.refill().is_err()) {
+                break;
+            }
+            let take = n.min(self.raw_end - self.raw_start);
+            self.raw_start += take;
+            n -= take;
+        }
+        self
+    }
+
+    /// True once an auto-detected stream turned out to be Windows-1251.
+    pub fn switched_to_cp1251(&self) -> bool {
+        self.switched_to_cp1251
+    }
+
+    /// Reads more raw bytes, keeping an incomplete UTF-8 tail at the front.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.raw_start > 0 {
+            self.raw.copy_within(self.raw_start..self.raw_end, 0);
+            self.raw_end -= self.raw_start;
+            self.raw_start = 0;
+        }
+        loop {
+            match self.input.read(&mut self.raw[self.raw_end..]) {
+                Ok(0) => {
+                    self.input_done = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.raw_end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Appends the next piece of decoded text to `dst`. Returns `false` once
+    /// the input is exhausted and everything has been handed out.
+    pub fn decode_into(&mut self, dst: &mut String) -> io::Result<bool> {
+        if self.pending_pos < self.pending.len() {
+            dst.push_str(&self.pending[self.pending_pos..]);
+            self.pending.clear();
+            self.pending_pos = 0;
+            return Ok(true);
+        }
+        let before = dst.len();
+        loop {
+            if self.flushed {
+                return Ok(false);
+            }
+            let buffered = self.raw_end - self.raw_start;
+            // An incomplete UTF-8 sequence (≤ 3 bytes) cannot be decoded yet.
+            if !self.input_done && (buffered == 0 || (buffered < 4 && self.incomplete_tail())) {
+                self.refill()?;
+            }
+            self.decode_buffered(dst);
+            // The last call with `last = true` ends an encoding_rs decoder.
+            self.flushed = self.input_done && self.raw_start == self.raw_end;
+            if dst.len() > before {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn incomplete_tail(&self) -> bool {
+        matches!(self.mode, Mode::Auto { .. } | Mode::Utf8Lossy)
+    }
+
+    fn decode_buffered(&mut self, dst: &mut String) {
+        let last = self.input_done;
+        match &mut self.mode {
+            Mode::Legacy(decoder) => {
+                let input = &self.raw[self.raw_start..self.raw_end];
+                if let Some(max) = decoder.max_utf8_buffer_length(input.len()) {
+                    dst.reserve(max);
+                }
+                let (_, read, _) = decoder.decode_to_string(input, dst, last);
+                self.raw_start += read;
+            }
+            Mode::Auto { seen_non_ascii } => {
+                let seen = *seen_non_ascii;
+                match decode_utf8(&self.raw[self.raw_start..self.raw_end], dst, last, !seen) {
+                    Utf8Step::Done {
+                        consumed,
+                        non_ascii,
+                    } => {
+                        self.raw_start += consumed;
+                        if non_ascii {
+                            self.mode = Mode::Auto {
+                                seen_non_ascii: true,
+                            };
+                        }
+                    }
+                    Utf8Step::Invalid { consumed } => {
+                        // Nothing but ASCII before the first invalid byte:
+                        // a legacy Cyrillic file (1C, old Excel), not broken UTF-8.
+                        self.raw_start += consumed;
+                        self.mode = Mode::Legacy(WINDOWS_1251.new_decoder_without_bom_handling());
+                        self.switched_to_cp1251 = true;
+                    }
+                }
+            }
+            Mode::Utf8Lossy => {
+                if let Utf8Step::Done { consumed, .. } =
+                    decode_utf8(&self.raw[self.raw_start..self.raw_end], dst, last, false)
+                {
+                    self.raw_start += consumed;
+                }
+            }
+        }
+    }
+}
+
+enum Utf8Step {
+    Done {
+        consumed: usize,
+        non_ascii: bool,
+    },
+    /// Stopped before an invalid sequence (only when asked to).
+    Invalid {
+        consumed: usize,
+    },
+}
+
+/// Validates `input` as UTF-8 and appends it to `dst`; invalid sequences
+/// become U+FFFD unless `stop_at_invalid`. An incomplete sequence at the end
+/// is left unconsumed unless `last`.
+fn decode_utf8(input: &[u8], dst: &mut String, last: bool, stop_at_invalid: bool) -> Utf8Step {
+    let mut pos = 0;
+    let mut non_ascii = false;
+    while pos < input.len() {
+        match std::str::from_utf8(&input[pos..]) {
+            Ok(text) => {
+                non_ascii |= !text.is_ascii();
+                dst.push_str(text);
+                pos = input.len();
+            }
+            Err(err) => {
+                let good_len = err.valid_up_to();
+                let good = String::from_utf8_lossy(&input[pos..pos + good_len]);
+                non_ascii |= !good.is_ascii();
+                dst.push_str(&good);
+                pos += good_len;
+                match err.error_len() {
+                    Some(bad) => {
+                        if stop_at_invalid && !non_ascii {
+                            return Utf8Step::Invalid { consumed: pos };
+                        }
+                        dst.push('\u{FFFD}');
+                        pos += bad;
+                    }
+                    None if last => {
+                        dst.push('\u{FFFD}');
+                        pos = input.len();
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    Utf8Step::Done {
+        consumed: pos,
+        non_ascii,
+    }
+}
+
+impl<R: Read> Read for TextDecoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for TextDecoder<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pending_pos >= self.pending.len() {
+            let mut text = std::mem::take(&mut self.pending);
+            text.clear();
+            self.pending_pos = 0;
+            while text.is_empty() && self.decode_into(&mut text)? {}
+            self.pending = text;
+        }
+        Ok(&self.pending.as_bytes()[self.pending_pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pending_pos = (self.pending_pos + amt).min(self.pending.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(bytes: &[u8], forced: Option<&'static Encoding>, read_size: usize) -> String {
+        let how = sniff(&bytes[..bytes.len().min(SNIFF_LEN)], forced);
+        assert_ne!(how, Sniffed::Binary);
+        let mut dec = TextDecoder::new(Trickle(bytes, read_size), how, None);
+        let mut out = String::new();
+        while dec.decode_into(&mut out).unwrap() {}
+        out
+    }
+
+    /// A reader that hands out at most `n` bytes a call, to split characters.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn utf8_split_across_every_read_size() {
+        let text = "ИИН: 900101300123, почта аня@пример.kz ✓\n".repeat(3);
+        for size in 1..8 {
+            assert_eq!(decode_all(text.as_bytes(), None, size), text);
+        }
+    }
+
+    #[test]
+    fn utf16le_without_bom_is_text_not_binary() {
+        let text = "ФИО\tИИН\tТелефон\r\nИванов\t900101300123\t+77011234567\r\n";
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(
+            sniff(&bytes, None),
+            Sniffed::Fixed {
+                encoding: UTF_16LE,
+                bom_len: 0
+            }
+        );
+        assert_eq!(decode_all(&bytes, None, 3), text);
+    }
+
+    #[test]
+    fn utf16be_with_bom() {
+        let text = "a@b.kz\n";
+        let mut bytes = vec![0xFE, 0xFF];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode_all(&bytes, None, 5), text);
+    }
+
+    #[test]
+    fn cp1251_after_ascii_prefix_switches() {
+        let (cyr, _, _) = WINDOWS_1251.encode("Иванов Иван");
+        let mut bytes = b"id;name\n1;".to_vec();
+        bytes.extend_from_slice(&cyr);
+        bytes.push(b'\n');
+        assert_eq!(decode_all(&bytes, None, 4), "id;name\n1;Иванов Иван\n");
+    }
+
+    #[test]
+    fn invalid_byte_after_utf8_cyrillic_is_replaced_not_reinterpreted() {
+        let mut bytes = "Иван ".as_bytes().to_vec();
+        bytes.push(0xC8);
+        bytes.extend_from_slice(b" x\n");
+        assert_eq!(decode_all(&bytes, None, 64), "Иван \u{FFFD} x\n");
+    }
+
+    #[test]
+    fn nul_bytes_in_both_parities_are_binary() {
+        let bytes: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
+        assert_eq!(sniff(&bytes, None), Sniffed::Binary);
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", None),
+            Sniffed::Binary
+        );
+    }
+
+    #[test]
+    fn truncated_utf16_ends_with_replacement() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend("ab".encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.push(b'c');
+        assert_eq!(decode_all(&bytes, None, 2), "ab\u{FFFD}");
+    }
+}

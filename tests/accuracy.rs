@@ -1,0 +1,162 @@
+//! Precision and recall of the built-in detectors on a generated, labelled
+//! corpus (fixtures/corpus): app, nginx and NDJSON logs, pg_dump and
+//! mysqldump files, `;` CSV with Russian headers, TSV, source code, YAML and
+//! Markdown, with the hard negatives of issue 2 mixed in.
+//!
+//! Labels come from the generator. Findings are matched to labels by path,
+//! line, category and fingerprint (so the normalised value must be right
+//! too), counting duplicates.
+
+#[path = "../fixtures/corpus/mod.rs"]
+mod corpus;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use tizim::detect::{Engine, Fingerprinter};
+use tizim::model::{Category, Evidence};
+use tizim::scan::{self, Collect, ScanOptions};
+
+const CATEGORIES: [&str; 6] = ["iin", "bin", "phone", "email", "card", "iban"];
+
+#[derive(Default, Clone, Copy)]
+struct Score {
+    true_pos: u64,
+    false_pos: u64,
+    false_neg: u64,
+}
+
+impl Score {
+    fn precision(&self) -> f64 {
+        let found = self.true_pos + self.false_pos;
+        if found == 0 {
+            1.0
+        } else {
+            self.true_pos as f64 / found as f64
+        }
+    }
+    fn recall(&self) -> f64 {
+        let labelled = self.true_pos + self.false_neg;
+        if labelled == 0 {
+            1.0
+        } else {
+            self.true_pos as f64 / labelled as f64
+        }
+    }
+}
+
+type Key = (String, u64, String, String);
+
+#[test]
+fn precision_and_recall_on_the_labelled_corpus() {
+    let corpus = corpus::generate(0x7121_2024, 1);
+    let dir = tempfile::tempdir().unwrap();
+    corpus.write_to(dir.path()).unwrap();
+
+    let engine = Engine::builtin().unwrap();
+    let sink = Collect::default();
+    let root: PathBuf = dir.path().to_path_buf();
+    let summary = scan::run(
+        std::slice::from_ref(&root),
+        &ScanOptions::default(),
+        &engine,
+        &sink,
+    );
+    assert_eq!(summary.stats.errors, 0, "{:?}", summary.errors);
+    let findings = sink.into_findings();
+
+    let fp = Fingerprinter::default();
+    let prefix = format!("{}/", root.display());
+    // (path, line, category, fingerprint) → labels not matched yet
+    let mut expected: BTreeMap<Key, u64> = BTreeMap::new();
+    for l in &corpus.labels {
+        let category = Category::from_id(l.category).unwrap();
+        let key = (
+            l.path.clone(),
+            l.line,
+            l.category.to_string(),
+            fp.fingerprint(category, &l.normalized),
+        );
+        *expected.entry(key).or_default() += 1;
+    }
+
+    let mut scores: BTreeMap<&str, Score> =
+        CATEGORIES.iter().map(|c| (*c, Score::default())).collect();
+    let mut false_positives = Vec::new();
+    for f in findings.iter().filter(|f| f.evidence == Evidence::Value) {
+        let cat = f.category.id();
+        let Some(score) = scores.get_mut(cat) else {
+            panic!("unexpected category {cat} from {}", f.detector);
+        };
+        let path = f.path.strip_prefix(&prefix).unwrap_or(&f.path).to_string();
+        let key = (path, f.line, cat.to_string(), f.fingerprint.clone());
+        match expected.get_mut(&key) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                score.true_pos += 1;
+            }
+            _ => {
+                score.false_pos += 1;
+                false_positives.push(format!("{}:{} {} {}", key.0, key.1, cat, f.masked));
+            }
+        }
+    }
+    let mut missed = Vec::new();
+    for ((path, line, cat, _), n) in &expected {
+        if *n > 0 {
+            scores.get_mut(cat.as_str()).unwrap().false_neg += n;
+            missed.push(format!("{path}:{line} {cat}"));
+        }
+    }
+
+    let mut total = Score::default();
+    let mut table = format!(
+        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<8}{:>8}{:>8}{:>8}{:>11}{:>9}\n",
+        corpus.files.len(),
+        corpus.bytes() as f64 / 1e6,
+        corpus.labels.len(),
+        "category",
+        "TP",
+        "FP",
+        "FN",
+        "precision",
+        "recall"
+    );
+    for (cat, s) in &scores {
+        total.true_pos += s.true_pos;
+        total.false_pos += s.false_pos;
+        total.false_neg += s.false_neg;
+        table += &format!(
+            "{cat:<8}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}\n",
+            s.true_pos,
+            s.false_pos,
+            s.false_neg,
+            s.precision(),
+            s.recall()
+        );
+    }
+    table += &format!(
+        "{:<8}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}\n",
+        "overall",
+        total.true_pos,
+        total.false_pos,
+        total.false_neg,
+        total.precision(),
+        total.recall()
+    );
+    println!("{table}");
+    for f in false_positives.iter().take(20) {
+        println!("false positive: {f}");
+    }
+    for m in missed.iter().take(20) {
+        println!("missed: {m}");
+    }
+
+    assert!(corpus.labels.len() > 5000, "corpus too small to measure");
+    assert!(total.precision() >= 0.999, "overall precision {table}");
+    assert!(total.recall() >= 0.995, "overall recall {table}");
+    for (cat, s) in &scores {
+        assert!(s.true_pos + s.false_neg >= 300, "too few {cat} labels");
+        assert!(s.precision() >= 0.99, "{cat} precision {table}");
+        assert!(s.recall() >= 0.99, "{cat} recall {table}");
+    }
+}

@@ -1,0 +1,582 @@
+//! The output must never become the leak.
+//!
+//! A tree with known personal data (plain, structured, compressed, archived,
+//! and deliberately broken files, so that error messages are covered too) is
+//! scanned into every output format. Then:
+//! - no planted value appears in any output or on stderr, written as planted,
+//!   as its digits alone, or (for e-mail) as its local part;
+//! - masks keep at most the first 4 and last 2 digits of an IIN or BIN and the
+//!   first 6 and last 4 of a card number;
+//! - tizim, scanning its own reports, finds nothing in them;
+//! - `--show-values` is the only way to see raw values, and it warns;
+//! - report files are created with mode 0600.
+
+mod reliability_support;
+
+use reliability_support::{run_tizim, run_tizim_env, Outcome};
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// Every report format, with the file name its output is saved under for
+/// the rescan. `baseline` is `tizim baseline create`.
+const FORMATS: [(&str, &str); 9] = [
+    ("table", "report.txt"),
+    ("ndjson", "report.ndjson"),
+    ("json", "report.json"),
+    ("csv", "report.csv"),
+    ("markdown", "report.md"),
+    ("html", "report.html"),
+    ("sarif", "report.sarif"),
+    ("junit", "report.junit.xml"),
+    ("baseline", "baseline.json"),
+];
+
+/// A planted value: how it is written in the tree, and its category.
+struct Planted {
+    written: &'static str,
+    category: &'static str,
+}
+
+const PLANTED: &[Planted] = &[
+    Planted {
+        written: "850315300128",
+        category: "iin",
+    },
+    Planted {
+        written: "920715350560",
+        category: "iin",
+    },
+    Planted {
+        written: "881102400124",
+        category: "iin",
+    },
+    Planted {
+        written: "750428300032",
+        category: "iin",
+    },
+    Planted {
+        written: "140340014652",
+        category: "bin",
+    },
+    Planted {
+        written: "240740036857",
+        category: "bin",
+    },
+    Planted {
+        written: "+7 701 234 56 78",
+        category: "phone",
+    },
+    Planted {
+        written: "8 (747) 765-43-21",
+        category: "phone",
+    },
+    Planted {
+        written: "ivan.petrov@mail.kz",
+        category: "email",
+    },
+    Planted {
+        written: "aigerim.seitkali@gmail.com",
+        category: "email",
+    },
+    Planted {
+        written: "4400 4301 2345 6789",
+        category: "card",
+    },
+    Planted {
+        written: "5169493109876543",
+        category: "card",
+    },
+    Planted {
+        written: "KZ86125KZT5004100100",
+        category: "iban",
+    },
+    Planted {
+        written: "KZ18 722S 0000 1234 5678",
+        category: "iban",
+    },
+];
+
+/// Names in a name column: the value, and the surname alone.
+const NAMES: [&str; 2] = ["Жумабаев Ерлан Серикович", "Жумабаев"];
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The tree: every kind of source, with the planted values spread over them.
+fn write_tree(root: &Path) {
+    let p = |i: usize| PLANTED[i].written;
+    fs::create_dir_all(root.join("logs")).unwrap();
+    fs::create_dir_all(root.join("db")).unwrap();
+    fs::write(
+        root.join("logs/app.log"),
+        format!(
+            "2024-03-01 10:00:01 INFO login user={} iin={}\n\
+             2024-03-01 10:00:02 INFO callback phone {}, ИИН клиента {}\n\
+             2024-03-01 10:00:03 INFO paid card {} to IBAN {}\n\
+             2024-03-01 10:00:04 INFO company БИН {}\n",
+            p(8),
+            p(0),
+            p(6),
+            p(1),
+            p(10),
+            p(12),
+            p(4)
+        ),
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    writeln!(gz, "2023-01-01 rotated log: client {} tel {}", p(2), p(7)).unwrap();
+    fs::write(root.join("logs/app.log.1.gz"), gz.finish().unwrap()).unwrap();
+    fs::write(
+        root.join("db/clients.csv"),
+        format!(
+            "ФИО;ИИН;Телефон;E-mail;Карта\n{};{};{};{};{}\n",
+            NAMES[0],
+            p(3),
+            p(7),
+            p(9),
+            p(11)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/dump.sql"),
+        format!(
+            "CREATE TABLE public.clients (id integer, iin text, email text, bin text, iban text);\n\
+             COPY public.clients (id, iin, email, bin, iban) FROM stdin;\n\
+             1\t{}\t{}\t{}\t{}\n\\.\n\
+             INSERT INTO `orders` (`id`, `card`) VALUES (1,'{}'),(2,'{}');\n",
+            p(1),
+            p(9),
+            p(5),
+            p(13),
+            p(10),
+            p(11)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/events.ndjson"),
+        format!(
+            "{{\"event\":\"signup\",\"user\":{{\"email\":\"{}\",\"iin\":\"{}\"}}}}\n\
+             {{\"event\":\"call\",\"phone\":\"{}\"}}\n",
+            p(8),
+            p(2),
+            p(6)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/profile.json"),
+        format!(
+            "{{\"profile\":{{\"fio\":\"{}\",\"iin\":\"{}\",\"cards\":[{{\"pan\":\"{}\"}}]}}}}\n",
+            NAMES[0],
+            p(3),
+            p(11)
+        ),
+    )
+    .unwrap();
+    // Broken files put values right where parsers give up, so any error or
+    // notice that quotes its input would show them.
+    fs::write(
+        root.join("db/broken.json"),
+        format!("{{\"users\":[{{\"iin\":\"{}\", \"email\": \"{}", p(0), p(8)),
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/broken.csv"),
+        format!(
+            "ИИН;E-mail\n\"{};{}\n{};\"{}\"x\"\n",
+            p(1),
+            p(9),
+            p(2),
+            p(8)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("db/broken.sql"),
+        format!("INSERT INTO `t` VALUES (1,'{}'),(2,'{}", p(3), p(5)),
+    )
+    .unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        "export/contacts.txt",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    writeln!(zip, "contact {} phone {} iban {}", p(9), p(6), p(13)).unwrap();
+    fs::write(root.join("backup.zip"), zip.finish().unwrap().into_inner()).unwrap();
+}
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("tizim-noleak-")
+        .tempdir()
+        .unwrap();
+    write_tree(dir.path());
+    dir
+}
+
+fn args_for(format: &str) -> Vec<String> {
+    let mut a: Vec<String> = if format == "baseline" {
+        vec!["baseline".into(), "create".into()]
+    } else {
+        vec!["scan".into(), "--format".into(), format.into()]
+    };
+    a.extend(["--no-ignore".into(), "--hidden".into()]);
+    a
+}
+
+fn scan(root: &Path, format: &str, extra: &[&str]) -> Outcome {
+    let mut a = args_for(format);
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.push(".".into());
+    let out = run_tizim(&a, root, DEADLINE);
+    out.assert_survived();
+    out
+}
+
+/// Fails unless `text` is free of every planted value in every form.
+fn assert_no_raw_values(text: &str, what: &str) {
+    let lower = text.to_lowercase();
+    let text_digits = digits(text);
+    for v in PLANTED {
+        assert!(
+            !text.contains(v.written),
+            "{what}: contains the raw {} {:?}",
+            v.category,
+            v.written
+        );
+        let d = digits(v.written);
+        if d.len() >= 10 {
+            assert!(
+                !text_digits.contains(&d),
+                "{what}: the digits of the {} {:?} appear (digits-only form)",
+                v.category,
+                v.written
+            );
+        }
+        if v.category == "iban" {
+            let compact: String = v.written.split_whitespace().collect();
+            assert!(!text.contains(&compact), "{what}: contains IBAN {compact}");
+        }
+        if v.category == "email" {
+            let local = v.written.split('@').next().unwrap();
+            assert!(
+                !lower.contains(local),
+                "{what}: contains the local part of {:?}",
+                v.written
+            );
+        }
+    }
+    for name in NAMES {
+        assert!(!text.contains(name), "{what}: contains the name {name:?}");
+    }
+}
+
+/// The output really is the format asked for, so that a format nobody has
+/// implemented yet fails here instead of passing as something else.
+fn assert_shape(format: &str, out: &str) {
+    let trimmed = out.trim_start();
+    let json = || -> Value {
+        serde_json::from_str(out)
+            .unwrap_or_else(|e| panic!("--format {format} is not one JSON document: {e}"))
+    };
+    match format {
+        "table" => assert!(
+            !trimmed.is_empty() && !trimmed.starts_with('{'),
+            "the table format prints JSON or nothing"
+        ),
+        "ndjson" => {
+            for line in out.lines() {
+                serde_json::from_str::<Value>(line)
+                    .unwrap_or_else(|e| panic!("ndjson line is not JSON ({e}): {line}"));
+            }
+        }
+        "json" => {
+            let doc = json();
+            for key in ["findings", "inventory", "errors", "stats"] {
+                assert!(doc.get(key).is_some(), "--format json has no {key:?}");
+            }
+        }
+        "csv" => {
+            let header = out.lines().next().unwrap_or_default();
+            assert!(
+                header.contains(',') && header.to_lowercase().contains("category"),
+                "--format csv has no header row: {header:?}"
+            );
+        }
+        "markdown" => assert!(
+            out.lines().any(|l| l.starts_with('#')) && out.contains('|'),
+            "--format markdown has no heading or table"
+        ),
+        "html" => assert!(
+            trimmed.to_lowercase().starts_with("<!doctype html"),
+            "--format html is not an HTML document"
+        ),
+        "sarif" => {
+            let doc = json();
+            assert_eq!(doc["version"], "2.1.0", "--format sarif is not SARIF 2.1.0");
+        }
+        "junit" => assert!(
+            out.contains("<testsuite"),
+            "--format junit has no <testsuite>"
+        ),
+        "baseline" => {
+            json();
+        }
+        other => panic!("unknown format {other}"),
+    }
+}
+
+#[test]
+fn the_fixture_tree_is_found_at_all() {
+    // Without this the other tests could pass on a scanner that finds nothing.
+    let dir = tree();
+    let out = scan(dir.path(), "ndjson", &[]);
+    let findings: Vec<Value> = out
+        .stdout_str()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for category in ["iin", "bin", "phone", "email", "card", "iban"] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["category"] == category && f["evidence"] == "value"),
+            "no {category} found in the fixture tree; findings: {findings:#?}"
+        );
+    }
+    for path in [
+        "logs/app.log.1.gz",
+        "backup.zip!export/contacts.txt",
+        "db/dump.sql",
+    ] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path))),
+            "nothing found in {path}"
+        );
+    }
+}
+
+#[test]
+fn no_format_contains_a_raw_value() {
+    let dir = tree();
+    for (format, _) in FORMATS {
+        let out = scan(dir.path(), format, &[]);
+        let stdout = out.stdout_str();
+        assert!(
+            !stdout.trim().is_empty(),
+            "--format {format} printed nothing"
+        );
+        assert_shape(format, &stdout);
+        assert_no_raw_values(&stdout, &format!("--format {format} stdout"));
+        assert_no_raw_values(&out.stderr, &format!("--format {format} stderr"));
+        assert!(
+            !stdout.contains("\"value\""),
+            "--format {format} has a value field without --show-values"
+        );
+    }
+}
+
+#[test]
+fn masks_keep_too_few_digits_to_reidentify() {
+    let dir = tree();
+    let out = scan(dir.path(), "ndjson", &[]);
+    let mut checked = 0;
+    for line in out.stdout_str().lines() {
+        let f: Value = serde_json::from_str(line).unwrap();
+        let masked = f["masked"].as_str().unwrap_or_default();
+        let kept: String = digits(masked);
+        let longest_run = masked
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        match f["category"].as_str().unwrap() {
+            "iin" | "bin" => {
+                assert!(
+                    kept.len() <= 6 && longest_run <= 4,
+                    "IIN/BIN mask {masked:?} keeps more than the first 4 and last 2 digits"
+                );
+                checked += 1;
+            }
+            "card" => {
+                assert!(
+                    kept.len() <= 10 && longest_run <= 6,
+                    "card mask {masked:?} keeps more than the first 6 and last 4 digits"
+                );
+                checked += 1;
+            }
+            _ => assert!(longest_run <= 6, "mask {masked:?} keeps a long digit run"),
+        }
+    }
+    assert!(checked >= 4, "only {checked} IIN/BIN/card masks to check");
+}
+
+#[test]
+fn tizim_finds_nothing_in_its_own_reports() {
+    let dir = tree();
+    let reports = tempfile::Builder::new()
+        .prefix("tizim-reports-")
+        .tempdir()
+        .unwrap();
+    for (format, file) in FORMATS {
+        let out = scan(dir.path(), format, &[]);
+        assert!(!out.stdout.is_empty(), "--format {format} printed nothing");
+        fs::write(reports.path().join(file), &out.stdout).unwrap();
+    }
+    let out = run_tizim(
+        [
+            "scan",
+            "--format",
+            "ndjson",
+            "--no-ignore",
+            "--hidden",
+            "--fail-on",
+            "any",
+            "--min-confidence",
+            "low",
+            ".",
+        ],
+        reports.path(),
+        DEADLINE,
+    );
+    out.assert_survived();
+    let stdout = out.stdout_str();
+    let found: Vec<&str> = stdout.lines().collect();
+    assert!(
+        found.is_empty(),
+        "tizim finds personal data in its own reports:\n{}",
+        found.join("\n")
+    );
+    assert_eq!(out.code, Some(0), "a rescan with no findings must pass");
+}
+
+#[test]
+fn show_values_is_the_only_way_to_raw_values_and_it_warns() {
+    let dir = tree();
+    // Nothing else turns raw values on: not an environment variable.
+    let out = run_tizim(
+        ["scan", "--format", "ndjson", "--no-ignore", "."],
+        dir.path(),
+        DEADLINE,
+    );
+    assert_no_raw_values(&out.stdout_str(), "default scan");
+    for extra in [&[][..], &["--quiet"][..]] {
+        let mut a = vec!["scan", "--format", "ndjson", "--show-values"];
+        a.extend_from_slice(extra);
+        a.push(".");
+        let out = run_tizim(&a, dir.path(), DEADLINE);
+        out.assert_survived();
+        assert!(
+            out.stdout_str().contains(PLANTED[8].written),
+            "--show-values does not show the raw e-mail address"
+        );
+        assert!(
+            out.stderr.to_lowercase().contains("warning"),
+            "--show-values {extra:?} prints no warning on stderr: {:?}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn report_files_are_created_with_mode_0600() {
+    let dir = tree();
+    let reports = tempfile::tempdir().unwrap();
+    for (format, file) in FORMATS {
+        let target = reports.path().join(file);
+        let mut a = args_for(format);
+        a.extend(["--output".into(), target.display().to_string(), ".".into()]);
+        let out = run_tizim(&a, dir.path(), DEADLINE);
+        out.assert_survived();
+        let mode = fs::metadata(&target)
+            .unwrap_or_else(|e| panic!("--format {format} --output wrote no file: {e}"))
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "--format {format}: report file mode {mode:o}"
+        );
+        let written = fs::read_to_string(&target).unwrap();
+        assert!(
+            !written.trim().is_empty(),
+            "--format {format}: empty report file"
+        );
+        assert_no_raw_values(&written, &format!("--format {format} --output"));
+        assert!(
+            out.stdout.is_empty(),
+            "--format {format} --output also printed the report on stdout"
+        );
+    }
+    // A report file that already exists world-readable is overwritten as
+    // 0600, not left readable to everyone.
+    let existing = reports.path().join("existing.json");
+    fs::write(&existing, "old").unwrap();
+    fs::set_permissions(&existing, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run_tizim(
+        [
+            "scan",
+            "--format",
+            "json",
+            "--output",
+            existing.to_str().unwrap(),
+            ".",
+        ],
+        dir.path(),
+        DEADLINE,
+    );
+    out.assert_survived();
+    let mode = fs::metadata(&existing).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "an existing report file kept mode {mode:o}"
+    );
+}
+
+#[test]
+fn fingerprints_are_keyed() {
+    // The same value gets another fingerprint under another key, so a
+    // report cannot be joined to a list of hashed IINs without the key.
+    let dir = tree();
+    let fingerprints = |key: Option<&str>| -> Vec<String> {
+        let env: Vec<(&str, &str)> = key
+            .map(|k| ("TIZIM_FINGERPRINT_KEY", k))
+            .into_iter()
+            .collect();
+        let out = run_tizim_env(
+            ["scan", "--format", "ndjson", "logs/app.log"],
+            dir.path(),
+            DEADLINE,
+            &env,
+        );
+        out.assert_survived();
+        out.stdout_str()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|f| f["evidence"] == "value")
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let default = fingerprints(None);
+    let keyed = fingerprints(Some("audit-2024-secret"));
+    assert!(!default.is_empty(), "nothing found in logs/app.log");
+    assert_eq!(default.len(), keyed.len());
+    for (a, b) in default.iter().zip(&keyed) {
+        assert_ne!(a, b, "the fingerprint does not depend on the key");
+    }
+    assert_eq!(default, fingerprints(None), "fingerprints are not stable");
+}

@@ -1,0 +1,282 @@
+//! Shared by the reliability tests (hostile.rs, no_leaks.rs, untouched.rs):
+//! running the real `tizim` binary with a deadline and a reading of its peak memory, and
+//! reading its JSON report.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn tizim_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tizim"))
+}
+
+/// How one run of tizim ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub args: Vec<String>,
+    /// Exit code, when it exited.
+    pub code: Option<i32>,
+    /// Terminating signal, when killed by one (SIGSEGV on stack overflow,
+    /// SIGBUS on a shrunk mmap, SIGABRT on a double panic…).
+    pub signal: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    /// Peak resident memory of tizim itself (VmHWM, see [`run_tizim`]).
+    pub max_rss_kib: u64,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    fn describe(&self) -> String {
+        let tail: String = {
+            let s = &self.stderr;
+            let cut = s.len().saturating_sub(2000);
+            let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+            s[cut..].to_string()
+        };
+        format!(
+            "tizim {}\n  exit code {:?}, signal {:?}, {:.1}s, peak RSS {} MiB\n  stderr (tail):\n{}",
+            self.args.join(" "),
+            self.code,
+            self.signal,
+            self.elapsed.as_secs_f64(),
+            self.max_rss_kib / 1024,
+            tail
+        )
+    }
+
+    /// The scan ended on its own terms: exit code 0 (nothing to report) or
+    /// 1 (findings), no signal, no panic.
+    pub fn assert_survived(&self) {
+        assert!(
+            self.signal.is_none(),
+            "killed by signal {:?}:\n{}",
+            self.signal,
+            self.describe()
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panicked:\n{}",
+            self.describe()
+        );
+        assert!(
+            matches!(self.code, Some(0) | Some(1)),
+            "exit code must be 0 or 1:\n{}",
+            self.describe()
+        );
+    }
+
+    pub fn assert_rss_below_mib(&self, limit_mib: u64) {
+        assert!(
+            self.max_rss_kib < limit_mib * 1024,
+            "peak RSS {} MiB is not below {limit_mib} MiB:\n{}",
+            self.max_rss_kib / 1024,
+            self.describe()
+        );
+    }
+
+    /// The `--format json` report document.
+    pub fn report(&self) -> Report {
+        let doc: Value = serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "--format json must print one JSON document ({e}); stdout starts {:?}\n{}",
+                String::from_utf8_lossy(&self.stdout[..self.stdout.len().min(300)]),
+                self.describe()
+            )
+        });
+        for key in ["findings", "errors", "stats"] {
+            assert!(
+                doc.get(key).is_some(),
+                "the JSON report has no {key:?} (keys: {:?})\n{}",
+                doc.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+                self.describe()
+            );
+        }
+        Report(doc)
+    }
+}
+
+/// Runs tizim in `cwd` with a deadline. A run past the deadline is killed
+/// and fails the test as a hang.
+///
+/// Peak memory: neither `assert_cmd` (its `timeout` reaps with waitpid) nor
+/// getrusage(RUSAGE_CHILDREN) (shared by every test running in parallel)
+/// can tell one child's peak, and even wait4(2)'s `ru_maxrss` cannot: Linux
+/// carries the high-water mark of the memory the child had *before* exec,
+/// which after vfork is this test process's, tens of MiB of test data.
+/// So the loop that waits for the child also reads `VmHWM` (the high-water
+/// mark of tizim's own address space, monotone) from /proc every 5 ms. Only
+/// growth in the last 5 ms before exit can escape it.
+pub fn run_tizim<I, S>(args: I, cwd: &Path, timeout: Duration) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run_tizim_env(args, cwd, timeout, &[])
+}
+
+/// [`run_tizim`] with extra environment variables. `TIZIM_FINGERPRINT_KEY`
+/// is removed unless given here, so runs do not depend on the caller's shell.
+pub fn run_tizim_env<I, S>(args: I, cwd: &Path, timeout: Duration, env: &[(&str, &str)]) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let printable: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut out = tempfile::tempfile().expect("stdout file");
+    let mut err = tempfile::tempfile().expect("stderr file");
+    let started = Instant::now();
+    let child = Command::new(tizim_bin())
+        .args(&args)
+        .current_dir(cwd)
+        .env_remove("TIZIM_FINGERPRINT_KEY")
+        .env("RUST_BACKTRACE", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("dup stdout"))
+        .stderr(err.try_clone().expect("dup stderr"))
+        .spawn()
+        .expect("spawn tizim");
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    let mut timed_out = false;
+    let mut peak_kib = 0u64;
+    let status_file = format!("/proc/{pid}/status");
+    loop {
+        if let Some(hwm) = read_vm_hwm_kib(&status_file) {
+            peak_kib = peak_kib.max(hwm);
+        }
+        // SAFETY: plain syscall on our own child's pid with valid out-pointers.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            break;
+        }
+        assert!(
+            r == 0,
+            "waitpid failed: {}",
+            std::io::Error::last_os_error()
+        );
+        if started.elapsed() > timeout {
+            timed_out = true;
+            // SAFETY: signalling and reaping our own child.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let elapsed = started.elapsed();
+    drop(child);
+    let read_all = |f: &mut File| {
+        let mut v = Vec::new();
+        f.seek(SeekFrom::Start(0)).expect("rewind");
+        f.read_to_end(&mut v).expect("read output");
+        v
+    };
+    let outcome = Outcome {
+        args: printable,
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal: (libc::WIFSIGNALED(status) && !timed_out).then(|| libc::WTERMSIG(status)),
+        stdout: read_all(&mut out),
+        stderr: String::from_utf8_lossy(&read_all(&mut err)).into_owned(),
+        max_rss_kib: peak_kib,
+        elapsed,
+    };
+    assert!(
+        !timed_out,
+        "HANG: no exit within {timeout:?}, killed:\n{}",
+        outcome.describe()
+    );
+    outcome
+}
+
+/// `VmHWM` from /proc/PID/status, in KiB; None once the process is gone
+/// (or is a zombie, which has no address space left).
+fn read_vm_hwm_kib(status_file: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status_file).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A `--format json` report.
+pub struct Report(pub Value);
+
+impl Report {
+    pub fn stats(&self) -> &Value {
+        &self.0["stats"]
+    }
+
+    /// `stats.skipped[reason]`.
+    pub fn skipped(&self, reason: &str) -> u64 {
+        self.stats()["skipped"][reason].as_u64().unwrap_or(0)
+    }
+
+    pub fn skipped_total(&self) -> u64 {
+        self.stats()["skipped"]
+            .as_object()
+            .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    }
+
+    pub fn files_scanned(&self) -> u64 {
+        self.stats()["files_scanned"].as_u64().unwrap_or(0)
+    }
+
+    pub fn errors(&self) -> Vec<(String, String)> {
+        self.0["errors"]
+            .as_array()
+            .expect("errors is a list")
+            .iter()
+            .map(|e| {
+                (
+                    e["path"].as_str().unwrap_or_default().to_string(),
+                    e["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn findings(&self) -> &Vec<Value> {
+        self.0["findings"].as_array().expect("findings is a list")
+    }
+
+    /// (path, line) of the findings of `category`.
+    pub fn located(&self, category: &str) -> Vec<(String, u64)> {
+        self.findings()
+            .iter()
+            .filter(|f| f["category"] == category)
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap_or_default().to_string(),
+                    f["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    /// Everything the report says was skipped, cut off or failed: the
+    /// skip counters, the errors and any notices, as one text to search.
+    pub fn skip_and_error_text(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.stats()["skipped"],
+            self.0["errors"],
+            self.0.get("notices").cloned().unwrap_or(Value::Null)
+        )
+    }
+}
