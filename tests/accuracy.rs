@@ -82,7 +82,13 @@ fn precision_and_recall_on_the_labelled_corpus() {
     let mut scores: BTreeMap<&str, Score> =
         CATEGORIES.iter().map(|c| (*c, Score::default())).collect();
     let mut false_positives = Vec::new();
-    for f in findings.iter().filter(|f| f.evidence == Evidence::Value) {
+    // Names, birth dates and document numbers are recognised only inside
+    // columns named for them (structured sources, issue 4): the corpus does
+    // not label those categories, so they are not scored here.
+    let field_value_detectors = ["person-name", "birth-date-field", "id-document-field"];
+    for f in findings.iter().filter(|f| {
+        f.evidence == Evidence::Value && !field_value_detectors.contains(&f.detector.as_str())
+    }) {
         let cat = f.category.id();
         let Some(score) = scores.get_mut(cat) else {
             panic!("unexpected category {cat} from {}", f.detector);
