@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
         modified: None,
     });
     let result = scan_plain(&mut reader, first_line, &mut sink);
-    assert!(result.is_ok(), "scan_plain failed on in-memory text: {result:?}");
+    assert!(
+        result.is_ok(),
+        "scan_plain failed on in-memory text: {result:?}"
+    );
     sink.end();
     sink.finish();
 });
