@@ -502,7 +502,7 @@ fn tizim_finds_nothing_in_its_own_reports() {
 /// `runs[].tool.driver.name`, and `driver` + `name` is rightly a person's
 /// name in a data export (a taxi company's `driver.name`). It yields a
 /// low-confidence name-only finding and no value. Every key tizim chooses
-/// itself must scan clean (`subjects.distinct_subjects`, not `iin_holders`).
+/// itself must scan clean (`subjects.people`, not a key named after IINs).
 fn is_schema_key(f: &Value) -> bool {
     f["path"]
         .as_str()

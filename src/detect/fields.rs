@@ -608,41 +608,85 @@ fn script_of(c: char) -> Option<Script> {
     }
 }
 
+/// `word` lower-cased equals `lower` (which is lower case), without
+/// allocating.
+fn eq_lower(word: &str, lower: &str) -> bool {
+    word.chars().flat_map(char::to_lowercase).eq(lower.chars())
+}
+
+/// The last (up to) six characters of `word`, lower-cased, last first:
+/// enough to compare every name ending without allocating.
+fn tail_lower(word: &str) -> ([char; 6], usize) {
+    let mut tail = ['\0'; 6];
+    let mut n = 0;
+    for c in word.chars().rev().take(6) {
+        tail[n] = c.to_lowercase().next().unwrap_or(c);
+        n += 1;
+    }
+    (tail, n)
+}
+
+fn tail_ends_with(tail: &([char; 6], usize), suffix: &str) -> bool {
+    let mut i = 0;
+    for s in suffix.chars().rev() {
+        if i >= tail.1 || tail.0[i] != s {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A value that looks like a Kazakh or Russian person's name: one to four
 /// capitalised (or all-capital) words in one script, or initials. Returns
-/// the normalised name and how sure we are.
+/// the normalised name and how sure we are. Called for every value of a
+/// name column, so it allocates only for a name it accepts.
 fn person_name(value: &str) -> Option<(String, Confidence)> {
-    if value.chars().count() > 100 {
-        return None;
-    }
-    let words: Vec<&str> = value.split_whitespace().collect();
-    if words.is_empty() || words.len() > 5 {
+    if value.len() > 300 {
         return None;
     }
     let mut script = None;
-    let mut with_ending = 0;
-    let mut full_words = 0;
-    for word in &words {
-        let lower = word.to_lowercase();
-        if NOT_NAMES.contains(&lower.trim_end_matches('.')) {
+    let (mut words, mut full_words, mut with_ending) = (0, 0, 0);
+    for word in value.split_whitespace() {
+        words += 1;
+        if words > 5 {
             return None;
         }
-        let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
-        let first = *letters.first()?;
-        if !word
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
-        {
-            return None;
-        }
-        for &c in &letters {
-            let s = script_of(c)?;
-            if *script.get_or_insert(s) != s {
+        let (mut letters, mut all_caps, mut title, mut at_part_start, mut dots) =
+            (0usize, true, true, true, false);
+        for c in word.chars() {
+            if c.is_alphabetic() {
+                let s = script_of(c)?;
+                if *script.get_or_insert(s) != s {
+                    return None;
+                }
+                letters += 1;
+                all_caps &= c.is_uppercase();
+                title &= if at_part_start {
+                    c.is_uppercase()
+                } else {
+                    c.is_lowercase()
+                };
+                at_part_start = false;
+            } else if matches!(c, '-' | '\'' | '’') {
+                at_part_start = true;
+            } else if c == '.' {
+                dots = true;
+                at_part_start = true;
+            } else {
                 return None;
             }
         }
-        let initials = word.contains('.');
-        if initials {
+        // Lower-casing keeps the byte length of Cyrillic and Latin letters,
+        // so the length check skips almost every comparison.
+        let bare = word.trim_end_matches('.');
+        if NOT_NAMES
+            .iter()
+            .any(|n| n.len() == bare.len() && eq_lower(bare, n))
+        {
+            return None;
+        }
+        if dots {
             // `И.` or `А.Б.`: single capital letters, each with a dot.
             if !word
                 .split('.')
@@ -653,21 +697,15 @@ fn person_name(value: &str) -> Option<(String, Confidence)> {
             }
             continue;
         }
-        let all_caps = letters.iter().all(|c| c.is_uppercase());
-        let title = first.is_uppercase()
-            && word
-                .split(['-', '\'', '’'])
-                .filter(|p| !p.is_empty())
-                .all(|p| p.chars().skip(1).all(char::is_lowercase));
-        let kazakh_particle = matches!(lower.as_str(), "улы" | "ұлы" | "кызы" | "қызы");
-        if !(title || (all_caps && letters.len() >= 2) || kazakh_particle) {
-            return None;
-        }
-        if letters.len() < 2 {
+        let kazakh_particle = ["улы", "ұлы", "кызы", "қызы"]
+            .iter()
+            .any(|p| p.len() == word.len() && eq_lower(word, p));
+        if letters < 2 || !(title || all_caps || kazakh_particle) {
             return None;
         }
         full_words += 1;
-        if NAME_ENDINGS.iter().any(|e| lower.ends_with(e)) && letters.len() > 3 {
+        let tail = tail_lower(word);
+        if letters > 3 && NAME_ENDINGS.iter().any(|e| tail_ends_with(&tail, e)) {
             with_ending += 1;
         }
     }
@@ -679,7 +717,12 @@ fn person_name(value: &str) -> Option<(String, Confidence)> {
         (2.., 0) | (1, 1..) => Confidence::Medium,
         _ => Confidence::Low,
     };
-    Some((words.join(" ").to_lowercase(), confidence))
+    let normalized = value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    Some((normalized, confidence))
 }
 
 /// A calendar date written the usual ways (`1985-03-15`, `15.03.1985`,
@@ -705,7 +748,9 @@ fn birth_date(value: &str) -> Option<String> {
     }
     let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
     let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
-    let today = chrono::Local::now().date_naive();
+    // Asked once: the clock is slow to read for every value of a column.
+    static TODAY: std::sync::OnceLock<chrono::NaiveDate> = std::sync::OnceLock::new();
+    let today = *TODAY.get_or_init(|| chrono::Local::now().date_naive());
     (y >= 1900 && date <= today).then(|| date.format("%Y-%m-%d").to_string())
 }
 

@@ -7,7 +7,7 @@
 //! which gives every value its raw byte range, and so its physical line and
 //! column. The `csv` crate's record readers only hand out unescaped copies.
 
-use super::{fall_back, presentable_name, Batch, Window, BATCH_BYTES, MAX_TOKEN};
+use super::{fall_back, presentable_name, Batch, Window, MAX_TOKEN};
 use crate::detect::fields::category_for_name;
 use crate::source::SourceSink;
 use csv_core::{ReadFieldResult, ReaderBuilder, Terminator};
@@ -153,6 +153,71 @@ struct Field {
     line: u64,
 }
 
+/// Splits the line `buf[line]` into `fields` (values without their quotes)
+/// when that needs no real CSV parser: no quote, or quotes that open a
+/// field and close it on the same line, with `""` inside. Anything else
+/// (a quoted field running onto the next line, a stray quote) returns
+/// `false` and is left to csv_core. Hand-written because this is where
+/// nearly all rows go, and a per-field call into csv_core costs more than
+/// the detectors spend on the same bytes.
+fn split_line_fast(
+    buf: &[u8],
+    line: Range<usize>,
+    delimiter: u8,
+    line_no: u64,
+    fields: &mut Vec<Field>,
+) -> bool {
+    if line.is_empty() {
+        return true;
+    }
+    let mut at = line.start;
+    loop {
+        if buf.get(at) == Some(&b'"') && at < line.end {
+            // Quoted: find the closing quote, stepping over `""`.
+            let mut i = at + 1;
+            let close = loop {
+                match memchr::memchr(b'"', &buf[i..line.end]) {
+                    None => return false,
+                    Some(off) if buf.get(i + off + 1) == Some(&b'"') && i + off + 1 < line.end => {
+                        i += off + 2
+                    }
+                    Some(off) => break i + off,
+                }
+            };
+            fields.push(Field {
+                range: at + 1..close,
+                line: line_no,
+            });
+            match close + 1 {
+                next if next == line.end => return true,
+                next if buf[next] == delimiter => at = next + 1,
+                _ => return false,
+            }
+        } else {
+            let end = memchr::memchr(delimiter, &buf[at..line.end]).map_or(line.end, |i| at + i);
+            if memchr::memchr(b'"', &buf[at..end]).is_some() {
+                return false;
+            }
+            fields.push(Field {
+                range: at..end,
+                line: line_no,
+            });
+            if end == line.end {
+                return true;
+            }
+            at = end + 1;
+        }
+        if at == line.end {
+            // A trailing delimiter: one more, empty field.
+            fields.push(Field {
+                range: at..at,
+                line: line_no,
+            });
+            return true;
+        }
+    }
+}
+
 struct Record {
     start: usize,
     fields: Vec<Field>,
@@ -235,6 +300,47 @@ impl Parser {
         };
         let mut field_start = 0;
         loop {
+            if self.pos == record.start && self.pos < win.buf.len() {
+                // A whole line whose quotes, if any, only wrap single-line
+                // fields (the usual row) is split here with memchr;
+                // csv_core, waiting at a record start, never sees it.
+                let rest = &win.buf[self.pos..];
+                let line_end = match memchr::memchr(b'\n', rest) {
+                    Some(i) => Some(self.pos + i),
+                    None if win.eof => Some(win.buf.len()),
+                    None => None,
+                };
+                if let Some(line_end) = line_end {
+                    let line = self.line_at(self.pos, &win.buf);
+                    let mut end = line_end;
+                    if end > self.pos && win.buf[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    let simple = split_line_fast(
+                        &win.buf,
+                        self.pos..end,
+                        self.delimiter,
+                        line,
+                        &mut record.fields,
+                    );
+                    if simple {
+                        self.pos = (line_end + 1).min(win.buf.len());
+                        if line_end < win.buf.len() {
+                            self.line += 1;
+                        }
+                        self.cursor = self.pos;
+                        if !record.fields.is_empty() {
+                            if let Some(stop) = self.end_record(&mut record, win, batch, sink) {
+                                return Ok(Some(stop));
+                            }
+                        }
+                        record.start = self.pos;
+                        field_start = self.pos;
+                        continue;
+                    }
+                    record.fields.clear();
+                }
+            }
             if self.pos == win.buf.len() && !win.eof {
                 if self.pos - record.start > MAX_TOKEN {
                     let line = win.position(record.start).0;
@@ -246,7 +352,7 @@ impl Parser {
                         ),
                     )));
                 }
-                if self.pending.is_empty() && record.start >= BATCH_BYTES {
+                if self.pending.is_empty() && record.start > 0 {
                     self.flush(
                         record.start,
                         win,
@@ -275,16 +381,6 @@ impl Parser {
                             return Ok(Some(stop));
                         }
                         record.start = self.pos;
-                        if self.pending.is_empty() && record.start >= BATCH_BYTES {
-                            self.flush(
-                                record.start,
-                                win,
-                                batch,
-                                sink,
-                                &mut record,
-                                &mut field_start,
-                            );
-                        }
                     }
                 }
                 ReadFieldResult::End => return Ok(self.finish(win, batch, sink)),
@@ -318,6 +414,9 @@ impl Parser {
         self.cursor -= n;
         record.start -= n;
         *field_start -= n;
+        for f in &mut record.fields {
+            f.range = f.range.start - n..f.range.end - n;
+        }
     }
 
     /// A record is complete: settle the header, check its width, emit it.
@@ -328,18 +427,20 @@ impl Parser {
         batch: &mut Batch,
         sink: &mut dyn SourceSink,
     ) -> Option<(usize, String)> {
-        let done = Record {
-            start: record.start,
-            fields: std::mem::take(&mut record.fields),
-        };
         if self.columns.is_none() {
-            self.pending.push(done);
+            self.pending.push(Record {
+                start: record.start,
+                fields: std::mem::take(&mut record.fields),
+            });
             if self.pending.len() < 2 {
                 return None;
             }
             return self.settle_header(win, batch, sink);
         }
-        self.emit(done, batch)
+        // The record's field list is reused for the next one.
+        let stop = self.emit(record, batch);
+        record.fields.clear();
+        stop
     }
 
     /// Input is over: settle the header if one row was all there was, and
@@ -398,7 +499,7 @@ impl Parser {
             self.columns = Some((1..=width).map(|i| format!("#{i}")).collect());
         }
         for row in data {
-            if let Some(stop) = self.emit(row, batch) {
+            if let Some(stop) = self.emit(&row, batch) {
                 return Some(stop);
             }
         }
@@ -406,7 +507,7 @@ impl Parser {
     }
 
     /// Turns a data row into cells, or stops at a ragged one.
-    fn emit(&mut self, row: Record, batch: &mut Batch) -> Option<(usize, String)> {
+    fn emit(&mut self, row: &Record, batch: &mut Batch) -> Option<(usize, String)> {
         let columns = self.columns.as_ref()?;
         if row.fields.len() != columns.len() {
             let line = row.fields.first().map_or(self.line, |f| f.line);
@@ -422,12 +523,12 @@ impl Parser {
             self.indexes.resize(columns.len(), None);
             self.generation = batch.generation;
         }
-        for (i, f) in row.fields.into_iter().enumerate() {
+        for (i, f) in row.fields.iter().enumerate() {
             if f.range.is_empty() {
                 continue;
             }
             let index = *self.indexes[i].get_or_insert_with(|| batch.field(&columns[i]));
-            batch.push(f.range, index, f.line);
+            batch.push(f.range.clone(), index, f.line);
         }
         None
     }
@@ -441,6 +542,28 @@ mod tests {
 
     fn run(input: &str) -> Recorder {
         Recorder::run(StructuredKind::Csv, input)
+    }
+
+    fn fast(line: &str) -> Option<Vec<&str>> {
+        let mut fields = Vec::new();
+        split_line_fast(line.as_bytes(), 0..line.len(), b';', 1, &mut fields)
+            .then(|| fields.iter().map(|f| &line[f.range.clone()]).collect())
+    }
+
+    #[test]
+    fn the_fast_splitter_takes_plain_and_simply_quoted_lines_only() {
+        assert_eq!(fast("a;b;;c"), Some(vec!["a", "b", "", "c"]));
+        assert_eq!(fast("a;b;"), Some(vec!["a", "b", ""]));
+        assert_eq!(
+            fast("\"x;y\";\"say \"\"hi\"\"\";z"),
+            Some(vec!["x;y", "say \"\"hi\"\"", "z"])
+        );
+        assert_eq!(fast("\"\";a"), Some(vec!["", "a"]));
+        assert_eq!(fast(""), Some(vec![]));
+        // Left to csv_core: a field running onto the next line, stray quotes.
+        assert_eq!(fast("a;\"open"), None);
+        assert_eq!(fast("a\"b;c"), None);
+        assert_eq!(fast("\"a\"b;c"), None);
     }
 
     #[test]
@@ -510,6 +633,23 @@ mod tests {
         assert_eq!(r.fallbacks, 1);
         assert_eq!(r.notices[0].line, Some(3));
         assert!(r.plain.contains("c@d.kz") && r.plain.contains("e@f.kz"));
+    }
+
+    #[test]
+    fn quoted_rows_across_read_chunks_keep_their_fields() {
+        let mut s = String::from("id;note;email\n");
+        for i in 0..3000 {
+            s.push_str(&format!("{i};\"заказ №{i}; доставка\";u{i}@mail.kz\n"));
+        }
+        let r = run(&s);
+        assert_eq!(r.fallbacks, 0, "{:?}", r.notices);
+        assert_eq!(r.values.len(), 9000);
+        let v = r.value("u2999@mail.kz");
+        assert_eq!((v.field.as_deref(), v.line), (Some("email"), 3001));
+        assert_eq!(
+            r.value("заказ №1234; доставка").field.as_deref(),
+            Some("note")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! single string ([`MAX_TOKEN`]) and the nesting depth ([`MAX_DEPTH`]).
 //! `serde_json` still decodes the rare strings with `\u` escapes.
 
-use super::{fall_back, presentable_name, Batch, Window, BATCH_BYTES, MAX_TOKEN};
+use super::{fall_back, presentable_name, Batch, Window, MAX_TOKEN};
 use crate::model::Notice;
 use crate::source::SourceSink;
 use std::collections::HashMap;
@@ -48,11 +48,14 @@ enum Expect {
 #[derive(Debug)]
 struct Frame {
     array: bool,
-    /// Length of the key path of the container itself.
-    base: usize,
+    /// Path id of the container itself.
+    own: u32,
     expect: Expect,
-    /// Global id of the path its values are at, once looked up.
-    field: Option<u32>,
+    /// Path id of the value at the current position (the last key's, or the
+    /// array's elements').
+    field: u32,
+    /// Keys read so far in this object.
+    keys: u32,
 }
 
 enum Step {
@@ -60,6 +63,121 @@ enum Step {
     NeedMore,
     /// The input is not JSON from this offset on.
     Error(usize),
+}
+
+/// The top level: values there have no path.
+const ROOT: u32 = 0;
+/// Key caches per depth and position are kept this far (bounded memory).
+const SHAPE_DEPTH: usize = 64;
+const SHAPE_KEYS: u32 = 128;
+const SHAPE_KEY_BYTES: usize = 64;
+
+/// Key paths as a tree of ids. A path is announced with `sink.field` when
+/// it first holds a string or number (not for containers: `phone` holding
+/// `{"number": …}` is not itself a phone column).
+struct Paths {
+    names: Vec<String>,
+    announced: Vec<bool>,
+    children: Vec<HashMap<Box<str>, u32>>,
+    /// Batch index of each path, valid for the generation stored with it.
+    batch: Vec<(u64, u32)>,
+    /// The last raw key seen at each depth and position, its parent and id:
+    /// objects in an array repeat their keys, so this saves decoding and
+    /// hashing them again.
+    shapes: Vec<Vec<(u32, Vec<u8>, u32)>>,
+}
+
+impl Paths {
+    fn new() -> Self {
+        Paths {
+            names: vec![String::new()],
+            announced: vec![true],
+            children: vec![HashMap::new()],
+            batch: vec![(u64::MAX, 0)],
+            shapes: Vec::new(),
+        }
+    }
+
+    /// The id of `parent` + `component` (`[]` for array elements).
+    fn child(&mut self, parent: u32, component: &str) -> u32 {
+        if let Some(&id) = self.children[parent as usize].get(component) {
+            return id;
+        }
+        if self.names.len() >= MAX_PATHS && component != "*" {
+            // A file with this many distinct keys uses keys as data (ids,
+            // names): further new keys are all `*`.
+            return self.child(parent, "*");
+        }
+        if self.names.len() >= 2 * MAX_PATHS {
+            return parent;
+        }
+        let name = match (self.names[parent as usize].as_str(), component) {
+            ("", c) => c.to_string(),
+            (p, "[]") => format!("{p}[]"),
+            (p, c) => format!("{p}.{c}"),
+        };
+        let id = self.names.len() as u32;
+        self.names.push(name);
+        self.announced.push(false);
+        self.children.push(HashMap::new());
+        self.batch.push((u64::MAX, 0));
+        self.children[parent as usize].insert(component.into(), id);
+        id
+    }
+
+    /// The id of the key whose string (quotes included) is `quoted`, the
+    /// `index`th key of an object at `depth` whose own id is `parent`.
+    fn key(&mut self, depth: usize, index: u32, parent: u32, quoted: &[u8]) -> u32 {
+        let raw = &quoted[1..quoted.len() - 1];
+        let cacheable = depth < SHAPE_DEPTH && index < SHAPE_KEYS && raw.len() <= SHAPE_KEY_BYTES;
+        if cacheable {
+            if let Some((p, k, id)) = self.shapes.get(depth).and_then(|s| s.get(index as usize)) {
+                if *p == parent && k.as_slice() == raw {
+                    return *id;
+                }
+            }
+        }
+        let decoded = if raw.contains(&b'\\') {
+            serde_json::from_slice::<String>(quoted).unwrap_or_default()
+        } else {
+            String::from_utf8_lossy(raw).into_owned()
+        };
+        let id = self.child(parent, presentable_name(&decoded).unwrap_or("*"));
+        if cacheable {
+            if self.shapes.len() <= depth {
+                self.shapes.resize_with(depth + 1, Vec::new);
+            }
+            let slots = &mut self.shapes[depth];
+            if slots.len() <= index as usize {
+                slots.resize_with(index as usize + 1, || (u32::MAX, Vec::new(), 0));
+            }
+            let slot = &mut slots[index as usize];
+            slot.0 = parent;
+            slot.1.clear();
+            slot.1.extend_from_slice(raw);
+            slot.2 = id;
+        }
+        id
+    }
+
+    /// The batch-local index of path `id`, which holds a value on `line`.
+    fn batch_index(
+        &mut self,
+        id: u32,
+        line: u64,
+        batch: &mut Batch,
+        sink: &mut dyn SourceSink,
+    ) -> u32 {
+        if !self.announced[id as usize] {
+            self.announced[id as usize] = true;
+            sink.field(&self.names[id as usize], line);
+        }
+        let slot = &mut self.batch[id as usize];
+        if slot.0 != batch.generation {
+            *slot = (batch.generation, batch.field(&self.names[id as usize]));
+        }
+        slot.1
+    }
 }
 
 pub(super) fn scan(reader: &mut dyn BufRead, sink: &mut dyn SourceSink) -> io::Result<()> {
@@ -71,14 +189,11 @@ pub(super) fn scan(reader: &mut dyn BufRead, sink: &mut dyn SourceSink) -> io::R
     let mut batch = Batch::default();
     let mut parser = Parser {
         pos: 0,
-        cursor: 0,
         line: 1,
         stack: Vec::new(),
         top: Expect::Value,
         top_line: 1,
-        path: String::new(),
-        paths: HashMap::new(),
-        path_batch: Vec::new(),
+        paths: Paths::new(),
         bad_lines: 0,
         first_bad_line: 0,
     };
@@ -102,19 +217,15 @@ pub(super) fn scan(reader: &mut dyn BufRead, sink: &mut dyn SourceSink) -> io::R
 
 struct Parser {
     pos: usize,
-    /// `line` is the physical line of `win.buf[cursor]`.
-    cursor: usize,
+    /// Physical line of `pos`. JSON strings hold no raw newlines, so only
+    /// blanks between tokens move it.
     line: u64,
     stack: Vec<Frame>,
     /// What the top level expects (a value; NDJSON has many).
     top: Expect,
     /// Line where the current top-level value started.
     top_line: u64,
-    /// Key path of the value at `pos`.
-    path: String,
-    /// Global ids of key paths seen, and their batch index per generation.
-    paths: HashMap<String, u32>,
-    path_batch: Vec<(u64, u32)>,
+    paths: Paths,
     bad_lines: u64,
     first_bad_line: u64,
 }
@@ -127,22 +238,19 @@ impl Parser {
         sink: &mut dyn SourceSink,
     ) -> io::Result<Option<(usize, String)>> {
         loop {
-            let step = self.step(win, batch, sink);
-            match step {
-                Step::Continue => {
-                    if self.pos >= BATCH_BYTES {
-                        self.flush(self.pos, win, batch, sink);
-                    }
-                }
+            match self.step(win, batch, sink) {
+                Step::Continue => {}
                 Step::NeedMore => {
                     if win.eof {
                         return Ok(self.finish(win, batch, sink));
                     }
+                    // Send what is parsed before reading on, so the buffer
+                    // holds little more than the token being read.
                     if self.pos > 0 {
                         self.flush(self.pos, win, batch, sink);
                     }
                     if win.buf.len() > MAX_TOKEN {
-                        let line = self.line_at(0, &win.buf);
+                        let line = self.line;
                         return Ok(Some((
                             0,
                             format!(
@@ -154,7 +262,7 @@ impl Parser {
                     win.fill()?;
                 }
                 Step::Error(at) => {
-                    let line = self.line_at(at, &win.buf);
+                    let line = self.line;
                     let ndjson = self.stack.is_empty() || self.top_line == line;
                     if !ndjson {
                         return Ok(Some((
@@ -169,13 +277,13 @@ impl Parser {
                         self.first_bad_line = line;
                     }
                     self.stack.clear();
-                    self.path.clear();
                     self.top = Expect::Value;
                     self.pos = at;
                     loop {
                         match memchr::memchr(b'\n', &win.buf[self.pos..]) {
                             Some(i) => {
                                 self.pos += i + 1;
+                                self.line += 1;
                                 break;
                             }
                             None if win.eof => {
@@ -214,20 +322,11 @@ impl Parser {
             self.flush(end, win, batch, sink);
             return None;
         }
-        let at = self.pos;
-        let line = self.line_at(at, &win.buf);
+        let line = self.line;
         Some((
-            at,
+            self.pos,
             format!("the JSON ends inside a value at line {line} (truncated?)"),
         ))
-    }
-
-    fn line_at(&mut self, at: usize, buf: &[u8]) -> u64 {
-        if at > self.cursor {
-            self.line += super::count_lines(&buf[self.cursor..at]);
-            self.cursor = at;
-        }
-        self.line
     }
 
     fn flush(
@@ -237,128 +336,92 @@ impl Parser {
         batch: &mut Batch,
         sink: &mut dyn SourceSink,
     ) {
-        self.line_at(n, &win.buf);
         batch.flush(win, n, sink);
         self.pos -= n;
-        self.cursor -= n;
-    }
-
-    fn expect(&self) -> Expect {
-        self.stack.last().map_or(self.top, |f| f.expect)
-    }
-
-    fn set_expect(&mut self, e: Expect) {
-        match self.stack.last_mut() {
-            Some(f) => f.expect = e,
-            None => self.top = e,
-        }
     }
 
     /// A value is complete: the container now wants `,` or its end.
     fn value_done(&mut self) {
-        if !self.stack.is_empty() {
-            self.set_expect(Expect::CommaOrEnd);
+        if let Some(f) = self.stack.last_mut() {
+            f.expect = Expect::CommaOrEnd;
         }
     }
 
-    /// The batch index of the field at the current path, announcing new
-    /// paths with `sink.field`. `None` at the top level (no path).
-    fn field(&mut self, line: u64, batch: &mut Batch, sink: &mut dyn SourceSink) -> Option<u32> {
-        if self.path.is_empty() {
-            return None;
-        }
-        let cached = self.stack.last().and_then(|f| f.field);
-        let id = match cached {
-            Some(id) => Some(id),
-            None => {
-                let id = match self.paths.get(self.path.as_str()) {
-                    Some(&id) => Some(id),
-                    None if self.paths.len() < MAX_PATHS => {
-                        let id = self.paths.len() as u32;
-                        self.paths.insert(self.path.clone(), id);
-                        self.path_batch.push((u64::MAX, 0));
-                        sink.field(&self.path, line);
-                        Some(id)
-                    }
-                    None => None,
-                };
-                if let Some(f) = self.stack.last_mut() {
-                    f.field = id;
-                }
-                id
-            }
-        };
-        let Some(id) = id else {
-            return Some(batch.field(&self.path));
-        };
-        let slot = &mut self.path_batch[id as usize];
-        if slot.0 != batch.generation {
-            *slot = (batch.generation, batch.field(&self.path));
-        }
-        Some(slot.1)
+    /// Path id of the value about to be read.
+    fn value_path(&self) -> u32 {
+        self.stack.last().map_or(ROOT, |f| f.field)
+    }
+
+    /// A scalar's field in the batch, or `None` at the top level.
+    fn value_field(
+        &mut self,
+        line: u64,
+        batch: &mut Batch,
+        sink: &mut dyn SourceSink,
+    ) -> Option<u32> {
+        let id = self.value_path();
+        (id != ROOT).then(|| self.paths.batch_index(id, line, batch, sink))
     }
 
     /// Reads one token at `pos`.
     fn step(&mut self, win: &mut Window<'_>, batch: &mut Batch, sink: &mut dyn SourceSink) -> Step {
         let buf = &win.buf;
-        while self.pos < buf.len() && matches!(buf[self.pos], b' ' | b'\t' | b'\r' | b'\n') {
+        while let Some(&b) = buf.get(self.pos) {
+            match b {
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' => self.line += 1,
+                _ => break,
+            }
             self.pos += 1;
         }
         let start = self.pos;
         let Some(&c) = buf.get(start) else {
             return Step::NeedMore;
         };
-        let expect = self.expect();
-        if self.stack.is_empty() && expect == Expect::Value {
-            self.top_line = self.line_at(start, &win.buf);
+        let expect = self.stack.last().map_or(self.top, |f| f.expect);
+        if self.stack.is_empty() {
+            self.top_line = self.line;
         }
+        let line = self.line;
         match (expect, c) {
-            (Expect::Value | Expect::ValueOrEnd, b'{') => {
+            (Expect::Value | Expect::ValueOrEnd, b'{' | b'[') => {
                 if self.stack.len() >= MAX_DEPTH {
                     return Step::Error(start);
                 }
+                let own = self.value_path();
+                let (array, field, expect) = if c == b'[' {
+                    (true, self.paths.child(own, "[]"), Expect::ValueOrEnd)
+                } else {
+                    (false, own, Expect::KeyOrEnd)
+                };
                 self.stack.push(Frame {
-                    array: false,
-                    base: self.path.len(),
-                    expect: Expect::KeyOrEnd,
-                    field: None,
-                });
-                self.pos += 1;
-            }
-            (Expect::Value | Expect::ValueOrEnd, b'[') => {
-                if self.stack.len() >= MAX_DEPTH {
-                    return Step::Error(start);
-                }
-                let base = self.path.len();
-                self.path.push_str("[]");
-                self.stack.push(Frame {
-                    array: true,
-                    base,
-                    expect: Expect::ValueOrEnd,
-                    field: None,
+                    array,
+                    own,
+                    expect,
+                    field,
+                    keys: 0,
                 });
                 self.pos += 1;
             }
             (Expect::CommaOrEnd | Expect::KeyOrEnd | Expect::ValueOrEnd, b'}' | b']') => {
-                let Some(frame) = self.stack.last() else {
-                    return Step::Error(start);
-                };
-                if frame.array == (c == b'}') {
-                    return Step::Error(start);
+                match self.stack.last() {
+                    Some(frame) if frame.array == (c == b']') => {}
+                    _ => return Step::Error(start),
                 }
-                if let Some(frame) = self.stack.pop() {
-                    self.path.truncate(frame.base);
-                }
+                self.stack.pop();
                 self.pos += 1;
                 self.value_done();
             }
             (Expect::CommaOrEnd, b',') => {
-                let array = self.stack.last().is_some_and(|f| f.array);
-                self.set_expect(if array { Expect::Value } else { Expect::Key });
+                if let Some(f) = self.stack.last_mut() {
+                    f.expect = if f.array { Expect::Value } else { Expect::Key };
+                }
                 self.pos += 1;
             }
             (Expect::Colon, b':') => {
-                self.set_expect(Expect::Value);
+                if let Some(f) = self.stack.last_mut() {
+                    f.expect = Expect::Value;
+                }
                 self.pos += 1;
             }
             (Expect::Key | Expect::KeyOrEnd, b'"') => {
@@ -367,19 +430,15 @@ impl Parser {
                     Ok(None) => return Step::NeedMore,
                     Err(at) => return Step::Error(at),
                 };
-                let raw = &buf[start..end];
-                let key = if raw.contains(&b'\\') {
-                    serde_json::from_slice::<String>(raw).unwrap_or_default()
-                } else {
-                    String::from_utf8_lossy(&raw[1..raw.len() - 1]).into_owned()
+                let depth = self.stack.len();
+                let Some(frame) = self.stack.last_mut() else {
+                    return Step::Error(start);
                 };
-                let frame = self.stack.last_mut().expect("keys are read inside objects");
-                self.path.truncate(frame.base);
-                if frame.base > 0 {
-                    self.path.push('.');
-                }
-                self.path.push_str(presentable_name(&key).unwrap_or("*"));
-                frame.field = None;
+                let id = self
+                    .paths
+                    .key(depth, frame.keys, frame.own, &buf[start..end]);
+                frame.keys += 1;
+                frame.field = id;
                 frame.expect = Expect::Colon;
                 self.pos = end;
             }
@@ -389,8 +448,7 @@ impl Parser {
                     Ok(None) => return Step::NeedMore,
                     Err(at) => return Step::Error(at),
                 };
-                let line = self.line_at(start, &win.buf);
-                if let Some(field) = self.field(line, batch, sink) {
+                if let Some(field) = self.value_field(line, batch, sink) {
                     let inner = start + 1..end - 1;
                     match escapes {
                         Escapes::None => batch.push(inner, field, line),
@@ -424,8 +482,7 @@ impl Parser {
                 if end == buf.len() && !win.eof {
                     return Step::NeedMore;
                 }
-                let line = self.line_at(start, &win.buf);
-                if let Some(field) = self.field(line, batch, sink) {
+                if let Some(field) = self.value_field(line, batch, sink) {
                     batch.push(start..end, field, line);
                 }
                 self.pos = end;

@@ -178,12 +178,12 @@ pub fn scan(
     }
 }
 
-/// How much raw text a batch carries before it is sent: large enough that
-/// the per-call cost of the detectors vanishes, small enough to stay in
-/// cache.
-const BATCH_BYTES: usize = 32 << 10;
-/// Bytes taken from the reader at a time.
-const READ_CHUNK: usize = 64 << 10;
+/// Bytes taken from the reader at a time. Parsers send what they have
+/// parsed whenever they need more input, so this is also the usual batch
+/// size: large enough that the per-call cost of the detectors vanishes,
+/// small enough to stay in cache, and the unparsed rest that has to be
+/// moved to the front of the buffer stays small.
+const READ_CHUNK: usize = 32 << 10;
 /// The longest single value, string or comment a parser holds in memory.
 /// Longer ones make it fall back to plain text, which streams.
 pub(crate) const MAX_TOKEN: usize = 16 << 20;
@@ -348,7 +348,7 @@ impl Batch {
         // Should a cell ever lie past `end`, its bytes are still scanned with
         // the next batch, only without a field.
         self.cells.retain(|c| c.range.end <= end);
-        match std::str::from_utf8(&win.buf[..end]) {
+        match simdutf8::basic::from_utf8(&win.buf[..end]) {
             Ok(text) => sink.cells(&CellBatch {
                 text,
                 first_line: win.line,

@@ -9,7 +9,7 @@
 //! parentheses and commas — so a small streaming lexer does it, in bounded
 //! memory and with physical positions.
 
-use super::{count_lines, fall_back, presentable_name, Batch, Window, BATCH_BYTES, MAX_TOKEN};
+use super::{count_lines, fall_back, presentable_name, Batch, Window, MAX_TOKEN};
 use crate::source::SourceSink;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead};
@@ -247,6 +247,46 @@ struct Tuple {
     keyword: bool,
 }
 
+impl Tuple {
+    /// One more token of the value being read.
+    fn extend(&mut self, tok: &Token, buf: &[u8]) {
+        match &mut self.value {
+            Some(v) => v.end = tok.end,
+            None => {
+                self.value = Some(tok.start..tok.end);
+                self.value_line = tok.line;
+            }
+        }
+        if let (Kind::Str(inner), None) = (&tok.kind, &self.string) {
+            self.string = Some((inner.clone(), tok.line));
+        }
+        self.tokens += 1;
+        self.keyword = self.tokens == 1
+            && tok.kind == Kind::Word
+            && matches!(tok.end - tok.start, 4 | 5 | 7)
+            && ["NULL", "DEFAULT", "TRUE", "FALSE"]
+                .iter()
+                .any(|w| buf[tok.start..tok.end].eq_ignore_ascii_case(w.as_bytes()));
+    }
+
+    /// A value of the tuple is complete: it becomes a cell of its column.
+    fn end_value(&mut self, batch: &mut Batch) {
+        let value = self.value.take();
+        let string = self.string.take();
+        let index = self.index;
+        self.index += 1;
+        let keyword = std::mem::take(&mut self.keyword);
+        self.tokens = 0;
+        let (range, line) = match (string, value) {
+            (Some((inner, line)), _) => (inner, line),
+            (None, Some(v)) if !keyword => (v, self.value_line),
+            _ => return,
+        };
+        let field = self.target.field(index, batch);
+        batch.push(range, field, line);
+    }
+}
+
 #[derive(Debug)]
 enum CopyStep {
     Name(Name),
@@ -316,12 +356,7 @@ impl Parser<'_> {
         loop {
             if let State::CopyData { .. } = self.state {
                 match self.copy_row() {
-                    Some(true) => {
-                        if self.safe >= BATCH_BYTES {
-                            self.flush(sink);
-                        }
-                        continue;
-                    }
+                    Some(true) => continue,
                     Some(false) => {}
                     None => return self.end_of_input(sink),
                 }
@@ -333,9 +368,6 @@ impl Parser<'_> {
                         }
                         if !self.value_open() {
                             self.safe = self.pos;
-                        }
-                        if self.safe >= BATCH_BYTES {
-                            self.flush(sink);
                         }
                         continue;
                     }
@@ -352,8 +384,9 @@ impl Parser<'_> {
                     }
                 }
             }
-            // More input is needed.
-            if self.safe > 0 && self.win.buf.len() > 2 * BATCH_BYTES {
+            // More input is needed: send what is complete first, so the
+            // buffer holds little more than the token being read.
+            if self.safe > 0 {
                 self.flush(sink);
             }
             if self.win.buf.len() - self.safe > MAX_TOKEN {
@@ -383,6 +416,16 @@ impl Parser<'_> {
         self.batch.flush(&mut self.win, n, sink);
         self.pos -= n;
         self.safe = 0;
+        // A value still being read keeps offsets into the buffer.
+        if let State::Insert(InsertStep::Tuple(t)) = &mut self.state {
+            let shift = |r: &mut Range<usize>| *r = r.start - n..r.end - n;
+            if let Some(v) = &mut t.value {
+                shift(v);
+            }
+            if let Some((s, _)) = &mut t.string {
+                shift(s);
+            }
+        }
     }
 
     /// Input is over: send the rest, and say so if a statement was cut.
@@ -462,19 +505,16 @@ impl Parser<'_> {
                     if (end == buf.len() || (buf[end] == b'.' && end + 1 == buf.len())) && !eof {
                         return Lexed::NeedMore;
                     }
-                    return self.token(Kind::Word, start, end);
+                    return self.token(Kind::Word, start, end, 0);
                 }
-                _ => return self.token(Kind::Punct(c), start, start + 1),
+                _ => return self.token(Kind::Punct(c), start, start + 1, 0),
             }
         }
     }
 
-    fn token(&mut self, kind: Kind, start: usize, end: usize) -> Lexed {
+    fn token(&mut self, kind: Kind, start: usize, end: usize, newlines: u64) -> Lexed {
         let line = self.line;
-        self.line += match kind {
-            Kind::Str(_) | Kind::Ident(_) => count_lines(&self.win.buf[start..end]),
-            _ => 0,
-        };
+        self.line += newlines;
         self.pos = end;
         Lexed::Token(Token {
             kind,
@@ -498,13 +538,11 @@ impl Parser<'_> {
         let eof = self.win.eof;
         let buf = &mut self.win.buf;
         let mut i = open + 1;
+        let mut newlines = 0;
+        // Without backslash escapes, stopping at `\` too costs nothing and
+        // keeps one loop.
         loop {
-            let found = if backslash {
-                memchr::memchr2(quote, b'\\', &buf[i..])
-            } else {
-                memchr::memchr(quote, &buf[i..])
-            };
-            let Some(off) = found else {
+            let Some(off) = memchr::memchr3(quote, b'\\', b'\n', &buf[i..]) else {
                 return if eof {
                     Lexed::Unterminated(start)
                 } else {
@@ -512,13 +550,19 @@ impl Parser<'_> {
                 };
             };
             i += off;
-            if buf[i] == b'\\' {
-                match buf.get(i + 1) {
+            match buf[i] {
+                b'\n' => {
+                    newlines += 1;
+                    i += 1;
+                }
+                b'\\' if !backslash => i += 1,
+                b'\\' => match buf.get(i + 1) {
                     None if eof => return Lexed::Unterminated(start),
                     None => return Lexed::NeedMore,
                     Some(b'\n') => {
                         buf[i] = b' ';
-                        i += 1;
+                        newlines += 1;
+                        i += 2;
                     }
                     // An escaped quote stays a quote (`O\'Brien` reads
                     // `O''Brien`), so names keep their shape.
@@ -535,21 +579,20 @@ impl Parser<'_> {
                         buf[i] = b' ';
                         i += 1;
                     }
-                }
-                continue;
-            }
-            match buf.get(i + 1) {
-                Some(&b) if b == quote => i += 2,
-                None if !eof => return Lexed::NeedMore,
-                _ => {
-                    let inner = open + 1..i;
-                    let kind = if string {
-                        Kind::Str(inner)
-                    } else {
-                        Kind::Ident(inner)
-                    };
-                    return self.token(kind, start, i + 1);
-                }
+                },
+                _ => match buf.get(i + 1) {
+                    Some(&b) if b == quote => i += 2,
+                    None if !eof => return Lexed::NeedMore,
+                    _ => {
+                        let inner = open + 1..i;
+                        let kind = if string {
+                            Kind::Str(inner)
+                        } else {
+                            Kind::Ident(inner)
+                        };
+                        return self.token(kind, start, i + 1, newlines);
+                    }
+                },
             }
         }
     }
@@ -564,19 +607,25 @@ impl Parser<'_> {
         }
         if end == buf.len() {
             return if eof {
-                self.token(Kind::Punct(b'$'), start, start + 1)
+                self.token(Kind::Punct(b'$'), start, start + 1, 0)
             } else {
                 Lexed::NeedMore
             };
         }
         if buf[end] != b'$' || buf.get(start + 1).is_some_and(u8::is_ascii_digit) {
-            return self.token(Kind::Punct(b'$'), start, start + 1);
+            return self.token(Kind::Punct(b'$'), start, start + 1, 0);
         }
         let tag = buf[start..=end].to_vec();
         match memchr::memmem::find(&buf[end + 1..], &tag) {
             Some(i) => {
                 let close = end + 1 + i;
-                self.token(Kind::Str(end + 1..close), start, close + tag.len())
+                let newlines = count_lines(&buf[start..close]);
+                self.token(
+                    Kind::Str(end + 1..close),
+                    start,
+                    close + tag.len(),
+                    newlines,
+                )
             }
             None if eof => Lexed::Unterminated(start),
             None => Lexed::NeedMore,
@@ -622,7 +671,44 @@ impl Parser<'_> {
 
     /// Advances the statement state machine by one token.
     fn on_token(&mut self, tok: Token, sink: &mut dyn SourceSink) -> Option<Outcome> {
+        // Values are most of a dump: handled in place, without moving the
+        // statement state around.
+        match &mut self.state {
+            State::Insert(InsertStep::Tuple(t)) => {
+                let buf = &self.win.buf;
+                match tok.kind {
+                    Kind::Punct(b'(') => {
+                        t.depth += 1;
+                        t.extend(&tok, buf);
+                    }
+                    Kind::Punct(b')') if t.depth == 1 => {
+                        t.end_value(&mut self.batch);
+                        let target = std::mem::take(&mut t.target);
+                        self.state = State::Insert(InsertStep::Values(target));
+                    }
+                    Kind::Punct(b')') => {
+                        t.depth -= 1;
+                        t.extend(&tok, buf);
+                    }
+                    Kind::Punct(b',') if t.depth == 1 => t.end_value(&mut self.batch),
+                    _ => t.extend(&tok, buf),
+                }
+                return None;
+            }
+            State::Insert(InsertStep::Values(target)) if tok.kind == Kind::Punct(b'(') => {
+                let target = std::mem::take(target);
+                self.state = State::Insert(InsertStep::Tuple(Tuple {
+                    target,
+                    depth: 1,
+                    ..Tuple::default()
+                }));
+                return None;
+            }
+            State::Insert(InsertStep::Values(_)) if tok.kind == Kind::Punct(b',') => return None,
+            _ => {}
+        }
         let state = std::mem::replace(&mut self.state, State::Skip);
+
         self.state = match state {
             State::Start | State::Skip if tok.kind == Kind::Punct(b';') => State::Start,
             State::Skip => State::Skip,
@@ -852,62 +938,10 @@ impl Parser<'_> {
                     ))
                 }
             },
-            InsertStep::Tuple(mut t) => {
-                match tok.kind {
-                    Kind::Punct(b'(') => {
-                        t.depth += 1;
-                        self.extend_value(&mut t, tok);
-                    }
-                    Kind::Punct(b')') if t.depth == 1 => {
-                        self.end_value(&mut t);
-                        return Ok(State::Insert(InsertStep::Values(t.target)));
-                    }
-                    Kind::Punct(b')') => {
-                        t.depth -= 1;
-                        self.extend_value(&mut t, tok);
-                    }
-                    Kind::Punct(b',') if t.depth == 1 => self.end_value(&mut t),
-                    _ => self.extend_value(&mut t, tok),
-                }
-                InsertStep::Tuple(t)
-            }
+            // Handled in place by `on_token`.
+            InsertStep::Tuple(t) => InsertStep::Tuple(t),
         };
         Ok(State::Insert(step))
-    }
-
-    fn extend_value(&self, t: &mut Tuple, tok: &Token) {
-        match &mut t.value {
-            Some(v) => v.end = tok.end,
-            None => {
-                t.value = Some(tok.start..tok.end);
-                t.value_line = tok.line;
-            }
-        }
-        if let (Kind::Str(inner), None) = (&tok.kind, &t.string) {
-            t.string = Some((inner.clone(), tok.line));
-        }
-        t.tokens += 1;
-        t.keyword = t.tokens == 1
-            && ["NULL", "DEFAULT", "TRUE", "FALSE"]
-                .iter()
-                .any(|w| self.is(tok, w));
-    }
-
-    /// A value of a tuple is complete: it becomes a cell of its column.
-    fn end_value(&mut self, t: &mut Tuple) {
-        let value = t.value.take();
-        let string = t.string.take();
-        let index = t.index;
-        t.index += 1;
-        let keyword = std::mem::take(&mut t.keyword);
-        t.tokens = 0;
-        let (range, line) = match (string, value) {
-            (Some((inner, line)), _) => (inner, line),
-            (None, Some(v)) if !keyword => (v, t.value_line),
-            _ => return,
-        };
-        let field = t.target.field(index, &mut self.batch);
-        self.batch.push(range, field, line);
     }
 
     fn on_copy(&mut self, step: CopyStep, tok: &Token, sink: &mut dyn SourceSink) -> State {
@@ -1179,6 +1213,37 @@ INSERT INTO public.users (id, email) VALUES (4, 'x@y.kz');
             ]
         );
         assert_eq!(r.values.iter().filter(|v| v.text == "NULL").count(), 0);
+    }
+
+    #[test]
+    fn multi_token_values_across_read_chunks_keep_their_ranges() {
+        let mut dump = String::from(
+            "CREATE TABLE t (id int, photo blob, email text, born date);\nINSERT INTO t VALUES ",
+        );
+        for i in 0..4000 {
+            if i > 0 {
+                dump.push(',');
+            }
+            dump.push_str(&format!(
+                "({i},_binary 'x{i}',  'u{i}@mail.kz' , '1985-03-15'::date)"
+            ));
+        }
+        dump.push_str(";\n");
+        let r = run(&dump);
+        assert_eq!(r.fallbacks, 0);
+        assert_eq!(r.values.len(), 16_000);
+        for i in (0..4000).step_by(97) {
+            assert_eq!(r.value(&format!("x{i}")).field.as_deref(), Some("t.photo"));
+            assert_eq!(
+                r.value(&format!("u{i}@mail.kz")).field.as_deref(),
+                Some("t.email")
+            );
+        }
+        assert!(r
+            .values
+            .iter()
+            .filter(|v| v.field.as_deref() == Some("t.born"))
+            .all(|v| v.text == "1985-03-15"));
     }
 
     #[test]
