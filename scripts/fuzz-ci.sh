@@ -6,7 +6,7 @@
 # Each target starts from its committed seed corpus (fuzz/seeds/<target>/,
 # drawn from fixtures/ and small hand-made samples); new inputs go to a
 # scratch corpus so the seeds stay as committed. A crash, a leak of the
-# contract the target checks, a run over 10 s on one input (a hang) or over
+# contract the target checks, a run over 30 s on one input (a hang) or over
 # 2 GiB of memory fails the script, and libFuzzer saves the input under
 # fuzz/artifacts/<target>/ with the command to reproduce it.
 set -euo pipefail
@@ -38,7 +38,7 @@ for target in $targets; do
   [[ -d "$seeds" ]] || { echo "fuzz-ci: no seed corpus for $target ($seeds)" >&2; exit 1; }
   echo "fuzz-ci: $target for ${seconds}s"
   if ! cargo fuzz run -O "$target" "$scratch/$target" "$seeds" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
+    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=1048576 \
     -print_final_stats=1 2>"$scratch/$target.log"; then
     failed+=("$target")
     tail -n 60 "$scratch/$target.log" >&2

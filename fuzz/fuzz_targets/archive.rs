@@ -20,7 +20,7 @@ const NAMES: [&str; 10] = [
     "fuzz.bin",
 ];
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let name = NAMES[data.len() % NAMES.len()];
     let path = scratch_file(name, data);
     let opts = SourceOptions {

@@ -62,7 +62,7 @@ fn decode_bufread(data: &[u8], how: Sniffed, step: usize) -> String {
     out
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let forced =
         FORCED[data.len() % FORCED.len()].map(|l| encoding_for_label(l).expect("known label"));
     let how = sniff(&data[..data.len().min(SNIFF_LEN)], forced);

@@ -54,7 +54,7 @@ fn scan(seg: &Segment<'_>) -> Vec<Match> {
     out
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     if data.len() < 3 {
         return;
     }
