@@ -87,6 +87,12 @@ impl FindingSink for Tracked<'_> {
         self.inner.finding(finding);
     }
 
+    fn findings(&self, batch: &mut Vec<Finding>) {
+        let live = batch.iter().filter(|f| f.suppressed.is_none()).count();
+        self.findings.fetch_add(live as u64, Ordering::Relaxed);
+        self.inner.findings(batch);
+    }
+
     fn file_done(&self, stats: &Stats) {
         self.files.fetch_add(stats.files_scanned, Ordering::Relaxed);
         self.bytes.fetch_add(stats.bytes_scanned, Ordering::Relaxed);

@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// How many findings a streaming [`FileScanner`] hands over at once.
+const STREAM_BATCH: usize = 256;
+
 /// The marker that suppresses findings on its own line.
 pub const INLINE_ALLOW: &str = "tizim:allow";
 
@@ -33,6 +36,12 @@ pub struct ScanOptions {
 /// Receives findings as they are made, from any worker thread.
 pub trait FindingSink: Sync {
     fn finding(&self, finding: Finding);
+    /// Several findings of one file at once, in order, leaving `batch`
+    /// empty. Sinks behind a lock override this to take it once a batch
+    /// instead of once a finding (the worker threads contended on it).
+    fn findings(&self, batch: &mut Vec<Finding>) {
+        batch.drain(..).for_each(|f| self.finding(f));
+    }
     /// Called after each top-level file, with its counters; for progress.
     fn file_done(&self, _stats: &Stats) {}
 }
@@ -47,6 +56,13 @@ impl FindingSink for Collect {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(finding);
+    }
+
+    fn findings(&self, batch: &mut Vec<Finding>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .append(batch);
     }
 }
 
@@ -145,6 +161,10 @@ pub struct FileScanner<'e> {
     findings: Vec<Finding>,
     /// Where findings go as they are made, when streaming.
     out: Option<&'e dyn FindingSink>,
+    /// Findings made but not yet handed to `out`: they go in batches of
+    /// [`STREAM_BATCH`], so memory stays bounded and the sink's lock is
+    /// taken once a batch.
+    pending: Vec<Finding>,
     summary: ScanSummary,
     /// The day minors are counted on (IIN holders under 18).
     today: chrono::NaiveDate,
@@ -218,6 +238,7 @@ impl<'e> FileScanner<'e> {
             matches: Vec::new(),
             findings: Vec::new(),
             out: None,
+            pending: Vec::new(),
             summary: ScanSummary::default(),
             today: chrono::Local::now().date_naive(),
             field_categories: HashMap::new(),
@@ -241,7 +262,8 @@ impl<'e> FileScanner<'e> {
     }
 
     /// The findings kept (none when streaming) and the counters.
-    pub fn finish(self) -> (Vec<Finding>, ScanSummary) {
+    pub fn finish(mut self) -> (Vec<Finding>, ScanSummary) {
+        self.flush();
         (self.findings, self.summary)
     }
 
@@ -309,8 +331,22 @@ impl<'e> FileScanner<'e> {
             self.summary.stats.suppressed += 1;
         }
         match self.out {
-            Some(sink) => sink.finding(finding),
+            Some(_) => {
+                self.pending.push(finding);
+                if self.pending.len() >= STREAM_BATCH {
+                    self.flush();
+                }
+            }
             None => self.findings.push(finding),
+        }
+    }
+
+    /// Hands the pending findings to the streaming sink.
+    fn flush(&mut self) {
+        if let Some(sink) = self.out {
+            if !self.pending.is_empty() {
+                sink.findings(&mut self.pending);
+            }
         }
     }
 }
@@ -566,6 +602,11 @@ impl SourceSink for FileScanner<'_> {
                 subject: None,
             };
             self.deliver(finding);
+        }
+        // A top-level file is done: its findings reach the output before
+        // the scan moves on, as they did when streamed one by one.
+        if self.open.is_empty() {
+            self.flush();
         }
     }
 }

@@ -29,10 +29,15 @@ impl Fingerprinter {
         h.update(b":");
         h.update(normalized.as_bytes());
         let out = h.finalize();
-        out.as_bytes()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        // Hex by table lookup: `format!` per byte was a fifth of a scan's
+        // CPU time on a corpus of a million findings.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(32);
+        for &b in &out.as_bytes()[..16] {
+            hex.push(HEX[usize::from(b >> 4)] as char);
+            hex.push(HEX[usize::from(b & 0xf)] as char);
+        }
+        hex
     }
 }
 
@@ -60,6 +65,31 @@ impl Default for Fingerprinter {
 /// Every mask breaks the value's digit run with `*`, so a report fed back
 /// to tizim finds nothing in it.
 pub fn mask(category: Category, normalized: &str) -> String {
+    // Almost every value is ASCII: mask its bytes in place, with one
+    // allocation instead of a `Vec<char>` and a collected `String`.
+    if normalized.is_ascii() && category != Category::Email {
+        let bytes = normalized.as_bytes();
+        let n = bytes.len();
+        let digits_only = bytes.iter().all(u8::is_ascii_digit);
+        let (head, tail) = match category {
+            Category::Iin | Category::Bin if n == 12 && digits_only => (4, 2),
+            Category::Card if (12..=19).contains(&n) && digits_only => (6, 4),
+            Category::Phone if n >= 9 && bytes[0] == b'+' => (5, 2),
+            Category::Iban if n >= 15 => (7, 2),
+            _ => generic_ends(n),
+        };
+        return bytes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                if i < head || i + tail >= n {
+                    c as char
+                } else {
+                    '*'
+                }
+            })
+            .collect();
+    }
     let chars: Vec<char> = normalized.chars().collect();
     let n = chars.len();
     let digits_only = chars.iter().all(char::is_ascii_digit);
@@ -83,10 +113,17 @@ fn keep_ends(chars: &[char], head: usize, tail: usize) -> String {
 }
 
 fn generic(chars: &[char]) -> String {
-    match chars.len() {
-        0..=5 => "*".repeat(chars.len()),
-        6..=11 => keep_ends(chars, 1, 1),
-        _ => keep_ends(chars, 2, 2),
+    let (head, tail) = generic_ends(chars.len());
+    keep_ends(chars, head, tail)
+}
+
+/// How many characters of each end a value of `n` characters keeps when
+/// no category-specific mask applies.
+fn generic_ends(n: usize) -> (usize, usize) {
+    match n {
+        0..=5 => (0, 0),
+        6..=11 => (1, 1),
+        _ => (2, 2),
     }
 }
 

@@ -303,6 +303,16 @@ impl FindingSink for Suppress<'_> {
         self.inner.finding(finding);
     }
 
+    fn findings(&self, batch: &mut Vec<Finding>) {
+        for finding in batch.iter_mut().filter(|f| f.suppressed.is_none()) {
+            if let Some(reason) = self.rules.reason(finding) {
+                finding.suppressed = Some(reason.to_string());
+                self.newly_suppressed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.findings(batch);
+    }
+
     fn file_done(&self, stats: &crate::model::Stats) {
         self.inner.file_done(stats);
     }
