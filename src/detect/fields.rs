@@ -16,9 +16,39 @@ use crate::model::{Category, Confidence, Match, Segment};
 /// last path component decides, joined by its parent when it is only a
 /// generic word (`passport.number`, `card.no`).
 pub fn category_for_name(name: &str) -> Option<Category> {
+    if describes_software(name) {
+        return None;
+    }
     // Headers may contain dots of their own (`Ф.И.О.`, `Дата рожд.`): when
     // the last component says nothing, the whole name is tried as one.
     category_of_last_component(name).or_else(|| categorize(&tokenize(name)))
+}
+
+/// Key paths under a software component (`tool.driver.name` in SARIF,
+/// `app.owner.email` in a manifest, `plugins[].author.name`) describe
+/// programs and their metadata, not the people whose data an operator keeps.
+fn describes_software(name: &str) -> bool {
+    const SOFTWARE: &[&str] = &[
+        "tool",
+        "tools",
+        "app",
+        "application",
+        "software",
+        "plugin",
+        "plugins",
+        "extension",
+        "extensions",
+        "package",
+        "packages",
+        "dependency",
+        "dependencies",
+        "driver.rules",
+    ];
+    let mut components: Vec<&str> = name.split('.').map(|c| c.trim_end_matches("[]")).collect();
+    components.pop();
+    components
+        .iter()
+        .any(|c| SOFTWARE.contains(&c.to_ascii_lowercase().as_str()))
 }
 
 fn category_of_last_component(name: &str) -> Option<Category> {
@@ -868,6 +898,9 @@ mod tests {
             "name",
             "product_name",
             "host_name",
+            "runs[].tool.driver.name",
+            "tool.driver.name",
+            "app.owner.email",
             "#3",
             "",
             "id",
