@@ -61,9 +61,15 @@ fn engine_scan(bencher: Bencher) {
             let mut n = 0;
             for r in &segs {
                 out.clear();
+                // Each segment carries up to 256 bytes of the text before
+                // it, as the plain-text chunker's overlap does.
+                let mut from = r.start.saturating_sub(256);
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
                 let seg = Segment {
-                    text,
-                    report: r.clone(),
+                    text: &text[from..r.end],
+                    report: r.start - from..r.end - from,
                     first_line: 1,
                     first_column: 1,
                     field: None,

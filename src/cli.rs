@@ -377,7 +377,12 @@ fn list_detectors(dir: Option<PathBuf>) -> Result<u8, String> {
 /// Where report output goes: stdout, or a file created with mode 0600.
 fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
     match path {
-        None => Ok(Box::new(io::stdout())),
+        // Buffered: NDJSON is written a finding at a time, and bare stdout
+        // is line-buffered (a write call per finding).
+        None => Ok(Box::new(io::BufWriter::with_capacity(
+            1 << 16,
+            io::stdout(),
+        ))),
         Some(p) => {
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create(true).truncate(true);
@@ -632,7 +637,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let git = git_target(args)?;
     let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, true)?;
     let today = chrono::Local::now().date_naive();
-    if args.show_values && !args.quiet {
+    // Not silenced by --quiet: whoever reads the output must be told it holds raw data.
+    if args.show_values {
         let _ = writeln!(
             io::stderr(),
             "tizim: warning: --show-values prints raw personal data; do not share this output"

@@ -170,15 +170,28 @@ struct OpenFile {
 /// made lines of many values quadratic).
 struct AllowLines<'t> {
     text: &'t str,
+    /// Whether the text holds the marker at all, searched once on first
+    /// use: most text holds none, and then no line needs searching.
+    any: Option<bool>,
     last: Option<(Range<usize>, bool)>,
 }
 
 impl<'t> AllowLines<'t> {
     fn new(text: &'t str) -> Self {
-        AllowLines { text, last: None }
+        AllowLines {
+            text,
+            any: None,
+            last: None,
+        }
     }
 
     fn allowed(&mut self, at: usize) -> bool {
+        let text = self.text;
+        if !*self.any.get_or_insert_with(|| {
+            memchr::memmem::find(text.as_bytes(), INLINE_ALLOW.as_bytes()).is_some()
+        }) {
+            return false;
+        }
         match &self.last {
             Some((line, allowed)) if line.contains(&at) || line.start == at => *allowed,
             _ => {
@@ -384,6 +397,7 @@ impl SourceSink for FileScanner<'_> {
         }
         self.matches = matches;
     }
+
     /// One detector pass over the batch's raw text; each match takes the
     /// field of the value it lies in. Then the values the raw pass cannot
     /// judge: decoded ones, and those of name / birth-date / document fields.

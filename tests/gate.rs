@@ -253,17 +253,35 @@ fn git_history_handles_renames_and_binary_files() {
     repo.write(".gitattributes", "*.bin binary\n");
     repo.write("export.bin", &format!("header\n{DAVE}\n"));
     let binary = repo.commit_all("2023-01-03T09:00:00+00:00", "binary");
+    // A compressed dump, committed and deleted: decompressed by the source stage.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        format!("INSERT INTO t VALUES ('{CAROL}');\n").as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(repo.path().join("dump.sql.gz"), gz.finish().unwrap()).unwrap();
+    let dump = repo.commit_all("2023-01-04T09:00:00+00:00", "dump");
+    repo.git(&["rm", "-q", "dump.sql.gz"]);
+    repo.commit_all("2023-01-05T09:00:00+00:00", "remove dump");
 
     let history = scan(repo.path(), &["--git"]);
     let found = live(&history.findings);
     assert_eq!(
         lines_of(&found),
-        vec![("a.txt".to_string(), 2), ("export.bin".to_string(), 2)],
+        vec![
+            ("a.txt".to_string(), 2),
+            ("dump.sql.gz".to_string(), 1),
+            ("export.bin".to_string(), 2)
+        ],
         "a rename is not a new finding: {:#?}",
         history.findings
     );
-    assert_eq!(found[0]["commit"], first.as_str());
-    assert_eq!(found[1]["commit"], binary.as_str());
+    let commit_of =
+        |path: &str| found.iter().find(|f| f["path"] == path).unwrap()["commit"].clone();
+    assert_eq!(commit_of("a.txt"), first.as_str());
+    assert_eq!(commit_of("export.bin"), binary.as_str());
+    assert_eq!(commit_of("dump.sql.gz"), dump.as_str());
 }
 
 #[test]
@@ -659,4 +677,80 @@ fn git_scans_honour_globs_and_read_bare_repositories() {
     assert_eq!(live(&r.findings).len(), 2);
     let r = scan(bare.path(), &["--staged", "mirror.git"]);
     assert_eq!(r.code, 2, "no index in a bare repository");
+}
+
+const POLICY: &str = r#"
+[operator]
+name = "Test LLP"
+
+[[purpose]]
+id = "support"
+title = "Customer support"
+categories = ["email"]
+retention = "none"
+locations = ["support/**"]
+"#;
+
+#[test]
+fn exit_code_for_each_fail_on_with_a_policy() {
+    let dir = plain_dir(&[
+        ("tizim.toml", POLICY),
+        ("support/ticket.txt", &format!("from {ALICE}\n")),
+        ("logs/app.log", &format!("login {ALICE}\n")),
+        // A sandbox card: found, never fails a gate.
+        ("logs/pay.log", "paid with 4111 1111 1111 1111\n"),
+    ]);
+    // The e-mail in logs/ is declared for support/ only: out of place.
+    for (fail_on, expected) in [
+        (None, 1),
+        (Some("undeclared"), 1),
+        (Some("any"), 1),
+        (Some("prohibited"), 0),
+        (Some("none"), 0),
+    ] {
+        let mut args = vec![];
+        if let Some(f) = fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        let r = scan(dir.path(), &args);
+        assert_eq!(r.code, expected, "--fail-on {fail_on:?}: {}", r.stderr);
+        assert!(
+            r.findings.iter().any(|f| f["test"] == true),
+            "the sandbox card is reported: {:#?}",
+            r.findings
+        );
+    }
+    std::fs::remove_file(dir.path().join("logs/app.log")).unwrap();
+    // Only declared data and a test value left.
+    assert_eq!(scan(dir.path(), &[]).code, 0);
+    assert_eq!(scan(dir.path(), &["--fail-on", "any"]).code, 1);
+
+    // A category the policy promises never to store.
+    std::fs::write(
+        dir.path().join("tizim.toml"),
+        format!(
+            "prohibited = [\"email\"]\n{}",
+            POLICY.replace("[\"email\"]", "[\"phone\"]")
+        ),
+    )
+    .unwrap();
+    let r = scan(dir.path(), &["--fail-on", "prohibited"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+
+    // [allow] in the policy file suppresses like .tizim.toml does: the
+    // purpose now covers another place, and the allow rule covers support/.
+    let moved = POLICY.replace("support/**", "crm/**");
+    std::fs::write(
+        dir.path().join("tizim.toml"),
+        format!("{moved}\n[allow]\npaths = [\"support/**\"]\n"),
+    )
+    .unwrap();
+    let r = scan(dir.path(), &["--fail-on", "any"]);
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f["suppressed"] == "allow.paths" || f["test"] == true));
+    let r = scan(dir.path(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.findings.iter().any(|f| f["suppressed"] == "allow.paths"));
 }

@@ -416,7 +416,7 @@ fn minors_and_sex_are_counted_per_distinct_iin() {
         holder("5", false, Sex::Male),
     ];
     let s = inventory::build(&findings, None, today()).subjects;
-    assert_eq!(s.iin_holders, 5);
+    assert_eq!(s.people, 5);
     assert_eq!(s.minors, 2);
     assert_eq!((s.female, s.male), (2, 3));
 }
@@ -489,4 +489,33 @@ fn the_gate_classifier_agrees_with_the_rows() {
             (r.status, r.purposes.clone())
         );
     }
+}
+
+#[test]
+fn classify_follows_a_changed_policy() {
+    // `classify` keeps the last compiled policy; a different one must not
+    // be judged with stale globs.
+    let finding = finding("hr/payroll.csv", None, Category::Iban, 1, "a");
+    let in_hr = policy(
+        vec![purpose("payroll", &[Category::Iban], 60, &["hr/**"])],
+        &[],
+    );
+    let elsewhere = policy(
+        vec![purpose("payroll", &[Category::Iban], 60, &["finance/**"])],
+        &[],
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            inventory::classify(&finding, Some(&in_hr), today()).0,
+            Status::Declared
+        );
+        assert_eq!(
+            inventory::classify(&finding, Some(&elsewhere), today()).0,
+            Status::OutOfPlace
+        );
+    }
+    assert_eq!(
+        inventory::classify(&finding, None, today()).0,
+        Status::Undeclared
+    );
 }

@@ -69,7 +69,7 @@ const PLANTED: &[Planted] = &[
         category: "bin",
     },
     Planted {
-        written: "+7 701 234 56 78",
+        written: "+7 705 318 42 96",
         category: "phone",
     },
     Planted {
@@ -282,6 +282,31 @@ fn assert_no_raw_values(text: &str, what: &str) {
     }
 }
 
+/// Findings in the JSON formats carry no `value` key without --show-values.
+fn assert_no_value_field(format: &str, out: &str) {
+    let findings: Vec<Value> = match format {
+        "ndjson" => out
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+        "json" => serde_json::from_str::<Value>(out)
+            .ok()
+            .and_then(|d| d["findings"].as_array().cloned())
+            .unwrap_or_default(),
+        _ => return,
+    };
+    assert!(
+        !findings.is_empty(),
+        "--format {format}: no findings to check"
+    );
+    for f in findings {
+        assert!(
+            f.get("value").is_none(),
+            "--format {format}: a finding has a value without --show-values: {f}"
+        );
+    }
+}
+
 /// The output really is the format asked for, so that a format nobody has
 /// implemented yet fails here instead of passing as something else.
 fn assert_shape(format: &str, out: &str) {
@@ -382,10 +407,7 @@ fn no_format_contains_a_raw_value() {
         assert_shape(format, &stdout);
         assert_no_raw_values(&stdout, &format!("--format {format} stdout"));
         assert_no_raw_values(&out.stderr, &format!("--format {format} stderr"));
-        assert!(
-            !stdout.contains("\"value\""),
-            "--format {format} has a value field without --show-values"
-        );
+        assert_no_value_field(format, &stdout);
     }
 }
 
@@ -454,13 +476,39 @@ fn tizim_finds_nothing_in_its_own_reports() {
     );
     out.assert_survived();
     let stdout = out.stdout_str();
-    let found: Vec<&str> = stdout.lines().collect();
+    let findings: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (schema_keys, found): (Vec<&Value>, Vec<&Value>) =
+        findings.iter().partition(|f| is_schema_key(f));
     assert!(
         found.is_empty(),
         "tizim finds personal data in its own reports:\n{}",
-        found.join("\n")
+        found
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert_eq!(out.code, Some(0), "a rescan with no findings must pass");
+    // What the exception admits is name-only evidence, nothing more.
+    for f in &schema_keys {
+        assert_eq!(f["masked"], "", "{f}");
+        assert_eq!(f["confidence"], "low", "{f}");
+    }
+}
+
+/// The one key a report cannot rename: SARIF 2.1.0 requires
+/// `runs[].tool.driver.name`, and `driver` + `name` is rightly a person's
+/// name in a data export (a taxi company's `driver.name`). It yields a
+/// low-confidence name-only finding and no value. Every key tizim chooses
+/// itself must scan clean (`subjects.people`, not a key named after IINs).
+fn is_schema_key(f: &Value) -> bool {
+    f["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("report.sarif"))
+        && f["field"] == "runs[].tool.driver.name"
+        && f["evidence"] == "column_name"
 }
 
 #[test]

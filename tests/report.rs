@@ -50,7 +50,13 @@ fn json_is_one_document_with_the_documented_fields() {
     assert_eq!(doc["schema"], report::JSON_SCHEMA_VERSION);
     assert_eq!(doc["as_of"], report_fixture::TODAY);
     assert_eq!(doc["policy"]["prohibited"], serde_json::json!(["card"]));
-    assert_eq!(doc["policy"]["operator"]["bin"], "123456789012");
+    assert_eq!(doc["policy"]["operator"], "ТОО «Demo Shop»");
+    assert!(
+        !serde_json::to_string(&doc)
+            .unwrap()
+            .contains("123456789012"),
+        "the operator's BIN is a detectable value: reports leave it out"
+    );
 
     let sample = report_fixture::sample();
     assert_eq!(
@@ -141,7 +147,7 @@ fn json_is_one_document_with_the_documented_fields() {
             "declared"
         ]
     );
-    assert_eq!(doc["subjects"]["iin_holders"], 12);
+    assert_eq!(doc["subjects"]["people"], 12);
     assert_eq!(doc["subjects"]["minors"], 2);
     assert_eq!(doc["test_values"], 1);
     assert_eq!(doc["errors"][0]["path"], "/srv/shop/backups/broken.zip");
@@ -372,4 +378,69 @@ fn output_files_are_private() {
     assert!(std::fs::read_to_string(&report)
         .unwrap()
         .contains("<!doctype html>"));
+}
+
+#[test]
+fn tizim_finds_nothing_in_its_own_reports_made_with_a_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    plant(&tree);
+    std::fs::write(
+        tree.join("tizim.toml"),
+        r#"prohibited = ["card"]
+
+[operator]
+name = "ТОО «Demo Shop»"
+bin = "140340014652"
+
+[[purpose]]
+id = "support"
+title = "Support requests"
+categories = ["email", "phone", "iin", "person_name"]
+retention = "3y"
+legal_basis = "consent"
+
+[[purpose]]
+id = "payroll"
+title = "Payroll"
+categories = ["iban", "iin"]
+retention = "5y"
+locations = ["hr/**"]
+"#,
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    for (format, file) in [
+        ("table", "report.txt"),
+        ("json", "report.json"),
+        ("csv", "report.csv"),
+        ("markdown", "report.md"),
+        ("html", "report.html"),
+    ] {
+        let out = scan(&tree, &["--format", format]);
+        assert!(out.contains("support"), "--format {format} used the policy");
+        std::fs::write(reports.join(file), out).unwrap();
+    }
+    let rescan = Command::cargo_bin("tizim")
+        .unwrap()
+        .arg("scan")
+        .arg(&reports)
+        .args([
+            "--format",
+            "ndjson",
+            "--fail-on",
+            "any",
+            "--min-confidence",
+            "low",
+        ])
+        .args(["--no-ignore", "--hidden", "--quiet"])
+        .output()
+        .unwrap();
+    let found = String::from_utf8(rescan.stdout).unwrap();
+    assert!(
+        found.is_empty(),
+        "tizim finds personal data in its own reports:\n{found}"
+    );
+    assert!(rescan.status.success());
 }

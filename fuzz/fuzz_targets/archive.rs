@@ -8,11 +8,19 @@ use tizim::source::{read_file, SourceOptions};
 use tizim_fuzz::{scratch_file, CheckingSink};
 
 const NAMES: [&str; 10] = [
-    "fuzz.zip", "fuzz.tar", "fuzz.tar.gz", "fuzz.gz", "fuzz.bz2", "fuzz.xz", "fuzz.zst",
-    "fuzz.tgz", "fuzz.tar.zst", "fuzz.bin",
+    "fuzz.zip",
+    "fuzz.tar",
+    "fuzz.tar.gz",
+    "fuzz.gz",
+    "fuzz.bz2",
+    "fuzz.xz",
+    "fuzz.zst",
+    "fuzz.tgz",
+    "fuzz.tar.zst",
+    "fuzz.bin",
 ];
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let name = NAMES[data.len() % NAMES.len()];
     let path = scratch_file(name, data);
     let opts = SourceOptions {

@@ -62,22 +62,35 @@ fn decode_bufread(data: &[u8], how: Sniffed, step: usize) -> String {
     out
 }
 
-fuzz_target!(|data: &[u8]| {
-    let forced = FORCED[data.len() % FORCED.len()]
-        .map(|l| encoding_for_label(l).expect("known label"));
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
+    let forced =
+        FORCED[data.len() % FORCED.len()].map(|l| encoding_for_label(l).expect("known label"));
     let how = sniff(&data[..data.len().min(SNIFF_LEN)], forced);
     if how == Sniffed::Binary {
         return;
     }
     let whole = decode_with(data, how, usize::MAX);
     let step = 1 + data.first().map_or(0, |b| usize::from(b % 7));
-    assert_eq!(whole, decode_with(data, how, step), "decode_into depends on read sizes ({how:?}, step {step})");
-    assert_eq!(whole, decode_bufread(data, how, step), "BufRead differs from decode_into ({how:?}, step {step})");
+    assert_eq!(
+        whole,
+        decode_with(data, how, step),
+        "decode_into depends on read sizes ({how:?}, step {step})"
+    );
+    assert_eq!(
+        whole,
+        decode_bufread(data, how, step),
+        "BufRead differs from decode_into ({how:?}, step {step})"
+    );
 
     match how {
         Sniffed::Fixed { encoding, bom_len } => {
             let (reference, _) = encoding.decode_without_bom_handling(&data[bom_len..]);
-            assert_eq!(whole, reference, "{} decodes differently from encoding_rs", encoding.name());
+            assert_eq!(
+                whole,
+                reference,
+                "{} decodes differently from encoding_rs",
+                encoding.name()
+            );
         }
         Sniffed::Auto { bom_len } => {
             if let Ok(text) = std::str::from_utf8(&data[bom_len..]) {

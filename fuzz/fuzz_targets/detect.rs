@@ -35,8 +35,15 @@ fn scan(seg: &Segment<'_>) -> Vec<Match> {
             m.start,
             seg.report
         );
-        let newlines = text.as_bytes()[..m.start].iter().filter(|&&b| b == b'\n').count();
-        assert_eq!(m.line, seg.first_line + newlines as u64, "wrong line for {m:?}");
+        let newlines = text.as_bytes()[..m.start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        assert_eq!(
+            m.line,
+            seg.first_line + newlines as u64,
+            "wrong line for {m:?}"
+        );
         assert!(m.column >= 1, "column 0: {m:?}");
         assert!(!m.normalized.is_empty(), "empty normalized value: {m:?}");
         check_mask(m.category, &m.normalized, &mask(m.category, &m.normalized));
@@ -47,7 +54,7 @@ fn scan(seg: &Segment<'_>) -> Vec<Match> {
     out
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     if data.len() < 3 {
         return;
     }
@@ -60,9 +67,30 @@ fuzz_target!(|data: &[u8]| {
     let hi = floor_boundary(text, text.len() - usize::from(head[2]) * text.len() / 512).max(lo);
     let split = floor_boundary(text, lo + (hi - lo) / 2).max(lo);
 
-    let whole = scan(&Segment { text, report: lo..hi, first_line, first_column: 1, field: None });
-    let mut parts = scan(&Segment { text, report: lo..split, first_line, first_column: 1, field: None });
-    parts.extend(scan(&Segment { text, report: split..hi, first_line, first_column: 1, field: None }));
+    let whole = scan(&Segment {
+        text,
+        report: lo..hi,
+        first_line,
+        first_column: 1,
+        field: None,
+    });
+    let mut parts = scan(&Segment {
+        text,
+        report: lo..split,
+        first_line,
+        first_column: 1,
+        field: None,
+    });
+    parts.extend(scan(&Segment {
+        text,
+        report: split..hi,
+        first_line,
+        first_column: 1,
+        field: None,
+    }));
     parts.sort_by(|a, b| (a.start, a.end, a.detector).cmp(&(b.start, b.end, b.detector)));
-    assert_eq!(whole, parts, "splitting the report range changed the matches");
+    assert_eq!(
+        whole, parts,
+        "splitting the report range changed the matches"
+    );
 });

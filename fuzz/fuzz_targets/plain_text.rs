@@ -7,7 +7,7 @@ use tizim::model::FileMeta;
 use tizim::source::{text::scan_plain, SourceSink};
 use tizim_fuzz::{buffer_capacity, CheckingSink, Tiling};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let first_line = 1 + (data.len() % 3) as u64;
     let mut reader = std::io::BufReader::with_capacity(buffer_capacity(data), text.as_bytes());
@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
         modified: None,
     });
     let result = scan_plain(&mut reader, first_line, &mut sink);
-    assert!(result.is_ok(), "scan_plain failed on in-memory text: {result:?}");
+    assert!(
+        result.is_ok(),
+        "scan_plain failed on in-memory text: {result:?}"
+    );
     sink.end();
     sink.finish();
 });

@@ -4,4 +4,4 @@
 use libfuzzer_sys::fuzz_target;
 use tizim::source::structured::StructuredKind;
 
-fuzz_target!(|data: &[u8]| tizim_fuzz::structured(StructuredKind::Sql, "fuzz.sql", data));
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| tizim_fuzz::structured(StructuredKind::Sql, "fuzz.sql", data));

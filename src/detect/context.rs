@@ -1,7 +1,7 @@
 //! Context keywords: words near a value (or the column it sits in) that
 //! raise a detector's confidence, in Kazakh, Russian and English.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 struct Keyword {
     /// Detectors (engine indices) this keyword speaks for.
@@ -65,9 +65,12 @@ impl ContextIndex {
             None
         } else {
             Some(
+                // A DFA: windows are short and searched once per validated
+                // value, so search speed matters more than build time.
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .map_err(|e| e.to_string())?,
             )
@@ -78,7 +81,7 @@ impl ContextIndex {
     /// Does `hay` hold, as a word, a keyword of detector `det`?
     pub fn mentions(&self, hay: &str, det: usize) -> bool {
         let Some(ac) = &self.ac else { return false };
-        ac.find_overlapping_iter(hay).any(|m| {
+        ac.find_iter(hay).any(|m| {
             let k = &self.keywords[m.pattern().as_usize()];
             k.detectors.contains(&det) && is_word(hay, m.start(), m.end(), k.stem)
         })

@@ -186,9 +186,10 @@ impl Engine {
     }
 
     fn detector_of(&self, m: &Match) -> Option<&Detector> {
+        // Ids are interned (see `spec::intern`): the pointer is the identity.
         self.detectors
             .iter()
-            .find(|d| std::ptr::eq(d.id, m.detector) || d.id == m.detector)
+            .find(|d| d.id.as_ptr() == m.detector.as_ptr())
     }
 
     fn strength(&self, m: &Match) -> (i32, Confidence, usize) {
@@ -256,21 +257,34 @@ fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
     let mut line = first_line;
     let mut col_chars = 0u64; // characters between the line start and `pos`
     for m in matches {
-        let upto = m.start;
-        let gap = &b[pos..upto];
-        match memchr::memrchr(b'\n', gap) {
-            Some(last) => {
-                line += memchr::memchr_iter(b'\n', gap).count() as u64;
-                col_chars = count_chars(&gap[last + 1..]);
+        let gap = &b[pos..m.start];
+        if gap.len() < 512 {
+            // Matches are often a few dozen bytes apart: one plain loop
+            // beats setting up vector searches for such short gaps.
+            for &c in gap {
+                if c == b'\n' {
+                    line += 1;
+                    col_chars = 0;
+                } else if (c as i8) >= -0x40 {
+                    col_chars += 1;
+                }
             }
-            None => col_chars += count_chars(gap),
+        } else {
+            match memchr::memrchr(b'\n', gap) {
+                Some(last) => {
+                    line += memchr::memchr_iter(b'\n', gap).count() as u64;
+                    col_chars = count_chars(&gap[last + 1..]);
+                }
+                None => col_chars += count_chars(gap),
+            }
         }
-        pos = upto;
+        pos = m.start;
         m.line = line;
         m.column = col_chars + 1;
     }
 }
 
+/// Characters (not UTF-8 continuation bytes) in `b`.
 fn count_chars(b: &[u8]) -> u64 {
     b.iter().filter(|&&c| (c as i8) >= -0x40).count() as u64
 }

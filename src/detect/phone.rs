@@ -16,6 +16,8 @@ use std::sync::{LazyLock, OnceLock};
 
 struct Pattern {
     re: regex::Regex,
+    /// The pattern without anchors, to combine with others.
+    source: String,
     lengths: Vec<u16>,
 }
 
@@ -30,6 +32,7 @@ impl Pattern {
         let re = regex::Regex::new(&format!("^(?:{src})$")).ok()?;
         Some(Pattern {
             re,
+            source: src,
             lengths: desc.possible_length().to_vec(),
         })
     }
@@ -42,14 +45,17 @@ impl Pattern {
 
 struct Region {
     general: Pattern,
-    types: Vec<Pattern>,
+    /// National-number length → one regex for every number type (fixed
+    /// line, mobile, toll free, …) possible at that length: one search
+    /// instead of a dozen.
+    types_by_len: Vec<(u16, regex::Regex)>,
 }
 
 impl Region {
     fn compile(meta: &Metadata) -> Option<Region> {
         let d = meta.descriptors();
         let general = Pattern::compile(d.general())?;
-        let types = [
+        let types: Vec<Pattern> = [
             d.fixed_line(),
             d.mobile(),
             d.toll_free(),
@@ -65,11 +71,41 @@ impl Region {
         .flatten()
         .filter_map(Pattern::compile)
         .collect();
-        Some(Region { general, types })
+        let mut lengths: Vec<u16> = types
+            .iter()
+            .flat_map(|t| t.lengths.iter().copied())
+            .chain(general.lengths.iter().copied())
+            .collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        let types_by_len = lengths
+            .into_iter()
+            .filter_map(|len| {
+                let alts: Vec<&str> = types
+                    .iter()
+                    .filter(|t| t.lengths.is_empty() || t.lengths.contains(&len))
+                    .map(|t| t.source.as_str())
+                    .collect();
+                if alts.is_empty() {
+                    return None;
+                }
+                let re = regex::Regex::new(&format!("^(?:{})$", alts.join("|"))).ok()?;
+                Some((len, re))
+            })
+            .collect();
+        Some(Region {
+            general,
+            types_by_len,
+        })
     }
 
     fn valid(&self, national: &str) -> bool {
-        self.general.matches(national) && self.types.iter().any(|t| t.matches(national))
+        let len = national.len() as u16;
+        self.general.matches(national)
+            && self
+                .types_by_len
+                .iter()
+                .any(|(l, re)| *l == len && re.is_match(national))
     }
 }
 

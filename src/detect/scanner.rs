@@ -32,6 +32,36 @@ static INTERESTING: [bool; 256] = {
     t
 };
 
+/// Position of the first ASCII digit or `@` in `hay`.
+///
+/// Eight bytes at a time (SWAR): the pass spends most of its time skipping
+/// text between digit runs, and `memchr` only searches for up to three
+/// distinct bytes.
+#[inline]
+fn next_interesting(hay: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let w = u64::from_le_bytes(hay[i..i + 8].try_into().unwrap_or([0; 8]));
+        // Bytes 0x30..=0x39 become 0..=9 (and only they are below 10);
+        // `@` becomes 0. "Has a byte below n" (Bit Twiddling Hacks) is
+        // exact for its lowest flagged byte, which is all we use.
+        let digits = w ^ (ONES * 0x30);
+        let at = w ^ (ONES * 0x40);
+        let flags = (digits.wrapping_sub(ONES * 10) & !digits & HIGHS)
+            | (at.wrapping_sub(ONES) & !at & HIGHS);
+        if flags != 0 {
+            return Some(i + (flags.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..]
+        .iter()
+        .position(|&c| INTERESTING[c as usize])
+        .map(|p| i + p)
+}
+
 /// Characters that stand for hidden digits in masked values (`8501******34`).
 fn is_mask_char(c: char) -> bool {
     matches!(c, '*' | '•' | '●' | '∗' | '×' | '█' | '⁎')
@@ -72,7 +102,7 @@ impl<'a> Scanner<'a> {
             i += 1;
         }
         while i < to {
-            match b[i..to].iter().position(|&c| INTERESTING[c as usize]) {
+            match next_interesting(&b[i..to]) {
                 Some(off) => i += off,
                 None => break,
             }
@@ -171,6 +201,7 @@ impl<'a> Scanner<'a> {
     /// Nothing that would make the value part of a longer token sits just
     /// before `p`: no letter or digit, no mask character, no `digit.`
     /// (decimals, versions, IP addresses) and no UUID group (`-ab12-`).
+    #[inline]
     fn left_ok(&self, p: usize) -> bool {
         if p == 0 {
             return true;
@@ -198,6 +229,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The mirror of [`Self::left_ok`] after a value ending at `e`.
+    #[inline]
     fn right_ok(&self, e: usize) -> bool {
         let b = self.b;
         if e >= b.len() {
@@ -223,16 +255,19 @@ impl<'a> Scanner<'a> {
         let Some(valid) = d.validator.validate(c) else {
             return false;
         };
-        let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
-        if d.require_context && !has_context {
-            return false;
-        }
         let mut confidence = d.base;
         if c.formatted {
             confidence = confidence.max(d.formatted);
         }
-        if has_context {
-            confidence = confidence.max(d.context);
+        // Keywords are looked for only when they can change the outcome.
+        if d.require_context || d.context > confidence {
+            let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
+            if d.require_context && !has_context {
+                return false;
+            }
+            if has_context {
+                confidence = confidence.max(d.context);
+            }
         }
         self.out.push(Match {
             start,
@@ -395,13 +430,18 @@ impl<'a> Scanner<'a> {
             if ng == groups.len() {
                 break;
             }
-            // Separator: at most one space or dash, and a parenthesis.
+            // Separator: at most one space (or no-break space) or dash, and
+            // a parenthesis.
             let mut q = p;
             let mut spaces = 0;
             let mut parens = 0;
-            while q < b.len() && q - p < 3 {
+            while q < b.len() && q - p < 4 {
                 match b[q] {
                     b' ' | b'-' => spaces += 1,
+                    0xC2 if b.get(q + 1) == Some(&0xA0) => {
+                        spaces += 1;
+                        q += 1;
+                    }
                     b'(' if !paren_open => {
                         paren_open = true;
                         parens += 1;
@@ -416,6 +456,19 @@ impl<'a> Scanner<'a> {
             }
             if q == p || spaces > 1 || parens > 1 || q >= b.len() || !b[q].is_ascii_digit() {
                 break;
+            }
+            // `+44 (0)20 …`: the bracketed trunk prefix is not dialled
+            // from abroad; skip it.
+            if plus && paren_open && b[q] == b'0' && b.get(q + 1) == Some(&b')') && ng == 1 {
+                paren_open = false;
+                let mut r = q + 2;
+                if matches!(b.get(r), Some(b' ' | b'-')) {
+                    r += 1;
+                }
+                if r >= b.len() || !b[r].is_ascii_digit() {
+                    break;
+                }
+                q = r;
             }
             separated = true;
             p = q;
@@ -469,13 +522,16 @@ impl<'a> Scanner<'a> {
         None
     }
 
-    /// A card number whose first digit run is `s..e`: plain (13–19 digits)
+    /// A card number whose first digit run is `s..e`: plain (14–16 digits)
     /// or grouped by spaces or dashes (4-4-4-4, 4-4-4-4-3, Amex 4-6-5,
     /// Diners 4-6-4).
     fn card(&mut self, s: usize, e: usize) -> Option<usize> {
         let b = self.b;
         let len = e - s;
-        if (13..=19).contains(&len) {
+        // Unformatted, only the common lengths (Diners 14, Amex 15, 16):
+        // bare 17–19 digit runs are far more often 64-bit integers (ids,
+        // hashes, constants) than the rare long PANs, which people group.
+        if (14..=16).contains(&len) {
             if !self.right_ok(e) {
                 return None;
             }
@@ -495,6 +551,16 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let sep = b[e];
+        // Dates (`2024-03-15`) and times start like this: every card
+        // layout's second group has 4 or 6 digits.
+        let second = b[e + 1..]
+            .iter()
+            .take(7)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if second != 4 && second != 6 {
+            return None;
+        }
         let mut digits = [0u8; MAX_DIGITS];
         digits[..4].copy_from_slice(&b[s..e]);
         let mut nd = 4;
@@ -639,4 +705,29 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_interesting_agrees_with_a_plain_search() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"abcXYZ /:;?@0189\x80\xff-.,";
+        for len in 0..200 {
+            let hay: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Mostly letters and punctuation, some digits and `@`,
+                    // and bytes either side of the digit range.
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let want = hay.iter().position(|&c| c.is_ascii_digit() || c == b'@');
+            assert_eq!(next_interesting(&hay), want, "{hay:?}");
+        }
+    }
 }

@@ -103,6 +103,8 @@ fn phones_in_every_usual_form() {
         "+996 555 123 456",
         "+1 (415) 555-2671",
         "+44 20 7946 0958",
+        "+44 (0)20 7946 0958",
+        "+7\u{a0}701\u{a0}234\u{a0}56\u{a0}78",
     ] {
         one(&format!("тел: {form}, далее"), "phone", form);
     }
@@ -147,6 +149,9 @@ fn cards_plain_spaced_dashed_and_test_numbers() {
     one("amex 3782 822463 10005", "card", "3782 822463 10005");
     none("4400430123456780");
     none("4400 4301-2345 6789");
+    none("4006381333932"); // an EAN-13 barcode that passes Luhn
+    none("4654005815464502513"); // a 64-bit constant; 19-digit PANs are grouped
+    one("4000 0000 0000 0000 006", "card", "4000 0000 0000 0000 006");
     let m = scan("4111 1111 1111 1111");
     assert!(m[0].test);
     let m = scan("4400430123456789");

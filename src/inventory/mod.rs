@@ -9,6 +9,8 @@ use crate::model::{Category, Confidence, Evidence, Finding, SubjectTraits};
 use crate::policy::{is_before_cutoff, Policy, PolicyMatcher, Retention};
 use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub mod subjects;
@@ -132,8 +134,9 @@ pub struct PurposeCoverage {
 /// The people behind the IINs found, counted by distinct fingerprint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Subjects {
-    /// Distinct IINs.
-    pub iin_holders: u64,
+    /// Distinct IINs, i.e. people. (Not named after IINs: tizim reads a
+    /// field called that as an IIN column, in its own reports too.)
+    pub people: u64,
     /// Of those, under 18 on the day of the scan: their data needs a parent's
     /// or guardian's consent.
     pub minors: u64,
@@ -192,12 +195,12 @@ struct Placement {
 pub struct Classifier<'p> {
     policy: Option<&'p Policy>,
     today: NaiveDate,
-    locations: PolicyMatcher,
+    locations: Cow<'p, PolicyMatcher>,
 }
 
 impl<'p> Classifier<'p> {
     pub fn new(policy: Option<&'p Policy>, today: NaiveDate) -> Self {
-        let locations = policy.map(Policy::matcher).unwrap_or_default();
+        let locations = Cow::Owned(policy.map(Policy::matcher).unwrap_or_default());
         Classifier {
             policy,
             today,
@@ -292,14 +295,49 @@ fn row_purposes(placement: &Placement) -> &[usize] {
 /// The status of one finding's location and category under `policy`, and
 /// the purposes that cover it. Without a policy everything is undeclared.
 ///
-/// Compiles the policy's globs on every call: classify many findings with
-/// one [`Classifier`] instead.
+/// Cheap to call once per finding: the policy's globs are compiled once
+/// per thread and reused for as long as the purposes' locations stay the
+/// same. A [`Classifier`] does the same without the cache.
 pub fn classify(
     finding: &Finding,
     policy: Option<&Policy>,
     today: NaiveDate,
 ) -> (Status, Vec<String>) {
-    Classifier::new(policy, today).classify(finding)
+    let Some(policy) = policy else {
+        return Classifier::new(None, today).classify(finding);
+    };
+    COMPILED.with(|cell| {
+        let mut compiled = cell.borrow_mut();
+        let same = compiled.as_ref().is_some_and(|(locations, _)| {
+            locations.len() == policy.purposes.len()
+                && locations
+                    .iter()
+                    .zip(&policy.purposes)
+                    .all(|(l, p)| *l == p.locations)
+        });
+        if !same {
+            let locations = policy
+                .purposes
+                .iter()
+                .map(|p| p.locations.clone())
+                .collect();
+            *compiled = Some((locations, policy.matcher()));
+        }
+        let (_, matcher) = compiled.as_ref().expect("compiled just above");
+        Classifier {
+            policy: Some(policy),
+            today,
+            locations: Cow::Borrowed(matcher),
+        }
+        .classify(finding)
+    })
+}
+
+thread_local! {
+    /// The last policy [`classify`] compiled: its purposes' locations (the
+    /// key, compared in full, so two policies can never be confused) and
+    /// the matcher built from them.
+    static COMPILED: RefCell<Option<(Vec<Vec<String>>, PolicyMatcher)>> = const { RefCell::new(None) };
 }
 
 /// Counters for one (location, category).
@@ -521,7 +559,7 @@ impl<'p> InventoryBuilder<'p> {
             .collect();
 
         let mut subjects = Subjects {
-            iin_holders: self.subjects.len() as u64,
+            people: self.subjects.len() as u64,
             ..Subjects::default()
         };
         for traits in self.subjects.values().flatten() {

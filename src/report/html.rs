@@ -204,8 +204,8 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         alert = if subj.minors > 0 { " alert" } else { "" },
         minors = subj.minors,
         plural = if subj.minors == 1 { "" } else { "s" },
-        holders = subj.iin_holders,
-        hplural = if subj.iin_holders == 1 { "" } else { "s" },
+        holders = subj.people,
+        hplural = if subj.people == 1 { "" } else { "s" },
         female = subj.female,
         male = subj.male,
     ));

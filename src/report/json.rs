@@ -4,7 +4,6 @@
 use super::{Report, NO_POLICY_HINT};
 use crate::inventory::{InventoryRow, PurposeCoverage, StatusCount, Subjects};
 use crate::model::{Category, Finding, Notice, ScanError, Stats};
-use crate::policy::Operator;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -37,9 +36,11 @@ struct Tool {
     version: &'static str,
 }
 
+/// The operator's name only: its BIN is a value of a detected category, and
+/// a report carries none.
 #[derive(Serialize)]
 struct PolicySummary<'a> {
-    operator: &'a Operator,
+    operator: &'a str,
     prohibited: &'a [Category],
 }
 
@@ -53,7 +54,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         },
         as_of: &inv.as_of,
         policy: report.policy.map(|p| PolicySummary {
-            operator: &p.operator,
+            operator: &p.operator.name,
             prohibited: &p.prohibited,
         }),
         hint: report.policy.is_none().then_some(NO_POLICY_HINT),

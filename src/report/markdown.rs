@@ -101,9 +101,9 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     }
 
     let s = &inv.subjects;
-    if s.iin_holders > 0 {
+    if s.people > 0 {
         writeln!(w, "\n## People behind the IINs\n")?;
-        writeln!(w, "- Distinct IINs: {}", s.iin_holders)?;
+        writeln!(w, "- Distinct IINs: {}", s.people)?;
         writeln!(
             w,
             "- Minors today: **{}** (their data needs a parent's or guardian's consent)",

@@ -178,9 +178,8 @@ pub(crate) fn policy_line(policy: Option<&Policy>, inventory: &Inventory) -> Str
     } else {
         policy.operator.name.clone()
     };
-    if let Some(bin) = &policy.operator.bin {
-        line.push_str(&format!(" (BIN {bin})"));
-    }
+    // The operator's BIN stays out: it is a value of a detected category,
+    // and reports hold masks only (tizim must find nothing in its own output).
     line.push_str(&format!(
         ", {} purpose{}",
         inventory.purposes.len(),

@@ -48,11 +48,14 @@ pub fn render_gated(
     w.write_all(b"\n")
 }
 
-/// A rule's id, category and description.
+/// A rule's id and category. Detector descriptions are left out on purpose:
+/// they carry example values (`+7 701 234 56 78`) that would read as, and be
+/// found as, personal data in the log; the category texts are hand-written
+/// without any.
 struct RuleInfo {
     id: String,
     category: Category,
-    description: String,
+    column_name: bool,
 }
 
 /// Every loaded detector, then any detector that only appears in findings
@@ -64,22 +67,15 @@ fn rules_for(report: &Report<'_>) -> Vec<RuleInfo> {
         .map(|d| RuleInfo {
             id: d.id.clone(),
             category: d.category,
-            description: d.description.clone(),
+            column_name: false,
         })
         .collect();
     for f in report.findings {
         if !rules.iter().any(|r| r.id == f.detector) {
-            let description = match f.evidence {
-                Evidence::ColumnName => format!(
-                    "A column, header or key named like {} data whose values did not validate",
-                    f.category.describe()
-                ),
-                _ => f.category.describe().to_string(),
-            };
             rules.push(RuleInfo {
                 id: f.detector.clone(),
                 category: f.category,
-                description,
+                column_name: f.evidence == Evidence::ColumnName,
             });
         }
     }
@@ -88,20 +84,43 @@ fn rules_for(report: &Report<'_>) -> Vec<RuleInfo> {
 
 fn rule_json(rule: &RuleInfo) -> Value {
     let category = rule.category;
+    // What was found, in the words of the help text.
+    let (what_text, what_markdown) = if rule.column_name {
+        (
+            "A column, header or key named like personal data (its values did not validate: \
+             hashed, encrypted, masked, or not there yet) was found by the tizim detector \
+             `column-name`."
+                .to_string(),
+            "**A field named like personal data** (`column-name`): its values did not \
+             validate (hashed, encrypted, masked, or not there yet)."
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "Personal data ({}: {}) found by the tizim detector `{}`.",
+                category.id(),
+                category.describe(),
+                rule.id
+            ),
+            format!(
+                "**Personal data: {}** (`{}`), found by the detector `{}`.",
+                category.describe(),
+                category.id(),
+                rule.id
+            ),
+        )
+    };
     let help = format!(
-        "Personal data ({}: {}) found by the tizim detector `{}`. Anything committed to a \
-         repository is published to everyone who can read it, history included. Remove it and \
-         use synthetic test data instead (if it was committed, rewriting history is the only \
-         way to unpublish it). If it belongs there: declare the purpose and location in \
-         tizim.toml, allow the path, detector or value in the [allow] table of .tizim.toml, \
-         mark the line with `tizim:allow`, or accept current findings with \
-         `tizim baseline create > .tizim-baseline.json` and scan with --baseline.",
-        category.id(),
-        category.describe(),
-        rule.id
+        "{what_text} Anything committed to a repository is published to everyone who can read \
+         it, history included. Remove it and use synthetic test data instead (if it was \
+         committed, rewriting history is the only way to unpublish it). If it belongs there: \
+         declare the purpose and location in tizim.toml, allow the path, detector or value in \
+         the [allow] table of .tizim.toml, mark the line with `tizim:allow`, or accept current \
+         findings with `tizim baseline create > .tizim-baseline.json` and scan with --baseline."
     );
     let markdown = format!(
-        "**Personal data: {}** (`{}`), found by the detector `{}`.\n\n\
+        "{what_markdown}\n\n\
          Anything committed to a repository is published to everyone who can read it, \
          history included.\n\n\
          * Remove it and use synthetic test data instead; if it was committed, only \
@@ -109,36 +128,38 @@ fn rule_json(rule: &RuleInfo) -> Value {
          * If it belongs there: declare the purpose and location in `tizim.toml`, allow the \
          path, detector or value in the `[allow]` table of `.tizim.toml`, mark the line with \
          `tizim:allow`, or accept current findings with \
-         `tizim baseline create > .tizim-baseline.json` and scan with `--baseline`.",
-        category.describe(),
-        category.id(),
-        rule.id
+         `tizim baseline create > .tizim-baseline.json` and scan with `--baseline`."
     );
+    let (full, properties) = if rule.column_name {
+        (
+            "Name-only evidence: a structured field whose name says personal data".to_string(),
+            json!({ "tags": ["privacy", "personal-data"] }),
+        )
+    } else {
+        (
+            format!("{} ({})", category.describe(), category.id()),
+            json!({
+                "category": category.id(),
+                "tags": ["privacy", "personal-data", category.id()],
+            }),
+        )
+    };
     json!({
         "id": rule.id,
-        "name": rule_name(&rule.id),
-        "shortDescription": { "text": rule.description },
-        "fullDescription": { "text": format!("{} ({})", category.describe(), category.id()) },
+        "shortDescription": { "text": short_description(rule) },
+        "fullDescription": { "text": full },
         "help": { "text": help, "markdown": markdown },
         "defaultConfiguration": { "level": "warning" },
-        "properties": {
-            "category": category.id(),
-            "tags": ["privacy", "personal-data", category.id()],
-        },
+        "properties": properties,
     })
 }
 
-/// `phone-kz` → `PhoneKz`: SARIF suggests an identifier-like rule name.
-fn rule_name(id: &str) -> String {
-    id.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut cs = p.chars();
-            cs.next()
-                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+fn short_description(rule: &RuleInfo) -> String {
+    if rule.column_name {
+        "A column, header or key named like personal data whose values did not validate".to_string()
+    } else {
+        format!("{} (detector `{}`)", rule.category.describe(), rule.id)
+    }
 }
 
 fn level(finding: &Finding, status: Status, gate: &GateConfig) -> &'static str {
@@ -343,12 +364,5 @@ mod tests {
         assert_eq!(path_uri("./src/a b.sql"), "src/a%20b.sql");
         assert_eq!(path_uri("/tmp/x#1.csv"), "file:///tmp/x%231.csv");
         assert_eq!(path_uri("д.txt"), "%D0%B4.txt");
-    }
-
-    #[test]
-    fn rule_names() {
-        assert_eq!(rule_name("phone-kz"), "PhoneKz");
-        assert_eq!(rule_name("email"), "Email");
-        assert_eq!(rule_name("column-name"), "ColumnName");
     }
 }

@@ -166,7 +166,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write, colour: bool) -> io::Resul
     }
 
     let s = &inv.subjects;
-    if s.iin_holders > 0 {
+    if s.people > 0 {
         writeln!(w)?;
         let minors = format!(
             "{} minor{} today",
@@ -176,7 +176,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write, colour: bool) -> io::Resul
         writeln!(
             w,
             "People behind the IINs: {}, {} (a parent's consent is needed for their data), {} female, {} male",
-            s.iin_holders,
+            s.people,
             if s.minors > 0 { style.paint("1;33", &minors) } else { minors },
             s.female,
             s.male

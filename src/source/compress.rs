@@ -45,9 +45,9 @@ impl Format {
             Format::Zstd
         } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
             Format::Zip
-        } else if head.len() >= 262 && &head[257..262] == b"ustar" {
-            Format::Tar
-        } else if name.to_ascii_lowercase().ends_with(".tar") && tar_checksum_ok(head) {
+        } else if (head.len() >= 262 && &head[257..262] == b"ustar")
+            || (name.to_ascii_lowercase().ends_with(".tar") && tar_checksum_ok(head))
+        {
             Format::Tar
         } else {
             Format::Other

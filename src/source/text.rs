@@ -14,7 +14,7 @@ use std::io::{self, BufRead, Read};
 
 /// Bytes of text reported per segment: large enough that per-segment costs
 /// vanish, small enough to stay in cache while the detectors scan it.
-pub const CHUNK: usize = 512 * 1024;
+pub const CHUNK: usize = 256 * 1024;
 /// Context carried across a boundary, on both sides. Must exceed the
 /// longest value plus the context a detector looks at around it.
 pub const OVERLAP: usize = 4 * 1024;

@@ -43,13 +43,21 @@ impl Outcome {
             let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(0);
             s[cut..].to_string()
         };
+        let first_panic = self
+            .stderr
+            .lines()
+            .skip_while(|l| !l.contains("panicked at"))
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n");
         format!(
-            "tizim {}\n  exit code {:?}, signal {:?}, {:.1}s, peak RSS {} MiB\n  stderr (tail):\n{}",
+            "tizim {}\n  exit code {:?}, signal {:?}, {:.1}s, peak RSS {} MiB\n  first panic: {}\n  stderr (tail):\n{}",
             self.args.join(" "),
             self.code,
             self.signal,
             self.elapsed.as_secs_f64(),
             self.max_rss_kib / 1024,
+            first_panic,
             tail
         )
     }
@@ -198,6 +206,14 @@ where
         max_rss_kib: peak_kib,
         elapsed,
     };
+    // Shown with --nocapture (and on failure): what each run cost.
+    eprintln!(
+        "[tizim {}] exit {:?}, {:.2}s, peak RSS {:.1} MiB",
+        outcome.args.join(" "),
+        outcome.code,
+        outcome.elapsed.as_secs_f64(),
+        outcome.max_rss_kib as f64 / 1024.0
+    );
     assert!(
         !timed_out,
         "HANG: no exit within {timeout:?}, killed:\n{}",
@@ -249,6 +265,11 @@ impl Report {
                 )
             })
             .collect()
+    }
+
+    /// The `notices` list (limits hit, members not opened, fallbacks).
+    pub fn notices(&self) -> Vec<Value> {
+        self.0["notices"].as_array().cloned().unwrap_or_default()
     }
 
     pub fn findings(&self) -> &Vec<Value> {
