@@ -184,6 +184,23 @@ const STOP: &[&str] = &[
     "accepted",
     "файл",
     "файла",
+    // Aggregates about a column, not the column (`iin_holders`, `email_total`).
+    "holders",
+    "total",
+    "totals",
+    "sum",
+    "avg",
+    "average",
+    "min",
+    "max",
+    "distinct",
+    "unique",
+    "stats",
+    "statistics",
+    "rate",
+    "ratio",
+    "percent",
+    "share",
     "тип",
     "статус",
     "дата",
@@ -906,6 +923,8 @@ mod tests {
             "id",
             "created_at",
             "description",
+            "subjects.iin_holders",
+            "email_total",
         ] {
             assert_eq!(category_for_name(name), None, "{name}");
         }

@@ -285,6 +285,8 @@ pub(crate) struct Batch {
     decoded: String,
     /// Changes at every flush, so parsers can cache field indexes per batch.
     pub generation: u64,
+    /// Whether anything (even an empty batch) was sent.
+    sent: bool,
 }
 
 impl Batch {
@@ -341,9 +343,12 @@ impl Batch {
     /// Sends `win.buf[..end]` with its cells, and forgets both. Parsers
     /// flush only between values, so every pending cell lies inside.
     pub fn flush(&mut self, win: &mut Window<'_>, end: usize, sink: &mut dyn SourceSink) {
-        if end == 0 {
+        // The first flush goes out even when empty: an empty file was still
+        // read, and counts as scanned like an empty plain-text file.
+        if end == 0 && self.sent {
             return;
         }
+        self.sent = true;
         debug_assert!(self.cells.iter().all(|c| c.range.end <= end));
         // Should a cell ever lie past `end`, its bytes are still scanned with
         // the next batch, only without a field.
@@ -556,6 +561,14 @@ mod tests {
         ] {
             assert_eq!(sniffed("app.log", plain), None, "{plain}");
             assert_eq!(sniffed("notes.txt", plain), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_still_sends_one_empty_batch() {
+        for kind in [StructuredKind::Sql, StructuredKind::Csv, StructuredKind::Json] {
+            let r = testing::Recorder::run(kind, "");
+            assert_eq!((r.batches, r.values.len(), r.fallbacks), (1, 0, 0), "{kind:?}");
         }
     }
 
