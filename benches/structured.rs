@@ -3,8 +3,8 @@
 //!
 //! For each format, the same generated input (about 4 MiB) is scanned three
 //! ways, all in memory so that disk and decoding stay out of it:
-//! - `plain`: the detection stage over 32 KiB segments cut at line ends,
-//!   as the plain-text chunker feeds it;
+//! - `plain`: `source::text::scan_plain`, the path `--no-structure` takes
+//!   (the streaming chunker feeding the detection stage);
 //! - `structured`: `structured::scan` into the same detection stage
 //!   (tokenizing, batching, field attribution, value-level name/date checks);
 //! - `structured_no_names`: the same, with the name column renamed so that
@@ -24,7 +24,7 @@ use tizim::detect::{Engine, Fingerprinter};
 use tizim::model::{FileMeta, Notice, ScanError, Segment, SkipReason};
 use tizim::scan::FileScanner;
 use tizim::source::structured::{self, CellBatch, StructuredKind};
-use tizim::source::SourceSink;
+use tizim::source::{text, SourceSink};
 
 fn main() {
     divan::main();
@@ -175,20 +175,7 @@ fn plain(bencher: Bencher, format: &str) {
         .bench_local(|| {
             let mut scanner = FileScanner::new(&engine, &fp, false);
             scanner.begin(&meta());
-            let (mut at, mut line) = (0, 1);
-            while at < text.len() {
-                let mut end = (at + (32 << 10)).min(text.len());
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                if let Some(nl) = text[at..end].rfind('\n').filter(|_| end < text.len()) {
-                    end = at + nl + 1;
-                }
-                let seg = &text[at..end];
-                scanner.segment(&Segment::whole(seg, line, None));
-                line += seg.matches('\n').count() as u64;
-                at = end;
-            }
+            text::scan_plain(&mut text.as_bytes(), 1, &mut scanner).unwrap();
             scanner.end();
             black_box(scanner.finish())
         });

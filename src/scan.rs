@@ -419,7 +419,6 @@ impl SourceSink for FileScanner<'_> {
             &mut matches,
         );
         matches.sort_by_key(|m| m.start);
-        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
         let mut allow = AllowLines::new(batch.text);
         for m in &matches {
             let i = batch.cells.partition_point(|c| c.range.start <= m.start);
@@ -438,6 +437,7 @@ impl SourceSink for FileScanner<'_> {
             let allowed = allow.allowed(m.start);
             self.push_finding(m, column, field, raw, allowed);
         }
+        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
         if value_level || !batch.decoded.is_empty() {
             let mut found = std::mem::take(&mut self.cell_matches);
             let mut columns = ColumnCursor::new(batch.first_column);

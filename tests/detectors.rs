@@ -207,3 +207,19 @@ fn cli_rejects_a_bad_detector_directory() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_documented_example_detector_loads_and_works() {
+    let doc = include_str!("../detectors/README.md");
+    let start = doc.find("```toml\n").expect("a toml example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let engine = Engine::from_toml(&[("detectors/README.md", &doc[start..end])]).unwrap();
+    let mut out = Vec::new();
+    engine.scan(
+        &Segment::whole("Паспорт: N12345678\nN87654321", 1, None),
+        &mut out,
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].normalized, "12345678");
+    assert_eq!(out[0].category, Category::IdDocument);
+}

@@ -627,14 +627,12 @@ fn tail_lower(word: &str) -> ([char; 6], usize) {
 }
 
 fn tail_ends_with(tail: &([char; 6], usize), suffix: &str) -> bool {
-    let mut i = 0;
-    for s in suffix.chars().rev() {
-        if i >= tail.1 || tail.0[i] != s {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    let (chars, len) = tail;
+    suffix
+        .chars()
+        .rev()
+        .enumerate()
+        .all(|(i, s)| i < *len && chars[i] == s)
 }
 
 /// A value that looks like a Kazakh or Russian person's name: one to four

@@ -765,10 +765,9 @@ impl Parser<'_> {
                 }
             }
             CreateStep::Name(mut name) => {
-                if name.parts.is_empty() && ["IF", "NOT", "EXISTS"].iter().any(|w| self.is(tok, w))
-                {
-                    CreateStep::Name(name)
-                } else if tok.kind == Kind::Punct(b'.') && name.dot() {
+                let if_not_exists = name.parts.is_empty()
+                    && ["IF", "NOT", "EXISTS"].iter().any(|w| self.is(tok, w));
+                if if_not_exists || (tok.kind == Kind::Punct(b'.') && name.dot()) {
                     CreateStep::Name(name)
                 } else if tok.kind == Kind::Punct(b'(') && !name.open {
                     CreateStep::Body {
