@@ -782,7 +782,11 @@ fn birth_date(value: &str) -> Option<String> {
     let (y, m, d) = match nums.as_slice() {
         [a, b, c] if a.len() == 4 => (a, b, c),
         [a, b, c] if c.len() == 4 => (c, b, a),
-        [one] if one.len() == 8 => (&&one[..4], &&one[4..6], &&one[6..]),
+        // ASCII digits only before slicing: 8 bytes may hold `12�45` and
+        // `one[..4]` would cut a character in two (a panic, found by fuzzing).
+        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
+            (&&one[..4], &&one[4..6], &&one[6..])
+        }
         _ => return None,
     };
     if ![y, m, d]
@@ -993,6 +997,8 @@ mod tests {
             "1850-01-01",
             "15.03",
             "yesterday",
+            "19\u{fffd}315",
+            "1985ÅÅ15",
         ] {
             assert!(field_value(Category::BirthDate, bad).is_none(), "{bad}");
         }

@@ -548,6 +548,10 @@ fn string_end(buf: &[u8], start: usize, eof: bool) -> Result<Option<(usize, Esca
             _ => match buf.get(i + 1) {
                 None if eof => return Err(start),
                 None => return Ok(None),
+                // A backslash before a line break is no JSON escape. Taken
+                // as one, blanking it removed the line break from the text
+                // and every later finding got a line number one too small.
+                Some(b'\n') => return Err(start),
                 Some(b'u') => {
                     escapes = Escapes::Unicode;
                     i += 2;
@@ -666,6 +670,16 @@ mod tests {
         assert_eq!(r.fallbacks, 1);
         assert_eq!(r.notices[0].line, Some(3));
         assert!(r.plain.contains("oops \"c@d.kz\""));
+    }
+
+    #[test]
+    fn a_backslash_line_break_keeps_line_numbers() {
+        // Found by the json fuzz target: findings after the string came a
+        // line too early.
+        let r = run("{\"a\":\"x\\\ny\",\n\"email\":\"g@h.kz\"}\n");
+        assert!(r.plain.contains("g@h.kz"), "{:?}", r.plain);
+        let ndjson = run("{\"a\":\"x\\\ny\"}\n{\"email\":\"g@h.kz\"}\n");
+        assert_eq!(ndjson.value("g@h.kz").line, 3);
     }
 
     #[test]
