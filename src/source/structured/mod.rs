@@ -566,9 +566,17 @@ mod tests {
 
     #[test]
     fn an_empty_file_still_sends_one_empty_batch() {
-        for kind in [StructuredKind::Sql, StructuredKind::Csv, StructuredKind::Json] {
+        for kind in [
+            StructuredKind::Sql,
+            StructuredKind::Csv,
+            StructuredKind::Json,
+        ] {
             let r = testing::Recorder::run(kind, "");
-            assert_eq!((r.batches, r.values.len(), r.fallbacks), (1, 0, 0), "{kind:?}");
+            assert_eq!(
+                (r.batches, r.values.len(), r.fallbacks),
+                (1, 0, 0),
+                "{kind:?}"
+            );
         }
     }
 
