@@ -165,12 +165,6 @@ pub fn scan(
     reader: &mut dyn BufRead,
     sink: &mut dyn SourceSink,
 ) -> io::Result<()> {
-    if reader.fill_buf()?.is_empty() {
-        // An empty dump is still a file read, like an empty plain-text
-        // file: one empty segment counts it in `files_scanned`.
-        sink.segment(&Segment::whole("", 1, None));
-        return Ok(());
-    }
     match kind {
         StructuredKind::Sql => sql::scan(reader, sink),
         StructuredKind::Csv => csv::scan(reader, sink),
