@@ -42,7 +42,6 @@ fn describes_software(name: &str) -> bool {
         "packages",
         "dependency",
         "dependencies",
-        "driver.rules",
     ];
     let mut components: Vec<&str> = name.split('.').map(|c| c.trim_end_matches("[]")).collect();
     components.pop();
