@@ -24,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 TIZIM=$CARGO_TARGET_DIR/release/tizim
-CORPUS=bench-corpus/mixed
+CORPUS=${CORPUS:-bench-corpus/mixed}
 BIG=bench-corpus/big
 BIG_MIB=${BIG_MIB:-2048}
 

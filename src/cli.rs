@@ -625,11 +625,7 @@ impl FindingSink for StreamingSink<'_> {
     fn findings(&self, batch: &mut Vec<Finding>) {
         let mut lines = Vec::with_capacity(batch.len() * 320);
         for finding in batch.iter() {
-            // Straight into the Vec, not through `report::write_ndjson`'s
-            // `dyn Write`: serde_json makes several small writes per field,
-            // and each was a dynamic call. Writing into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut lines, finding);
-            lines.push(b'\n');
+            tizim::report::ndjson::write_line(finding, &mut lines);
         }
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         // A closed pipe (`| head`) must not panic; the scan just has nobody to tell.

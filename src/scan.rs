@@ -12,10 +12,11 @@ use crate::model::{
 use crate::source::structured::CellBatch;
 use crate::source::{self, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// How many findings a streaming [`FileScanner`] hands over at once.
@@ -177,11 +178,15 @@ pub struct FileScanner<'e> {
 }
 
 struct OpenFile {
-    meta: FileMeta,
+    /// Shared by every finding of the file.
+    path: Arc<str>,
+    modified: Option<i64>,
+    /// Field names handed out to findings, shared like `path`.
+    field_names: HashSet<Arc<str>>,
     named_fields: Vec<NamedField>,
     /// (category, field) of the value findings made in this file, for the
     /// name-only evidence check at its end. Few per file: a Vec is enough.
-    valued_fields: Vec<(Category, String)>,
+    valued_fields: Vec<(Category, Arc<str>)>,
     had_text: bool,
 }
 
@@ -291,29 +296,30 @@ impl<'e> FileScanner<'e> {
         let Some(file) = self.open.last_mut() else {
             return;
         };
-        if let Some(field) = field {
+        let field = field.map(|name| file.field_name(name));
+        if let Some(field) = &field {
             if !file
                 .valued_fields
                 .iter()
                 .any(|(c, f)| *c == m.category && f == field)
             {
-                file.valued_fields.push((m.category, field.to_string()));
+                file.valued_fields.push((m.category, field.clone()));
             }
         }
         let finding = Finding {
-            path: file.meta.path.clone(),
+            path: file.path.clone(),
             line: m.line,
             column,
             category: m.category,
-            detector: m.detector.to_string(),
+            detector: Cow::Borrowed(m.detector),
             confidence: m.confidence,
-            field: field.map(str::to_string),
+            field,
             masked: mask(m.category, &m.normalized),
             fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
             evidence: Evidence::Value,
             test: m.test,
             suppressed: allowed.then(|| "inline".to_string()),
-            modified: file.meta.modified,
+            modified: file.modified,
             commit: None,
             author_date: None,
             value: self.show_values.then(|| raw.to_string()),
@@ -360,6 +366,22 @@ fn is_value_level(category: Category) -> bool {
     )
 }
 
+impl OpenFile {
+    /// The shared copy of a field name. Structured sources repeat a few
+    /// names for every value; a JSON file with endlessly many distinct key
+    /// paths stops being remembered after a while.
+    fn field_name(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.field_names.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = name.into();
+        if self.field_names.len() < 4096 {
+            self.field_names.insert(shared.clone());
+        }
+        shared
+    }
+}
+
 /// Columns of increasing offsets in one text, counted incrementally so
 /// that a megabyte-long line is walked once, not once per value.
 struct ColumnCursor {
@@ -397,7 +419,9 @@ fn line_around(text: &str, at: usize) -> Range<usize> {
 impl SourceSink for FileScanner<'_> {
     fn begin(&mut self, meta: &FileMeta) {
         self.open.push(OpenFile {
-            meta: meta.clone(),
+            path: meta.path.as_str().into(),
+            modified: meta.modified,
+            field_names: HashSet::new(),
             named_fields: Vec::new(),
             valued_fields: Vec::new(),
             had_text: false,
@@ -543,7 +567,7 @@ impl SourceSink for FileScanner<'_> {
     fn notice(&mut self, mut notice: Notice) {
         if notice.path.is_empty() {
             if let Some(file) = self.open.last() {
-                notice.path = file.meta.path.clone();
+                notice.path = file.path.to_string();
             }
         }
         if let Some(reason) = notice.reason {
@@ -577,25 +601,25 @@ impl SourceSink for FileScanner<'_> {
             if file
                 .valued_fields
                 .iter()
-                .any(|(c, f)| *c == nf.category && *f == nf.name)
+                .any(|(c, f)| *c == nf.category && **f == *nf.name)
             {
                 continue;
             }
-            let location = format!("{}#{}", file.meta.path, nf.name);
+            let location = format!("{}#{}", file.path, nf.name);
             let finding = Finding {
-                path: file.meta.path.clone(),
+                path: file.path.clone(),
                 line: nf.line,
                 column: 1,
                 category: nf.category,
-                detector: "column-name".to_string(),
+                detector: Cow::Borrowed("column-name"),
                 confidence: Confidence::Low,
-                field: Some(nf.name),
+                field: Some(nf.name.into()),
                 masked: String::new(),
                 fingerprint: self.fingerprinter.fingerprint(nf.category, &location),
                 evidence: Evidence::ColumnName,
                 test: false,
                 suppressed: None,
-                modified: file.meta.modified,
+                modified: file.modified,
                 commit: None,
                 author_date: None,
                 value: None,

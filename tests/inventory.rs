@@ -22,13 +22,13 @@ fn today() -> NaiveDate {
 
 fn finding(path: &str, field: Option<&str>, category: Category, line: u64, fp: &str) -> Finding {
     Finding {
-        path: path.to_string(),
+        path: path.into(),
         line,
         column: 1,
         category,
-        detector: category.id().to_string(),
+        detector: category.id().into(),
         confidence: Confidence::High,
-        field: field.map(str::to_string),
+        field: field.map(Into::into),
         masked: format!("mask-{fp}"),
         fingerprint: format!("{fp:0>32}"),
         evidence: Evidence::Value,
@@ -480,7 +480,7 @@ fn the_gate_classifier_agrees_with_the_rows() {
     for f in &findings {
         let location = match &f.field {
             Some(field) => format!("{}#{field}", f.path),
-            None => f.path.clone(),
+            None => f.path.to_string(),
         };
         let r = row(&inv, &location, f.category);
         assert_eq!(classifier.classify(f), (r.status, r.purposes.clone()));

@@ -121,11 +121,11 @@ impl AllowRules {
         if self.is_empty() {
             return None;
         }
-        if relative == finding.path || self.merged.paths.is_empty() {
+        if relative == &*finding.path || self.merged.paths.is_empty() {
             return self.matcher.reason(finding);
         }
         let mut rooted = finding.clone();
-        rooted.path = relative.to_string();
+        rooted.path = relative.into();
         self.matcher.reason(&rooted)
     }
 }
@@ -141,7 +141,7 @@ mod tests {
             line: 1,
             column: 1,
             category: Category::Email,
-            detector: detector.into(),
+            detector: detector.to_string().into(),
             confidence: Confidence::High,
             field: None,
             masked: String::new(),

@@ -77,7 +77,7 @@ impl Baseline {
         self.entries.contains(&(
             finding.fingerprint.clone(),
             relative.to_string(),
-            finding.detector.clone(),
+            finding.detector.to_string(),
         ))
     }
 
@@ -135,7 +135,7 @@ impl BaselineBuilder {
         }
         self.entries.insert(BaselineEntry {
             path: relative.to_string(),
-            detector: finding.detector.clone(),
+            detector: finding.detector.to_string(),
             category: finding.category,
             fingerprint: finding.fingerprint.clone(),
         });

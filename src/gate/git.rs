@@ -736,7 +736,7 @@ impl<'a> DiffScanner<'a> {
             if self.history
                 && !self
                     .seen
-                    .insert((finding.fingerprint.clone(), finding.path.clone()))
+                    .insert((finding.fingerprint.clone(), finding.path.to_string()))
             {
                 continue;
             }

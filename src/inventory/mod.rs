@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 pub mod subjects;
 
@@ -405,13 +406,13 @@ fn fingerprint_number(fingerprint: &str) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-type FieldRows = HashMap<Option<String>, BTreeMap<Category, RowAcc>>;
+type FieldRows = HashMap<Option<Arc<str>>, BTreeMap<Category, RowAcc>>;
 
 /// Aggregates findings one at a time.
 pub struct InventoryBuilder<'p> {
     classifier: Classifier<'p>,
     /// path → field → category → counters; looked up without allocating.
-    files: HashMap<String, FieldRows>,
+    files: HashMap<Arc<str>, FieldRows>,
     /// Distinct IIN fingerprints and what they say about their holder.
     subjects: HashMap<u128, Option<SubjectTraits>>,
     test_values: u64,
@@ -429,13 +430,7 @@ impl<'p> InventoryBuilder<'p> {
     }
 
     fn row(&mut self, finding: &Finding, category: Category) -> &mut RowAcc {
-        if !self.files.contains_key(finding.path.as_str()) {
-            self.files.insert(finding.path.clone(), HashMap::new());
-        }
-        let fields = self
-            .files
-            .get_mut(finding.path.as_str())
-            .expect("inserted just above");
+        let fields = self.files.entry(finding.path.clone()).or_default();
         if !fields.contains_key(&finding.field) {
             fields.insert(finding.field.clone(), BTreeMap::new());
         }
@@ -482,10 +477,10 @@ impl<'p> InventoryBuilder<'p> {
                     let row = InventoryRow {
                         location: match &field {
                             Some(f) => format!("{path}#{f}"),
-                            None => path.clone(),
+                            None => path.to_string(),
                         },
-                        path: path.clone(),
-                        field: field.clone(),
+                        path: path.to_string(),
+                        field: field.as_deref().map(str::to_string),
                         category,
                         count: acc.count,
                         distinct: acc.values.len() as u64,

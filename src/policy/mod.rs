@@ -461,7 +461,7 @@ impl AllowMatcher {
     pub fn reason(&self, finding: &Finding) -> Option<&'static str> {
         if self.fingerprints.contains(&finding.fingerprint) {
             Some("allow.fingerprints")
-        } else if self.detectors.contains(&finding.detector) {
+        } else if self.detectors.contains(&*finding.detector) {
             Some("allow.detectors")
         } else if self
             .paths

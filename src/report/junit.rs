@@ -49,7 +49,7 @@ pub fn render_gated(
     let mut cases: Vec<Case<'_>> = Vec::new();
     let mut index: HashMap<(&str, Option<&str>, Category), usize> = HashMap::new();
     for f in report.findings {
-        let key = (f.path.as_str(), f.field.as_deref(), f.category);
+        let key = (&*f.path, f.field.as_deref(), f.category);
         let i = *index.entry(key).or_insert_with(|| {
             cases.push(Case {
                 path: key.0,

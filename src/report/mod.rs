@@ -14,6 +14,7 @@ mod html;
 mod json;
 pub mod junit;
 mod markdown;
+pub mod ndjson;
 pub mod sarif;
 pub mod table;
 
@@ -41,8 +42,9 @@ pub enum Format {
 
 /// Writes one finding as an NDJSON line.
 pub fn write_ndjson(finding: &Finding, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, finding)?;
-    w.write_all(b"\n")
+    let mut line = Vec::with_capacity(320);
+    ndjson::write_line(finding, &mut line);
+    w.write_all(&line)
 }
 
 /// Everything a report may show.

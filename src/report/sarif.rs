@@ -73,7 +73,7 @@ fn rules_for(report: &Report<'_>) -> Vec<RuleInfo> {
     for f in report.findings {
         if !rules.iter().any(|r| r.id == f.detector) {
             rules.push(RuleInfo {
-                id: f.detector.clone(),
+                id: f.detector.to_string(),
                 category: f.category,
                 column_name: f.evidence == Evidence::ColumnName,
             });
@@ -284,11 +284,11 @@ fn result_json(f: &Finding, rule_index: usize, status: Status, gate: &GateConfig
     properties.insert("masked".into(), json!(f.masked));
     properties.insert("path".into(), json!(f.path));
     for (key, value) in [
-        ("field", &f.field),
-        ("commit", &f.commit),
-        ("authorDate", &f.author_date),
+        ("field", &f.field.as_deref()),
+        ("commit", &f.commit.as_deref()),
+        ("authorDate", &f.author_date.as_deref()),
         // Only present with --show-values.
-        ("value", &f.value),
+        ("value", &f.value.as_deref()),
     ] {
         if let Some(v) = value {
             properties.insert(key.into(), json!(v));
@@ -328,7 +328,7 @@ pub fn sarif_log(report: &Report<'_>, gate: &GateConfig, today: NaiveDate) -> Va
         .iter()
         .map(|f| {
             let (status, _) = inventory::classify(f, report.policy, today);
-            result_json(f, index[f.detector.as_str()], status, gate)
+            result_json(f, index[&*f.detector], status, gate)
         })
         .collect();
     let notifications: Vec<Value> = report.summary.errors.iter().map(notification).collect();

@@ -42,13 +42,13 @@ fn finding(
     modified: &str,
 ) -> Finding {
     Finding {
-        path: path.to_string(),
+        path: path.into(),
         line,
         column: 5,
         category,
-        detector: category.id().to_string(),
+        detector: category.id().into(),
         confidence: Confidence::High,
-        field: field.map(str::to_string),
+        field: field.map(Into::into),
         masked: masked.to_string(),
         fingerprint: format!("{:032x}", (category as u128) << 64 | u128::from(id)),
         evidence: Evidence::Value,
