@@ -1,6 +1,10 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// See the note on `mimalloc` in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod progress;
 
