@@ -4,7 +4,7 @@
 //! engine over each segment and turns matches into masked, fingerprinted
 //! [`Finding`]s. [`run`] drives it over a whole tree on the walker's threads.
 
-use crate::detect::{mask, Engine, Fingerprinter};
+use crate::detect::{mask, Engine, FieldContext, Fingerprinter};
 use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
     SkipReason, Stats,
@@ -143,6 +143,12 @@ impl ScanSummary {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+struct NameSays {
+    category: Option<Category>,
+    context: FieldContext,
+}
+
 /// A field a structured source declared, with the category its name suggests.
 struct NamedField {
     name: String,
@@ -169,11 +175,12 @@ pub struct FileScanner<'e> {
     summary: ScanSummary,
     /// The day minors are counted on (IIN holders under 18).
     today: chrono::NaiveDate,
-    /// Category each field name suggests: structured sources ask about the
-    /// same few names for every value.
-    field_categories: HashMap<String, Option<Category>>,
-    /// `field_categories` of the fields of the batch being scanned.
-    batch_categories: Vec<Option<Category>>,
+    /// What each field name says (the category it suggests, the detectors
+    /// whose keywords it holds): structured sources ask about the same few
+    /// names for every value.
+    field_names: HashMap<String, NameSays>,
+    /// `field_names` of the fields of the batch being scanned.
+    batch_fields: Vec<NameSays>,
     cell_matches: Vec<Match>,
 }
 
@@ -246,8 +253,8 @@ impl<'e> FileScanner<'e> {
             pending: Vec::new(),
             summary: ScanSummary::default(),
             today: chrono::Local::now().date_naive(),
-            field_categories: HashMap::new(),
-            batch_categories: Vec::new(),
+            field_names: HashMap::new(),
+            batch_fields: Vec::new(),
             cell_matches: Vec::new(),
         }
     }
@@ -272,16 +279,23 @@ impl<'e> FileScanner<'e> {
         (self.findings, self.summary)
     }
 
+    fn name_says(&mut self, name: &str) -> NameSays {
+        if let Some(&says) = self.field_names.get(name) {
+            return says;
+        }
+        let says = NameSays {
+            category: self.engine.field_category(name),
+            context: self.engine.field_context(name),
+        };
+        if self.field_names.len() >= 4096 {
+            self.field_names.clear();
+        }
+        self.field_names.insert(name.to_string(), says);
+        says
+    }
+
     fn field_category(&mut self, name: &str) -> Option<Category> {
-        if let Some(&c) = self.field_categories.get(name) {
-            return c;
-        }
-        let c = self.engine.field_category(name);
-        if self.field_categories.len() >= 4096 {
-            self.field_categories.clear();
-        }
-        self.field_categories.insert(name.to_string(), c);
-        c
+        self.name_says(name).category
     }
 
     /// Turns a match into a finding of the innermost open file and delivers it.
@@ -436,8 +450,14 @@ impl SourceSink for FileScanner<'_> {
         self.summary.stats.bytes_scanned += seg.report.len() as u64;
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        self.engine.scan(seg, &mut matches);
-        if let Some(category) = seg.field.and_then(|name| self.field_category(name)) {
+        let named = seg.field.map(|name| self.name_says(name));
+        match named {
+            Some(says) => self
+                .engine
+                .scan_fields(seg, &|_| says.context, &mut matches),
+            None => self.engine.scan(seg, &mut matches),
+        }
+        if let Some(category) = named.and_then(|says| says.category) {
             if is_value_level(category) {
                 crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
@@ -467,15 +487,25 @@ impl SourceSink for FileScanner<'_> {
         };
         file.had_text = true;
         self.summary.stats.bytes_scanned += batch.text.len() as u64;
-        let mut categories = std::mem::take(&mut self.batch_categories);
-        categories.clear();
+        let mut fields = std::mem::take(&mut self.batch_fields);
+        fields.clear();
         for name in batch.fields {
-            categories.push(self.field_category(name));
+            fields.push(self.name_says(name));
         }
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        self.engine.scan(
+        // A value's column name is context for it, as a keyword beside it is.
+        let context_at = |at: usize| {
+            let i = batch.cells.partition_point(|c| c.range.start <= at);
+            i.checked_sub(1)
+                .map(|i| &batch.cells[i])
+                .filter(|c| at < c.range.end)
+                .and_then(|c| fields.get(c.field as usize))
+                .map_or(FieldContext::default(), |f| f.context)
+        };
+        self.engine.scan_fields(
             &Segment::whole(batch.text, batch.first_line, None),
+            &context_at,
             &mut matches,
         );
         matches.sort_by_key(|m| m.start);
@@ -497,15 +527,16 @@ impl SourceSink for FileScanner<'_> {
             let allowed = allow.allowed(m.start);
             self.push_finding(m, column, field, raw, allowed);
         }
-        let value_level = categories.iter().any(|c| c.is_some_and(is_value_level));
+        let value_level = fields
+            .iter()
+            .any(|f| f.category.is_some_and(is_value_level));
         if value_level || !batch.decoded.is_empty() {
             let mut found = std::mem::take(&mut self.cell_matches);
             let mut columns = ColumnCursor::new(batch.first_column);
             for cell in batch.cells {
-                let category = categories
+                let category = fields
                     .get(cell.field as usize)
-                    .copied()
-                    .flatten()
+                    .and_then(|f| f.category)
                     .filter(|&c| is_value_level(c));
                 if category.is_none() && cell.decoded.is_none() {
                     continue;
@@ -515,7 +546,9 @@ impl SourceSink for FileScanner<'_> {
                 let seg = Segment::whole(value, cell.line, field);
                 found.clear();
                 if cell.decoded.is_some() {
-                    self.engine.scan(&seg, &mut found);
+                    let context = fields.get(cell.field as usize).map(|f| f.context);
+                    self.engine
+                        .scan_fields(&seg, &|_| context.unwrap_or_default(), &mut found);
                 }
                 if let Some(category) = category {
                     let first = matches.partition_point(|m| m.end <= cell.range.start);
@@ -546,7 +579,7 @@ impl SourceSink for FileScanner<'_> {
             self.cell_matches = found;
         }
         self.matches = matches;
-        self.batch_categories = categories;
+        self.batch_fields = fields;
     }
 
     fn field(&mut self, name: &str, line: u64) {
@@ -632,5 +665,67 @@ impl SourceSink for FileScanner<'_> {
         if self.open.is_empty() {
             self.flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Confidence;
+
+    /// `(field, confidence)` of the IIN findings in `text`, read as file `name`.
+    fn iin_confidences(name: &str, text: &str) -> Vec<(Option<String>, Confidence)> {
+        let engine = Engine::builtin().unwrap();
+        let fingerprinter = Fingerprinter::default();
+        let mut scanner = FileScanner::new(&engine, &fingerprinter, false);
+        scanner.begin(&FileMeta {
+            path: name.to_string(),
+            modified: None,
+        });
+        let opts = SourceOptions {
+            structured: true,
+            ..SourceOptions::default()
+        };
+        source::read_text(name, &mut text.as_bytes(), &opts, &mut scanner);
+        scanner.end();
+        let (findings, _) = scanner.finish();
+        findings
+            .into_iter()
+            .filter(|f| f.category == Category::Iin)
+            .map(|f| (f.field.as_deref().map(str::to_string), f.confidence))
+            .collect()
+    }
+
+    #[test]
+    fn a_column_named_for_the_value_raises_its_confidence() {
+        let iin = "850315300128";
+        let named = Some("public.clients.iin".to_string());
+        let other = Some("public.clients.note".to_string());
+        let dump = format!(
+            "CREATE TABLE public.clients (id integer, iin text, note text);\n\
+             COPY public.clients (id, iin, note) FROM stdin;\n\
+             1\t{iin}\tx\n2\tx\t{iin}\n\\.\n"
+        );
+        assert_eq!(
+            iin_confidences("dump.sql", &dump),
+            [(named, Confidence::High), (other, Confidence::Medium)]
+        );
+        let csv = format!("id,ИИН,note\n1,{iin},x\n2,x,{iin}\n");
+        assert_eq!(
+            iin_confidences("export.csv", &csv),
+            [
+                (Some("ИИН".to_string()), Confidence::High),
+                (Some("note".to_string()), Confidence::Medium)
+            ]
+        );
+        // On lines of their own: a keyword earlier on the same line counts.
+        let json = format!("{{\"client\": {{\n\"iin\": \"{iin}\",\n\"note\": \"{iin}\"}}}}\n");
+        assert_eq!(
+            iin_confidences("doc.json", &json),
+            [
+                (Some("client.iin".to_string()), Confidence::High),
+                (Some("client.note".to_string()), Confidence::Medium)
+            ]
+        );
     }
 }

@@ -78,6 +78,26 @@ impl ContextIndex {
         Ok(ContextIndex { ac, keywords })
     }
 
+    /// The detectors `name` (a column name, header or key path) holds a
+    /// keyword of, as a word.
+    pub fn mentioned_by(&self, name: &str) -> FieldContext {
+        let Some(ac) = &self.ac else {
+            return FieldContext::default();
+        };
+        let mut set = FieldContext::default();
+        for m in ac.find_iter(name) {
+            let k = &self.keywords[m.pattern().as_usize()];
+            if is_word(name, m.start(), m.end(), k.stem) {
+                for &det in &k.detectors {
+                    if det < 64 {
+                        set.0 |= 1 << det;
+                    }
+                }
+            }
+        }
+        set
+    }
+
     /// Does `hay` hold, as a word, a keyword of detector `det`?
     pub fn mentions(&self, hay: &str, det: usize) -> bool {
         let Some(ac) = &self.ac else { return false };
@@ -85,6 +105,19 @@ impl ContextIndex {
             let k = &self.keywords[m.pattern().as_usize()];
             k.detectors.contains(&det) && is_word(hay, m.start(), m.end(), k.stem)
         })
+    }
+}
+
+/// The detectors whose keywords a field's name holds, worked out once per
+/// name so that each of a column's million values need not search it.
+/// (Only the first 64 detectors are tracked; a user detector beyond them
+/// takes its context from the text around the value alone.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldContext(u64);
+
+impl FieldContext {
+    pub fn raises(self, det: usize) -> bool {
+        det < 64 && self.0 & (1 << det) != 0
     }
 }
 

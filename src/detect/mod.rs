@@ -22,6 +22,7 @@ mod scanner;
 pub mod spec;
 pub mod validate;
 
+pub use context::FieldContext;
 pub use fingerprint::{mask, Fingerprinter, DEFAULT_FINGERPRINT_KEY};
 use spec::{BuiltinExtractor, Detector, Extractor};
 
@@ -155,6 +156,35 @@ impl Engine {
     /// Appends every match that *starts* inside `seg.report` to `out`, in
     /// order, one per span (where detectors overlap, the strongest wins).
     pub fn scan(&self, seg: &Segment<'_>, out: &mut Vec<Match>) {
+        self.scan_inner(seg, None, out);
+    }
+
+    /// Like [`Engine::scan`], for text that holds the values of several
+    /// fields (a row of a dump, a batch of rows): `context_at(offset)` is
+    /// the [`Engine::field_context`] of the field the value at `offset`
+    /// lies in, so a column's name raises its values' confidence as
+    /// `seg.field` does for a single field. When given, it is also the
+    /// answer for `seg.field`.
+    pub fn scan_fields(
+        &self,
+        seg: &Segment<'_>,
+        context_at: &dyn Fn(usize) -> FieldContext,
+        out: &mut Vec<Match>,
+    ) {
+        self.scan_inner(seg, Some(context_at), out);
+    }
+
+    /// The detectors whose context keywords `name` mentions.
+    pub fn field_context(&self, name: &str) -> FieldContext {
+        self.context.mentioned_by(name)
+    }
+
+    fn scan_inner(
+        &self,
+        seg: &Segment<'_>,
+        context_at: Option<&dyn Fn(usize) -> FieldContext>,
+        out: &mut Vec<Match>,
+    ) {
         let base = out.len();
         let text = seg.text;
         let report = seg.report.start.min(text.len())..seg.report.end.min(text.len());
@@ -167,7 +197,7 @@ impl Engine {
         // whose `@` lies beyond the end.
         let from = floor_char_boundary(text, report.start.saturating_sub(LOOKBACK));
         let to = (report.end + LOOKAHEAD).min(text.len());
-        let mut sc = scanner::Scanner::new(self, text, seg.field, out);
+        let mut sc = scanner::Scanner::new(self, text, seg.field, context_at, out);
         sc.run(from, to);
         for &i in &self.plan.regex {
             sc.regex(i, from, to);

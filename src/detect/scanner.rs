@@ -6,6 +6,7 @@
 //! neighbours", and running five regexes over every byte costs several
 //! times more (see `benches/detect.rs`).
 
+use super::context::FieldContext;
 use super::email;
 use super::spec::Extractor;
 use super::validate::{Candidate, Validator, MAX_DIGITS};
@@ -17,6 +18,7 @@ pub struct Scanner<'a> {
     text: &'a str,
     b: &'a [u8],
     field: Option<&'a str>,
+    context_at: Option<&'a dyn Fn(usize) -> FieldContext>,
     out: &'a mut Vec<Match>,
 }
 
@@ -72,6 +74,7 @@ impl<'a> Scanner<'a> {
         eng: &'a Engine,
         text: &'a str,
         field: Option<&'a str>,
+        context_at: Option<&'a dyn Fn(usize) -> FieldContext>,
         out: &'a mut Vec<Match>,
     ) -> Self {
         Scanner {
@@ -79,6 +82,7 @@ impl<'a> Scanner<'a> {
             text,
             b: text.as_bytes(),
             field,
+            context_at,
             out,
         }
     }
@@ -287,7 +291,13 @@ impl<'a> Scanner<'a> {
     /// within the detector's window before the value (or half of it after).
     fn has_context(&self, det: usize, start: usize, end: usize) -> bool {
         let ctx = &self.eng.context;
-        if self.field.is_some_and(|f| ctx.mentions(f, det)) {
+        // The caller's per-field answer, when it gave one, stands for
+        // `field` too: it was worked out once for the whole column.
+        let named = match self.context_at {
+            Some(at) => at(start).raises(det),
+            None => self.field.is_some_and(|f| ctx.mentions(f, det)),
+        };
+        if named {
             return true;
         }
         let window = self.eng.detectors[det].window;
