@@ -2,7 +2,9 @@
 //! Compressed files, archives (nested, bombs, hostile names), encodings,
 //! special files, symlink loops, chunk boundaries, a 50 MB single line,
 //! walking flags and read errors. Every test checks the findings (path,
-//! line, column) and the skip and error counts of the end-of-scan summary.
+//! line, column) and what the `--format json` report counts in `stats`
+//! (files scanned, skipped by reason, errors) and lists in `errors` and
+//! `notices`.
 //!
 //! Planted values are e-mail addresses: every detector engine finds those,
 //! and only the `email` category is looked at, so other detectors finding
@@ -10,29 +12,87 @@
 
 mod common;
 
-use common::{bzip2, gzip, output, tar, tizim, write, xz, zip};
+use common::{bzip2, gzip, json, output, tar, tizim, write, xz, zip, Report};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-/// What one scan printed.
+/// What one `--format json` scan reported.
 struct Scan {
     /// E-mail findings as (path, line, column), sorted.
     emails: Vec<(String, u64, u64)>,
-    /// All e-mail findings, raw.
-    findings: Vec<Value>,
-    files_scanned: u64,
-    skipped: BTreeMap<String, u64>,
-    errors: u64,
-    peak_memory: Option<u64>,
+    report: Report,
     stderr: String,
 }
 
 impl Scan {
-    fn skipped(&self, reason: &str) -> u64 {
-        self.skipped.get(reason).copied().unwrap_or(0)
+    fn of(report: Report, stderr: String) -> Scan {
+        // Every error counted in `stats` is listed, and the other way round.
+        assert_eq!(
+            report.stat("errors"),
+            report.errors().len() as u64,
+            "stats.errors and the errors list disagree: {}",
+            report.skip_and_error_text()
+        );
+        Scan {
+            emails: report.positions("email"),
+            report,
+            stderr,
+        }
     }
+
+    /// `stats.skipped[reason]`.
+    fn skipped(&self, reason: &str) -> u64 {
+        self.report.skipped(reason)
+    }
+
+    /// `stats.skipped`: every reason with a count above zero.
+    fn skipped_reasons(&self) -> BTreeMap<String, u64> {
+        self.report.stats()["skipped"]
+            .as_object()
+            .expect("stats.skipped is an object")
+            .iter()
+            .map(|(reason, n)| (reason.clone(), n.as_u64().expect("a count")))
+            .collect()
+    }
+
+    fn files_scanned(&self) -> u64 {
+        self.report.stat("files_scanned")
+    }
+
+    fn errors(&self) -> u64 {
+        self.report.stat("errors")
+    }
+
+    /// Paths of the `errors` list, sorted.
+    fn error_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.report.errors().into_iter().map(|(p, _)| p).collect();
+        paths.sort();
+        paths
+    }
+
+    /// Fails unless `notices` has one for `path` with `reason` whose
+    /// message contains `text`.
+    fn assert_notice(&self, path: &str, reason: &str, text: &str) {
+        let notices = self.report.notices();
+        assert!(
+            notices.iter().any(|n| n["path"] == path
+                && n["reason"] == reason
+                && n["message"].as_str().is_some_and(|m| m.contains(text))),
+            "no {reason} notice {text:?} for {path} in {notices:#?}"
+        );
+    }
+
+    /// E-mail findings, raw.
+    fn email_findings(&self) -> Vec<&Value> {
+        self.report
+            .findings()
+            .iter()
+            .filter(|f| f["category"] == "email")
+            .collect()
+    }
+
     fn paths(&self) -> Vec<&str> {
         self.emails.iter().map(|(p, _, _)| p.as_str()).collect()
     }
@@ -44,61 +104,30 @@ fn scan(dir: &Path, args: &[&str]) -> Scan {
 
 fn scan_with_stdin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Scan {
     let mut cmd = tizim(dir);
-    cmd.args(["scan", "--format", "ndjson"]).args(args);
+    cmd.args(["scan", "--format", "json"]).args(args);
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let out = output(&mut cmd);
-    out.assert_scanned();
-    let findings: Vec<Value> = common::parse_ndjson(&out.stdout)
-        .into_iter()
-        .filter(|f| f["category"] == "email")
-        .collect();
-    let mut emails: Vec<(String, u64, u64)> = findings
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    emails.sort();
-    let stderr = out.stderr;
+    let run = json(&mut cmd);
+    assert!(
+        matches!(run.code, 0 | 1),
+        "exit {}\n{}",
+        run.code,
+        run.stderr
+    );
+    Scan::of(run.report, run.stderr)
+}
+
+/// The peak memory tizim itself reports at the end of its summary line on
+/// Linux (`…; peak memory 7.04 MiB`), in bytes.
+fn summary_peak_memory(stderr: &str) -> Option<u64> {
     let summary = stderr
         .lines()
-        .find_map(|l| l.strip_prefix("tizim: scanned "))
-        .unwrap_or_else(|| panic!("no summary on stderr:\n{stderr}"));
-    let number_after = |key: &str| -> Option<u64> {
-        let rest = &summary[summary.find(key)? + key.len()..];
-        rest.split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|n| n.parse().ok())
-    };
-    let files_scanned = summary.split(' ').next().unwrap().parse().unwrap();
-    let mut skipped = BTreeMap::new();
-    if let Some(at) = summary.find("; skipped: ") {
-        let list = summary[at + 11..].split(';').next().unwrap();
-        for part in list.split(", ") {
-            let (reason, n) = part.rsplit_once(' ').unwrap();
-            skipped.insert(reason.to_string(), n.parse().unwrap());
-        }
-    }
-    let errors = number_after("; errors: ").unwrap_or(0);
-    let peak_memory = summary
+        .find_map(|l| l.strip_prefix("tizim: scanned "))?;
+    summary
         .split("; peak memory ")
         .nth(1)
-        .map(parse_human_bytes);
-    Scan {
-        emails,
-        findings,
-        files_scanned,
-        skipped,
-        errors,
-        peak_memory,
-        stderr,
-    }
+        .map(parse_human_bytes)
 }
 
 /// `7.04 MiB` → bytes.
@@ -159,9 +188,9 @@ fn compressed_streams_keep_their_own_path_and_lines() {
             ("./misnamed.txt".into(), 3, 20),
         ]
     );
-    assert_eq!(s.files_scanned, 6);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
-    assert_eq!(s.errors, 0);
+    assert_eq!(s.files_scanned(), 6);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
+    assert_eq!(s.errors(), 0);
 }
 
 #[test]
@@ -198,8 +227,8 @@ fn archives_name_members_outer_inner_and_chain_nested_ones() {
     );
     // Members carry their own mtime (retention checks rely on it).
     let modified = |path: &str| {
-        s.findings
-            .iter()
+        s.email_findings()
+            .into_iter()
             .find(|f| f["path"] == path)
             .map(|f| f["modified"].as_i64().unwrap())
             .unwrap()
@@ -210,9 +239,9 @@ fn archives_name_members_outer_inner_and_chain_nested_ones() {
         modified("./backup.zip!2023/readme.txt"),
         common::ZIP_MEMBER_MTIME
     );
-    assert_eq!(s.files_scanned, 4);
-    assert_eq!(s.errors, 0);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert_eq!(s.files_scanned(), 4);
+    assert_eq!(s.errors(), 0);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 }
 
 #[test]
@@ -241,6 +270,11 @@ fn nesting_deeper_than_the_limit_is_reported_not_opened() {
         ]
     );
     assert_eq!(s.skipped("depth_limit"), 1);
+    s.assert_notice(
+        "deep.zip!level1.zip!level2.zip!level3.zip!level4.zip",
+        "depth_limit",
+        "archive nested deeper than 4",
+    );
     assert!(s.stderr.contains(
         "deep.zip!level1.zip!level2.zip!level3.zip!level4.zip: archive nested deeper than 4"
     ));
@@ -248,6 +282,11 @@ fn nesting_deeper_than_the_limit_is_reported_not_opened() {
     let s = scan(dir.path(), &["deep.zip", "--max-archive-depth", "1"]);
     assert_eq!(s.paths(), vec!["deep.zip!level0.txt"]);
     assert_eq!(s.skipped("depth_limit"), 1);
+    s.assert_notice(
+        "deep.zip!level1.zip",
+        "depth_limit",
+        "archive nested deeper than 1",
+    );
 }
 
 #[test]
@@ -275,6 +314,17 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     // Per file: the bomb member is cut (1), and once the whole file's
     // allowance is spent the remaining member is not opened (1 more).
     assert_eq!(s.skipped("ratio_limit"), 3, "{}", s.stderr);
+    s.assert_notice(
+        "./bomb.zip!blank.txt",
+        "ratio_limit",
+        "compression ratio above 200:1",
+    );
+    s.assert_notice(
+        "./bomb.zip",
+        "ratio_limit",
+        "decompression limit for this file reached; 1 remaining members not scanned",
+    );
+    s.assert_notice("./bomb.gz", "ratio_limit", "compression ratio above 200:1");
     assert!(s
         .stderr
         .contains("./bomb.zip!blank.txt: compression ratio above 200:1"));
@@ -284,7 +334,7 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     assert!(s
         .stderr
         .contains("./bomb.gz: compression ratio above 200:1"));
-    assert_eq!(s.errors, 0);
+    assert_eq!(s.errors(), 0);
 
     // A size limit cuts at the limit, whatever the ratio.
     let small = dir.path().join("small");
@@ -297,6 +347,11 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     let s = scan(&small, &["--max-decompressed", "1M", "."]);
     assert_eq!(s.emails, vec![("./big.log.gz".into(), 1, 1)]);
     assert_eq!(s.skipped("size_limit"), 1);
+    s.assert_notice(
+        "./big.log.gz",
+        "size_limit",
+        "decompressed size limit (1 MiB) reached",
+    );
     assert!(s.stderr.contains("decompressed size limit (1 MiB) reached"));
 }
 
@@ -368,8 +423,8 @@ fn utf16_and_cp1251_are_decoded_with_lines_of_the_decoded_text() {
             ("./mixed.txt".into(), 3, 13),
         ]
     );
-    assert_eq!(s.files_scanned, 5);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert_eq!(s.files_scanned(), 5);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 }
 
 #[test]
@@ -384,7 +439,7 @@ fn encoding_flag_overrides_detection() {
     let s = scan(dir.path(), &["export.txt"]);
     assert!(s.emails.is_empty());
     assert_eq!(s.skipped("binary"), 1);
-    assert_eq!(s.files_scanned, 0);
+    assert_eq!(s.files_scanned(), 0);
 
     let s = scan(dir.path(), &["--encoding", "utf-16le", "export.txt"]);
     assert_eq!(s.emails, vec![("export.txt".into(), 2, 7)]);
@@ -406,7 +461,7 @@ fn binary_files_are_skipped_and_counted() {
     assert!(s.emails.is_empty());
     assert_eq!(s.skipped("binary"), 1);
     // The empty file is text with nothing in it.
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 }
 
 #[cfg(unix)]
@@ -421,11 +476,13 @@ fn symlink_loops_are_reported_not_followed_forever() {
     // Without --follow links are not entered at all.
     let s = scan(d, &["tree"]);
     assert_eq!(s.paths(), vec!["tree/a.txt"]);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 
     let s = scan(d, &["--follow", "tree"]);
     // tree/again leads back to tree, tree/self to itself.
     assert_eq!(s.skipped("symlink_loop"), 2, "{}", s.stderr);
+    s.assert_notice("tree/again", "symlink_loop", "symbolic link loop");
+    s.assert_notice("tree/self", "symlink_loop", "symbolic link loop");
     assert!(
         s.stderr.contains("tizim: tree/again: symbolic link loop"),
         "{}",
@@ -456,7 +513,7 @@ fn fifos_are_skipped_without_opening_them() {
     // Named explicitly, it is still not opened.
     let s = scan(d, &["pipe", "a.txt"]);
     assert_eq!(s.skipped("special"), 1);
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 }
 
 #[test]
@@ -507,16 +564,25 @@ fn fifty_megabyte_single_line_is_scanned_in_bounded_memory() {
     write(&dir.path().join("one-line.txt"), &text);
     drop(text);
 
-    let s = scan(dir.path(), &["one-line.txt"]);
+    // Through the monitored runner: its peak-memory reading (VmHWM sampled
+    // from /proc) does not take tizim's word for it.
+    let out = common::run_tizim(
+        ["scan", "--format", "json", "one-line.txt"],
+        dir.path(),
+        common::DEADLINE,
+    );
+    out.assert_survived();
+    let s = Scan::of(out.report(), out.stderr.clone());
     assert_same(&s.emails, &expected);
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 
-    // Peak memory as tizim reads it from /proc: under half the file, so
-    // the file was never held whole.
-    let peak_bytes = s.peak_memory.expect("peak memory in the summary on Linux");
+    // Peak memory under half the file, so the file was never held whole:
+    // as measured from outside, and as tizim reports it itself.
+    out.assert_rss_below_mib((size as u64 >> 20) / 2);
+    let reported = summary_peak_memory(&s.stderr).expect("peak memory in the summary on Linux");
     assert!(
-        peak_bytes < (size as u64) / 2,
-        "peak RSS {peak_bytes} bytes"
+        reported < (size as u64) / 2,
+        "peak RSS {reported} bytes reported by tizim"
     );
 }
 
@@ -553,7 +619,16 @@ fn broken_inputs_are_reported_and_counted_and_the_scan_goes_on() {
         s.paths(),
         vec!["./cut.log.gz", "./fine.txt", "./partly.zip!good.txt"]
     );
-    assert_eq!(s.errors, 4, "{}", s.stderr);
+    assert_eq!(s.errors(), 4, "{}", s.stderr);
+    assert_eq!(
+        s.error_paths(),
+        [
+            "./broken.zip",
+            "./cut.log.gz",
+            "./partly.zip!bad.txt",
+            "missing.txt"
+        ]
+    );
     for path in [
         "./cut.log.gz:",
         "./broken.zip:",
