@@ -293,6 +293,50 @@ fn staged_binary_files_report_only_new_values() {
     );
 }
 
+/// Added lines go through the same decoding as files: a cp1251 line gives
+/// the column a scan of the file gives (characters, not bytes), and
+/// `--encoding` applies to diffs too.
+#[test]
+fn staged_lines_are_decoded_like_the_file() {
+    let repo = Repo::new();
+    repo.write("README.md", "# project\n");
+    repo.commit_all("2023-01-01T09:00:00+00:00", "init");
+    let text = format!("ФИО;Почта\nИванов Иван;{ALICE}\n");
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+    std::fs::write(repo.path().join("cp1251.txt"), &cp1251).unwrap();
+    repo.write("utf8.txt", &text);
+    repo.git(&["add", "cp1251.txt", "utf8.txt"]);
+
+    let position = |run: &common::Ndjson, path: &str| {
+        let f = live(&run.findings)
+            .into_iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(path))
+            .unwrap_or_else(|| panic!("nothing in {path}: {:#?}", run.findings));
+        (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap())
+    };
+    let staged = scan_ndjson(repo.path(), &["--staged"]);
+    let files = scan_ndjson(repo.path(), &["cp1251.txt", "utf8.txt"]);
+    for path in ["cp1251.txt", "utf8.txt"] {
+        // "Иванов Иван;" is 12 characters (12 bytes in cp1251, 22 in UTF-8).
+        assert_eq!(position(&staged, path), (2, 13), "{}", staged.stderr);
+        assert_eq!(position(&staged, path), position(&files, path));
+    }
+
+    // Forced to cp1251, the UTF-8 file is read a byte a character, in a
+    // diff as in a file.
+    let forced = ["--encoding", "windows-1251"];
+    let staged = scan_ndjson(repo.path(), &[&forced[..], &["--staged"]].concat());
+    let files = scan_ndjson(
+        repo.path(),
+        &[&forced[..], &["cp1251.txt", "utf8.txt"]].concat(),
+    );
+    assert_eq!(position(&staged, "utf8.txt"), (2, 23), "{}", staged.stderr);
+    assert_eq!(position(&staged, "cp1251.txt"), (2, 13));
+    for path in ["cp1251.txt", "utf8.txt"] {
+        assert_eq!(position(&staged, path), position(&files, path));
+    }
+}
+
 #[test]
 fn since_scans_what_the_branch_adds() {
     let repo = Repo::new();
