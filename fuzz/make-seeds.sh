@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates the committed seed corpora under fuzz/seeds/<target>/:
-# small hand-made samples of every format and encoding tizim reads, plus
-# the files under ../fixtures/ sorted by type. Needs gzip, bzip2, xz, zstd,
-# zip, tar and iconv. The fuzzer only reads seeds, so rerunning this is
-# needed only when fixtures change or a sample is added.
+# Regenerates the committed seed corpora under fuzz/seeds/<target>/: small
+# hand-made samples of every format and encoding tizim reads. Needs gzip,
+# bzip2, xz, zstd, zip, tar and iconv. The fuzzer only reads seeds, so
+# rerunning this is needed only when a sample is added or changed.
+#
+# The files under ../fixtures/ are not copied here: fixture-seeds.sh sorts
+# them into seed directories at fuzz time (scripts/fuzz-ci.sh calls it), so
+# fixtures/ stays their one source.
 set -euo pipefail
 cd "$(dirname "$0")"
 S=seeds
@@ -133,26 +136,6 @@ tar -C "$work/nest" --owner=0 --group=0 --mtime=2024-01-01 -czf $S/archive/neste
 head -c 300 $S/archive/tree.tar.gz >$S/archive/truncated.tar.gz
 : >$S/archive/empty.zip
 
-# ---- fixtures/ of the repository, by type ---------------------------------
-if [[ -d ../fixtures ]]; then
-  while IFS= read -r -d '' f; do
-    size=$(stat -c %s "$f")
-    ((size <= 262144)) || continue # big fixtures slow the fuzzer down
-    base=$(basename "$f")
-    case "${base,,}" in
-      *.sql|*.sql.*) dest=sql ;;
-      *.csv|*.tsv) dest=csv ;;
-      *.json|*.ndjson|*.jsonl) dest=json ;;
-      *.gz|*.tgz|*.bz2|*.xz|*.zst|*.zip|*.tar) dest=archive ;;
-      *.log|*.txt|*.md|*.yaml|*.yml|*.conf) dest=plain_text ;;
-      *) dest=decode ;;
-    esac
-    name="fixture-$(echo "${f#../fixtures/}" | tr '/' '_')"
-    cp "$f" "$S/$dest/$name"
-    # Every fixture is also a decoding sample.
-    [[ $dest == decode ]] || cp "$f" "$S/decode/$name"
-  done < <(find ../fixtures -type f -print0 | sort -z)
-fi
 for t in sql csv json archive decode plain_text detect; do
   echo "$t: $(ls $S/$t | wc -l) seeds"
 done

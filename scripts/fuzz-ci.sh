@@ -4,8 +4,10 @@
 #   scripts/fuzz-ci.sh [SECONDS_PER_TARGET]    (default 20; env FUZZ_SECONDS too)
 #
 # Each target starts from its committed seed corpus (fuzz/seeds/<target>/,
-# drawn from fixtures/ and small hand-made samples); new inputs go to a
-# scratch corpus so the seeds stay as committed. A crash, a leak of the
+# small hand-made samples) and the files of fixtures/, sorted into seed
+# directories by fuzz/fixture-seeds.sh in the scratch directory (fixtures/
+# is their one source; no copy is committed); new inputs go to a scratch
+# corpus so the seeds stay as committed. A crash, a leak of the
 # contract the target checks, a run over 30 s on one input (a hang) or over
 # 2 GiB of memory fails the script, and libFuzzer saves the input under
 # fuzz/artifacts/<target>/ with the command to reproduce it.
@@ -31,13 +33,19 @@ cargo fuzz build -O
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+./fixture-seeds.sh "$scratch/fixture-seeds"
 failed=()
 for target in $targets; do
   mkdir -p "$scratch/$target"
   seeds="seeds/$target"
   [[ -d "$seeds" ]] || { echo "fuzz-ci: no seed corpus for $target ($seeds)" >&2; exit 1; }
+  # The first directory receives new inputs; the others are only read.
+  corpora=("$scratch/$target" "$seeds")
+  if [[ -d "$scratch/fixture-seeds/$target" ]]; then
+    corpora+=("$scratch/fixture-seeds/$target")
+  fi
   echo "fuzz-ci: $target for ${seconds}s"
-  if ! cargo fuzz run -O "$target" "$scratch/$target" "$seeds" -- \
+  if ! cargo fuzz run -O "$target" "${corpora[@]}" -- \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=1048576 \
     -print_final_stats=1 2>"$scratch/$target.log"; then
     failed+=("$target")

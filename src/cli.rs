@@ -13,7 +13,7 @@ use tizim::gate::{self, allow, Baseline, FailOn, Gate, GateConfig, Suppress, Sup
 use tizim::inventory;
 use tizim::model::{Confidence, Finding};
 use tizim::policy::{self, Policy};
-use tizim::report::{self, junit, sarif, Format, Report};
+use tizim::report::{self, Format, Report};
 use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
@@ -691,10 +691,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         let mut out = out;
         let rendered = match args.format {
             Format::Table => report::table::render(&report, &mut out, colour_stdout(args)),
-            // These two mark what fails the gate, so they need its settings.
-            Format::Sarif => sarif::render_gated(&report, &gate_config, today, &mut out),
-            Format::Junit => junit::render_gated(&report, &gate_config, today, &mut out),
-            format => report::render(format, &report, &mut out),
+            format => report::render(format, &report, &gate_config, today, &mut out),
         };
         rendered
             .and_then(|_| out.flush())

@@ -4,7 +4,9 @@
 //!
 //! The PII planted here is e-mail addresses: every detector set finds them.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{gzip, isolate, ndjson, output, scan_ndjson, tizim, tree_with};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
@@ -13,24 +15,6 @@ const ALICE: &str = "aigerim.nurlanova@mail.kz";
 const BOB: &str = "bolat.seitkali@inbox.kz";
 const CAROL: &str = "dana.omarova@halykmail.kz";
 const DAVE: &str = "yerlan.abenov@post.kz";
-
-/// Environment that keeps the machine's own git and tizim settings out.
-fn isolate(cmd: &mut std::process::Command, home: &Path) {
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("TIZIM_FINGERPRINT_KEY");
-}
-
-fn tizim(dir: &Path) -> Command {
-    let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tizim"));
-    isolate(&mut std_cmd, dir);
-    std_cmd.current_dir(dir);
-    Command::from_std(std_cmd)
-}
 
 struct Repo {
     dir: TempDir,
@@ -55,7 +39,7 @@ impl Repo {
 
     fn git_at(&self, date: &str, args: &[&str]) -> String {
         let mut cmd = std::process::Command::new("git");
-        isolate(&mut cmd, self.path());
+        isolate(&mut cmd);
         let out = cmd
             .current_dir(self.path())
             .env("GIT_AUTHOR_DATE", date)
@@ -74,7 +58,7 @@ impl Repo {
     /// Runs git and returns whether it succeeded (for expected failures).
     fn git_may_fail(&self, args: &[&str]) -> bool {
         let mut cmd = std::process::Command::new("git");
-        isolate(&mut cmd, self.path());
+        isolate(&mut cmd);
         cmd.current_dir(self.path())
             .args(args)
             .output()
@@ -88,9 +72,7 @@ impl Repo {
     }
 
     fn write(&self, name: &str, text: &str) {
-        let path = self.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        common::write(&self.path().join(name), text);
     }
 
     fn commit_all(&self, date: &str, message: &str) -> String {
@@ -98,31 +80,6 @@ impl Repo {
         self.git_at(date, &["commit", "-q", "-m", message]);
         self.git(&["rev-parse", "HEAD"])
     }
-}
-
-struct Run {
-    code: i32,
-    findings: Vec<Value>,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let findings = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    Run {
-        code: out.status.code().expect("exited"),
-        findings,
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn scan(dir: &Path, args: &[&str]) -> Run {
-    run(tizim(dir).args(["scan", "--format", "ndjson"]).args(args))
 }
 
 fn live(findings: &[Value]) -> Vec<&Value> {
@@ -147,16 +104,6 @@ fn lines_of(findings: &[&Value]) -> Vec<(String, u64)> {
     v
 }
 
-fn plain_dir(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
-
 #[test]
 fn git_history_finds_pii_committed_then_deleted() {
     let repo = Repo::new();
@@ -177,11 +124,11 @@ fn git_history_finds_pii_committed_then_deleted() {
     std::fs::remove_file(repo.path().join("data/customers.csv")).unwrap();
     std::fs::remove_file(repo.path().join("notes.txt")).unwrap();
     repo.commit_all("2023-03-02T10:00:00+05:00", "clean");
-    let now = scan(repo.path(), &[]);
+    let now = scan_ndjson(repo.path(), &[]);
     assert_eq!(now.code, 0, "the work tree is clean: {}", now.stderr);
     assert!(now.findings.is_empty());
 
-    let history = scan(repo.path(), &["--git"]);
+    let history = scan_ndjson(repo.path(), &["--git"]);
     assert_eq!(history.code, 1, "{}", history.stderr);
     let found = live(&history.findings);
     assert_eq!(
@@ -226,7 +173,7 @@ fn git_history_reports_what_a_merge_itself_adds() {
     repo.write("contacts.txt", &format!("one\n{BOB}\n{CAROL}\nthree\n"));
     let merge = repo.commit_all("2023-01-04T09:00:00+00:00", "merge side");
 
-    let history = scan(repo.path(), &["--git"]);
+    let history = scan_ndjson(repo.path(), &["--git"]);
     assert_eq!(history.code, 1, "{}", history.stderr);
     let found = live(&history.findings);
     assert_eq!(found.len(), 2, "{:#?}", history.findings);
@@ -254,18 +201,13 @@ fn git_history_handles_renames_and_binary_files() {
     repo.write("export.bin", &format!("header\n{DAVE}\n"));
     let binary = repo.commit_all("2023-01-03T09:00:00+00:00", "binary");
     // A compressed dump, committed and deleted: decompressed by the source stage.
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(
-        &mut gz,
-        format!("INSERT INTO t VALUES ('{CAROL}');\n").as_bytes(),
-    )
-    .unwrap();
-    std::fs::write(repo.path().join("dump.sql.gz"), gz.finish().unwrap()).unwrap();
+    let dump_sql = format!("INSERT INTO t VALUES ('{CAROL}');\n");
+    std::fs::write(repo.path().join("dump.sql.gz"), gzip(dump_sql.as_bytes())).unwrap();
     let dump = repo.commit_all("2023-01-04T09:00:00+00:00", "dump");
     repo.git(&["rm", "-q", "dump.sql.gz"]);
     repo.commit_all("2023-01-05T09:00:00+00:00", "remove dump");
 
-    let history = scan(repo.path(), &["--git"]);
+    let history = scan_ndjson(repo.path(), &["--git"]);
     let found = live(&history.findings);
     assert_eq!(
         lines_of(&found),
@@ -302,7 +244,7 @@ fn staged_sees_only_staged_lines() {
     );
     repo.write("untracked.txt", &format!("{DAVE}\n"));
 
-    let staged = scan(repo.path(), &["--staged"]);
+    let staged = scan_ndjson(repo.path(), &["--staged"]);
     assert_eq!(staged.code, 1, "{}", staged.stderr);
     assert_eq!(
         lines_of(&live(&staged.findings)),
@@ -316,8 +258,9 @@ fn staged_sees_only_staged_lines() {
     std::fs::create_dir_all(repo.path().join("docs")).unwrap();
     repo.write("docs/x.txt", &format!("{DAVE}\n"));
     repo.git(&["add", "docs/x.txt"]);
-    let limited =
-        run(tizim(&repo.path().join("docs")).args(["scan", "--format", "ndjson", "--staged", "."]));
+    let limited = ndjson(
+        tizim(&repo.path().join("docs")).args(["scan", "--format", "ndjson", "--staged", "."]),
+    );
     assert_eq!(
         lines_of(&live(&limited.findings)),
         vec![("docs/x.txt".to_string(), 1)],
@@ -327,7 +270,7 @@ fn staged_sees_only_staged_lines() {
 
     // Nothing staged: passes.
     repo.commit_all("2023-01-02T09:00:00+00:00", "commit");
-    let clean = scan(repo.path(), &["--staged"]);
+    let clean = scan_ndjson(repo.path(), &["--staged"]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     assert!(clean.findings.is_empty());
 }
@@ -341,13 +284,57 @@ fn staged_binary_files_report_only_new_values() {
     repo.commit_all("2023-01-01T09:00:00+00:00", "init");
     repo.write("dump.dat", &format!("bin\n{ALICE}\n{BOB}\n"));
     repo.git(&["add", "dump.dat"]);
-    let staged = scan(repo.path(), &["--staged"]);
+    let staged = scan_ndjson(repo.path(), &["--staged"]);
     assert_eq!(
         lines_of(&live(&staged.findings)),
         vec![("dump.dat".to_string(), 3)],
         "{}",
         staged.stderr
     );
+}
+
+/// Added lines go through the same decoding as files: a cp1251 line gives
+/// the column a scan of the file gives (characters, not bytes), and
+/// `--encoding` applies to diffs too.
+#[test]
+fn staged_lines_are_decoded_like_the_file() {
+    let repo = Repo::new();
+    repo.write("README.md", "# project\n");
+    repo.commit_all("2023-01-01T09:00:00+00:00", "init");
+    let text = format!("ФИО;Почта\nИванов Иван;{ALICE}\n");
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+    std::fs::write(repo.path().join("cp1251.txt"), &cp1251).unwrap();
+    repo.write("utf8.txt", &text);
+    repo.git(&["add", "cp1251.txt", "utf8.txt"]);
+
+    let position = |run: &common::Ndjson, path: &str| {
+        let f = live(&run.findings)
+            .into_iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(path))
+            .unwrap_or_else(|| panic!("nothing in {path}: {:#?}", run.findings));
+        (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap())
+    };
+    let staged = scan_ndjson(repo.path(), &["--staged"]);
+    let files = scan_ndjson(repo.path(), &["cp1251.txt", "utf8.txt"]);
+    for path in ["cp1251.txt", "utf8.txt"] {
+        // "Иванов Иван;" is 12 characters (12 bytes in cp1251, 22 in UTF-8).
+        assert_eq!(position(&staged, path), (2, 13), "{}", staged.stderr);
+        assert_eq!(position(&staged, path), position(&files, path));
+    }
+
+    // Forced to cp1251, the UTF-8 file is read a byte a character, in a
+    // diff as in a file.
+    let forced = ["--encoding", "windows-1251"];
+    let staged = scan_ndjson(repo.path(), &[&forced[..], &["--staged"]].concat());
+    let files = scan_ndjson(
+        repo.path(),
+        &[&forced[..], &["cp1251.txt", "utf8.txt"]].concat(),
+    );
+    assert_eq!(position(&staged, "utf8.txt"), (2, 23), "{}", staged.stderr);
+    assert_eq!(position(&staged, "cp1251.txt"), (2, 13));
+    for path in ["cp1251.txt", "utf8.txt"] {
+        assert_eq!(position(&staged, path), position(&files, path));
+    }
 }
 
 #[test]
@@ -366,7 +353,7 @@ fn since_scans_what_the_branch_adds() {
     // Uncommitted changes are not part of --since.
     repo.write("wip.txt", &format!("{DAVE}\n"));
 
-    let since = scan(repo.path(), &["--since", "main"]);
+    let since = scan_ndjson(repo.path(), &["--since", "main"]);
     assert_eq!(since.code, 1, "{}", since.stderr);
     assert_eq!(
         lines_of(&live(&since.findings)),
@@ -375,16 +362,16 @@ fn since_scans_what_the_branch_adds() {
         since.findings
     );
 
-    let bad = scan(repo.path(), &["--since", "no-such-branch"]);
+    let bad = scan_ndjson(repo.path(), &["--since", "no-such-branch"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("unknown revision"), "{}", bad.stderr);
 }
 
 #[test]
 fn git_modes_outside_a_repository_are_fatal() {
-    let dir = plain_dir(&[("a.txt", "nothing\n")]);
+    let dir = tree_with(&[("a.txt", "nothing\n")]);
     for mode in [&["--staged"][..], &["--git"], &["--since", "HEAD"]] {
-        let r = scan(dir.path(), mode);
+        let r = scan_ndjson(dir.path(), mode);
         assert_eq!(r.code, 2, "{mode:?}: {}", r.stderr);
         assert!(r.stderr.contains("git"), "{}", r.stderr);
     }
@@ -392,8 +379,8 @@ fn git_modes_outside_a_repository_are_fatal() {
 
 #[test]
 fn exit_code_for_each_fail_on() {
-    let dir = plain_dir(&[("logs/app.log", &format!("login {ALICE}\n"))]);
-    let clean = plain_dir(&[("a.txt", "nothing personal\n")]);
+    let dir = tree_with(&[("logs/app.log", &format!("login {ALICE}\n"))]);
+    let clean = tree_with(&[("a.txt", "nothing personal\n")]);
     // Without a policy everything is undeclared and nothing is prohibited.
     for (fail_on, expected) in [
         (None, 1),
@@ -406,50 +393,48 @@ fn exit_code_for_each_fail_on() {
         if let Some(f) = fail_on {
             args.extend(["--fail-on", f]);
         }
-        let r = scan(dir.path(), &args);
+        let r = scan_ndjson(dir.path(), &args);
         assert_eq!(r.code, expected, "--fail-on {fail_on:?}: {}", r.stderr);
         assert_eq!(live(&r.findings).len(), 1);
-        let c = scan(clean.path(), &args);
+        let c = scan_ndjson(clean.path(), &args);
         assert_eq!(c.code, 0, "clean tree, --fail-on {fail_on:?}");
     }
-    let usage = scan(dir.path(), &["--fail-on", "sometimes"]);
+    let usage = scan_ndjson(dir.path(), &["--fail-on", "sometimes"]);
     assert_eq!(usage.code, 2);
     assert!(usage.stderr.contains("any, undeclared, prohibited, none"));
-    let usage = scan(dir.path(), &["--min-confidence", "absolute"]);
+    let usage = scan_ndjson(dir.path(), &["--min-confidence", "absolute"]);
     assert_eq!(usage.code, 2);
 }
 
 #[test]
 fn unreadable_paths_fail_only_with_strict() {
-    let dir = plain_dir(&[("a.txt", "nothing personal\n")]);
-    let lax = scan(dir.path(), &[".", "missing.txt"]);
+    let dir = tree_with(&[("a.txt", "nothing personal\n")]);
+    let lax = scan_ndjson(dir.path(), &[".", "missing.txt"]);
     assert_eq!(lax.code, 0, "{}", lax.stderr);
     assert!(lax.stderr.contains("unreadable"), "{}", lax.stderr);
-    let strict = scan(dir.path(), &["--strict", ".", "missing.txt"]);
+    let strict = scan_ndjson(dir.path(), &["--strict", ".", "missing.txt"]);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
 }
 
 #[test]
 fn baseline_survives_inserted_lines_and_edits() {
-    let dir = plain_dir(&[(
+    let dir = tree_with(&[(
         "fixtures/users.sql",
         &format!("-- users\nINSERT INTO users VALUES (1, '{ALICE}');\n"),
     )]);
     let parent = dir.path().parent().unwrap();
     let name = dir.path().file_name().unwrap().to_str().unwrap();
     // Created from outside the tree, used from inside it: paths are relative.
-    let created = tizim(parent)
-        .args(["baseline", "create", name])
-        .output()
-        .unwrap();
-    assert_eq!(created.status.code(), Some(0));
-    let baseline = String::from_utf8(created.stdout).unwrap();
+    let created = output(tizim(parent).args(["baseline", "create", name]));
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let baseline = created.stdout;
     assert!(!baseline.contains(ALICE), "raw value in the baseline");
     assert!(!baseline.contains("\"line\""), "{baseline}");
     assert!(baseline.contains("\"fixtures/users.sql\""), "{baseline}");
     let baseline_path = parent.join(format!("{name}-baseline.json"));
     std::fs::write(&baseline_path, &baseline).unwrap();
-    let with_baseline = |dir: &Path| scan(dir, &["--baseline", baseline_path.to_str().unwrap()]);
+    let with_baseline =
+        |dir: &Path| scan_ndjson(dir, &["--baseline", baseline_path.to_str().unwrap()]);
 
     let r = with_baseline(dir.path());
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -486,9 +471,11 @@ fn baseline_survives_inserted_lines_and_edits() {
     assert!(lines_of(&live(&r.findings)).contains(&("other.txt".into(), 1)));
 
     // A baseline made with another key would match nothing: refused.
-    let r = run(tizim(dir.path())
-        .args(["scan", "--baseline", baseline_path.to_str().unwrap()])
-        .env("TIZIM_FINGERPRINT_KEY", "another key"));
+    let r = output(
+        tizim(dir.path())
+            .args(["scan", "--baseline", baseline_path.to_str().unwrap()])
+            .env("TIZIM_FINGERPRINT_KEY", "another key"),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("fingerprint key"), "{}", r.stderr);
 }
@@ -498,16 +485,13 @@ fn baseline_applies_to_git_scans() {
     let repo = Repo::new();
     repo.write("seed/users.csv", &format!("email\n{ALICE}\n"));
     repo.commit_all("2023-01-01T09:00:00+00:00", "seed data");
-    let created = tizim(repo.path())
-        .args(["baseline", "create", "--git"])
-        .output()
-        .unwrap();
-    assert_eq!(created.status.code(), Some(0));
+    let created = output(tizim(repo.path()).args(["baseline", "create", "--git"]));
+    assert_eq!(created.code, 0, "{}", created.stderr);
     std::fs::write(repo.path().join(".tizim-baseline.json"), created.stdout).unwrap();
     repo.write("seed/users.csv", &format!("email\nfirst\n{ALICE}\n{BOB}\n"));
     repo.git(&["add", "seed/users.csv"]);
     // Re-adding the baselined value (moved down a line) does not fail; the new one does.
-    let r = scan(
+    let r = scan_ndjson(
         repo.path(),
         &["--staged", "--baseline", ".tizim-baseline.json"],
     );
@@ -520,11 +504,11 @@ fn baseline_applies_to_git_scans() {
 
 #[test]
 fn inline_allow_suppresses_its_line_only() {
-    let dir = plain_dir(&[(
+    let dir = tree_with(&[(
         "app.conf",
         &format!("support = {ALICE}  # tizim:allow\nowner = {BOB}\n"),
     )]);
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 1);
     assert_eq!(r.findings.len(), 2);
     let suppressed: Vec<&Value> = r
@@ -541,7 +525,7 @@ fn inline_allow_suppresses_its_line_only() {
         format!("support = {ALICE}  # tizim:allow\n"),
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("1 suppressed"), "{}", r.stderr);
 
@@ -549,18 +533,18 @@ fn inline_allow_suppresses_its_line_only() {
     let repo = Repo::new();
     repo.write("a.txt", &format!("{ALICE} tizim:allow\n{BOB}\n"));
     repo.git(&["add", "a.txt"]);
-    let r = scan(repo.path(), &["--staged"]);
+    let r = scan_ndjson(repo.path(), &["--staged"]);
     assert_eq!(lines_of(&live(&r.findings)), vec![("a.txt".into(), 2)]);
     assert_eq!(r.findings.len(), 2);
 }
 
 #[test]
 fn allow_rules_in_dot_tizim_toml() {
-    let dir = plain_dir(&[
+    let dir = tree_with(&[
         ("tests/fixtures/users.csv", &format!("email\n{ALICE}\n")),
         ("src/main.txt", &format!("owner {BOB}\n")),
     ]);
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(live(&r.findings).len(), 2);
     let bob = r
         .findings
@@ -576,7 +560,7 @@ fn allow_rules_in_dot_tizim_toml() {
         "[allow]\npaths = [\"tests/fixtures/**\"]\n",
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 1);
     let allowed: Vec<&Value> = r
         .findings
@@ -591,7 +575,7 @@ fn allow_rules_in_dot_tizim_toml() {
         format!("[allow]\npaths = [\"tests/fixtures/**\"]\nfingerprints = [\"{bob}\"]\n"),
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r
         .findings
@@ -604,7 +588,7 @@ fn allow_rules_in_dot_tizim_toml() {
         "[allow]\ndetectors = [\"email\"]\n",
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r
         .findings
@@ -617,7 +601,7 @@ fn allow_rules_in_dot_tizim_toml() {
         "[allow]\npaths = [\"x\"]\ndetector = [\"email\"]\n",
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("line 3"), "{}", r.stderr);
     std::fs::write(
@@ -625,23 +609,20 @@ fn allow_rules_in_dot_tizim_toml() {
         "[allow]\ndetectors = [\"e-mail-typo\"]\n",
     )
     .unwrap();
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("e-mail-typo"), "{}", r.stderr);
 }
 
 #[test]
 fn junit_marks_failures_and_escapes() {
-    let dir = plain_dir(&[
+    let dir = tree_with(&[
         ("a&b <c>.txt", &format!("{ALICE}\n")),
         ("ok.txt", &format!("{BOB} tizim:allow\n")),
     ]);
-    let out = tizim(dir.path())
-        .args(["scan", "--format", "junit"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let xml = String::from_utf8(out.stdout).unwrap();
+    let out = output(tizim(dir.path()).args(["scan", "--format", "junit"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let xml = out.stdout;
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(xml.contains("a&amp;b &lt;c&gt;.txt"), "{xml}");
     assert!(!xml.contains("a&b"), "unescaped: {xml}");
@@ -661,7 +642,7 @@ fn git_scans_honour_globs_and_read_bare_repositories() {
     repo.write("app.log", &format!("{ALICE}\n"));
     repo.write("src/users.txt", &format!("{BOB}\n"));
     repo.commit_all("2023-01-01T09:00:00+00:00", "init");
-    let r = scan(repo.path(), &["--git", "--glob", "!*.log"]);
+    let r = scan_ndjson(repo.path(), &["--git", "--glob", "!*.log"]);
     assert_eq!(
         lines_of(&live(&r.findings)),
         vec![("src/users.txt".to_string(), 1)],
@@ -672,10 +653,10 @@ fn git_scans_honour_globs_and_read_bare_repositories() {
     let bare = tempfile::tempdir().unwrap();
     let bare_repo = bare.path().join("mirror.git");
     repo.git(&["clone", "-q", "--bare", ".", bare_repo.to_str().unwrap()]);
-    let r = scan(bare.path(), &["--git", "mirror.git"]);
+    let r = scan_ndjson(bare.path(), &["--git", "mirror.git"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(live(&r.findings).len(), 2);
-    let r = scan(bare.path(), &["--staged", "mirror.git"]);
+    let r = scan_ndjson(bare.path(), &["--staged", "mirror.git"]);
     assert_eq!(r.code, 2, "no index in a bare repository");
 }
 
@@ -693,7 +674,7 @@ locations = ["support/**"]
 
 #[test]
 fn exit_code_for_each_fail_on_with_a_policy() {
-    let dir = plain_dir(&[
+    let dir = tree_with(&[
         ("tizim.toml", POLICY),
         ("support/ticket.txt", &format!("from {ALICE}\n")),
         ("logs/app.log", &format!("login {ALICE}\n")),
@@ -712,7 +693,7 @@ fn exit_code_for_each_fail_on_with_a_policy() {
         if let Some(f) = fail_on {
             args.extend(["--fail-on", f]);
         }
-        let r = scan(dir.path(), &args);
+        let r = scan_ndjson(dir.path(), &args);
         assert_eq!(r.code, expected, "--fail-on {fail_on:?}: {}", r.stderr);
         assert!(
             r.findings.iter().any(|f| f["test"] == true),
@@ -722,8 +703,8 @@ fn exit_code_for_each_fail_on_with_a_policy() {
     }
     std::fs::remove_file(dir.path().join("logs/app.log")).unwrap();
     // Only declared data and a test value left.
-    assert_eq!(scan(dir.path(), &[]).code, 0);
-    assert_eq!(scan(dir.path(), &["--fail-on", "any"]).code, 1);
+    assert_eq!(scan_ndjson(dir.path(), &[]).code, 0);
+    assert_eq!(scan_ndjson(dir.path(), &["--fail-on", "any"]).code, 1);
 
     // A category the policy promises never to store.
     std::fs::write(
@@ -734,7 +715,7 @@ fn exit_code_for_each_fail_on_with_a_policy() {
         ),
     )
     .unwrap();
-    let r = scan(dir.path(), &["--fail-on", "prohibited"]);
+    let r = scan_ndjson(dir.path(), &["--fail-on", "prohibited"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
 
     // [allow] in the policy file suppresses like .tizim.toml does: the
@@ -745,12 +726,12 @@ fn exit_code_for_each_fail_on_with_a_policy() {
         format!("{moved}\n[allow]\npaths = [\"support/**\"]\n"),
     )
     .unwrap();
-    let r = scan(dir.path(), &["--fail-on", "any"]);
+    let r = scan_ndjson(dir.path(), &["--fail-on", "any"]);
     assert!(r
         .findings
         .iter()
         .all(|f| f["suppressed"] == "allow.paths" || f["test"] == true));
-    let r = scan(dir.path(), &[]);
+    let r = scan_ndjson(dir.path(), &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.findings.iter().any(|f| f["suppressed"] == "allow.paths"));
 }

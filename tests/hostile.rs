@@ -8,11 +8,11 @@
 //! and why; and a canary file next to the hostile one is still found, so
 //! one bad file never aborts the scan.
 
-mod reliability_support;
+mod common;
 
-use reliability_support::{run_tizim, Report};
+use common::{gzip, run_tizim, zip64, Outcome, Report};
 use std::fs::{self, File};
-use std::io::{BufWriter, Cursor, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,10 +34,7 @@ fn single_line_mb() -> u64 {
 }
 
 fn tree() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("tizim-hostile-")
-        .tempdir()
-        .expect("temp dir")
+    common::temp_dir("tizim-hostile-")
 }
 
 /// A small file with one e-mail address in it, next to each hostile input:
@@ -52,7 +49,7 @@ fn canary(dir: &Path, name: &str) -> String {
     format!("{name}-canary.log")
 }
 
-fn scan_json(dir: &Path, extra: &[&str]) -> (reliability_support::Outcome, Report) {
+fn scan_json(dir: &Path, extra: &[&str]) -> (Outcome, Report) {
     let mut args = vec!["scan", "--format", "json", "--no-ignore", "--hidden"];
     args.extend_from_slice(extra);
     args.push(".");
@@ -100,18 +97,6 @@ fn write_repeated(
     }
     w.flush().unwrap();
     planted
-}
-
-fn deflated_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for (name, data) in members {
-        z.start_file(*name, opts).expect("zip member");
-        z.write_all(data).expect("zip data");
-    }
-    z.finish().expect("zip finish").into_inner()
 }
 
 // ---------------------------------------------------------------- bombs
@@ -223,7 +208,7 @@ fn fan_out_zip_bomb_finishes() {
         let n = names(&format!("l{depth}"), ext);
         let members: Vec<(&str, &[u8])> =
             n.iter().map(|s| (s.as_str(), level.as_slice())).collect();
-        level = deflated_zip(&members);
+        level = zip64(&members);
         ext = "zip";
     }
     fs::write(dir.path().join("fanout.zip"), &level).unwrap();
@@ -242,14 +227,14 @@ fn fan_out_zip_bomb_finishes() {
 fn zip_nested_ten_deep_stops_at_the_depth_limit() {
     let dir = tree();
     let canary = canary(dir.path(), "nested");
-    let mut bytes = deflated_zip(&[(
+    let mut bytes = zip64(&[(
         "secret.txt",
         b"line one\nline two\ncontact deep.inside@mail.kz\n",
     )]);
     let mut chain = vec!["secret.txt".to_string()];
     for level in 1..=9 {
         let name = format!("level-{level}.zip");
-        bytes = deflated_zip(&[(name.as_str(), bytes.as_slice())]);
+        bytes = zip64(&[(name.as_str(), bytes.as_slice())]);
         chain.push(name);
     }
     fs::write(dir.path().join("nest.zip"), &bytes).unwrap();
@@ -301,25 +286,26 @@ fn single_line_of_200_mb_in_bounded_memory() {
     );
     out.assert_survived();
     out.assert_rss_below_mib(MEMORY_LIMIT_MIB);
-    let text = out.stdout_str();
-    let mut lines: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains("one-line.txt"))
+    let findings = out.findings();
+    let path_ends = |f: &serde_json::Value, suffix: &str| {
+        f["path"].as_str().is_some_and(|p| p.ends_with(suffix))
+    };
+    let in_line: Vec<_> = findings
+        .iter()
+        .filter(|f| path_ends(f, "one-line.txt"))
         .collect();
-    lines.sort();
     assert_eq!(
-        lines.len() as u64,
+        in_line.len() as u64,
         planted,
         "expected each of the {planted} planted addresses once"
     );
-    for l in &lines {
-        let f: serde_json::Value = serde_json::from_str(l).unwrap();
+    for f in &in_line {
         assert_eq!(
             f["line"], 1,
-            "a finding in a file without newlines not on line 1: {l}"
+            "a finding in a file without newlines not on line 1: {f}"
         );
     }
-    assert!(text.contains(&canary));
+    assert!(findings.iter().any(|f| path_ends(f, &canary)));
 }
 
 #[test]
@@ -755,9 +741,7 @@ fn archive_members_with_absolute_and_dotdot_paths_are_never_written() {
     raw_tar_member(&mut b, "shadow", tar::EntryType::Link, "/etc/shadow", b"");
     let tar_bytes = b.into_inner().unwrap();
     fs::write(work.join("evil.tar"), &tar_bytes).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar_bytes).unwrap();
-    fs::write(work.join("evil.tar.gz"), gz.finish().unwrap()).unwrap();
+    fs::write(work.join("evil.tar.gz"), gzip(&tar_bytes)).unwrap();
     // The same names in a zip.
     let zip_members: Vec<(String, Vec<u8>)> = escapes
         .iter()
@@ -767,7 +751,7 @@ fn archive_members_with_absolute_and_dotdot_paths_are_never_written() {
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
-    fs::write(work.join("evil.zip"), deflated_zip(&zip_refs)).unwrap();
+    fs::write(work.join("evil.zip"), zip64(&zip_refs)).unwrap();
 
     let before = snapshot(dir.path());
     let tmp_before = fs::read_dir(std::env::temp_dir())
@@ -833,9 +817,7 @@ fn multi_member_gzip_is_read_to_the_end() {
         "second part\n",
         "third part: tail.gzip@mail.kz\n",
     ] {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(part.as_bytes()).unwrap();
-        file.extend(gz.finish().unwrap());
+        file.extend(gzip(part.as_bytes()));
     }
     fs::write(dir.path().join("rotated.log.gz"), &file).unwrap();
     let (_, report) = scan_json(dir.path(), &[]);

@@ -25,7 +25,15 @@ fn html_report(with_policy: bool) -> (String, tizim::inventory::Inventory) {
         detectors: &[],
     };
     let mut out = Vec::new();
-    report::render(Format::Html, &report, &mut out).unwrap();
+    let gate = tizim::gate::GateConfig::default_for(report.policy);
+    report::render(
+        Format::Html,
+        &report,
+        &gate,
+        report_fixture::today(),
+        &mut out,
+    )
+    .unwrap();
     (String::from_utf8(out).unwrap(), inventory)
 }
 

@@ -11,12 +11,11 @@
 //! - `--show-values` is the only way to see raw values, and it warns;
 //! - report files are created with mode 0600.
 
-mod reliability_support;
+mod common;
 
-use reliability_support::{run_tizim, run_tizim_env, Outcome};
+use common::{gzip, parse_ndjson, run_tizim, run_tizim_env, zip, Outcome};
 use serde_json::Value;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
@@ -131,9 +130,8 @@ fn write_tree(root: &Path) {
         ),
     )
     .unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    writeln!(gz, "2023-01-01 rotated log: client {} tel {}", p(2), p(7)).unwrap();
-    fs::write(root.join("logs/app.log.1.gz"), gz.finish().unwrap()).unwrap();
+    let rotated = format!("2023-01-01 rotated log: client {} tel {}\n", p(2), p(7));
+    fs::write(root.join("logs/app.log.1.gz"), gzip(rotated.as_bytes())).unwrap();
     fs::write(
         root.join("db/clients.csv"),
         format!(
@@ -206,21 +204,16 @@ fn write_tree(root: &Path) {
         format!("INSERT INTO `t` VALUES (1,'{}'),(2,'{}", p(3), p(5)),
     )
     .unwrap();
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file(
-        "export/contacts.txt",
-        zip::write::SimpleFileOptions::default(),
+    let contacts = format!("contact {} phone {} iban {}\n", p(9), p(6), p(13));
+    fs::write(
+        root.join("backup.zip"),
+        zip(&[("export/contacts.txt", contacts.as_bytes())]),
     )
     .unwrap();
-    writeln!(zip, "contact {} phone {} iban {}", p(9), p(6), p(13)).unwrap();
-    fs::write(root.join("backup.zip"), zip.finish().unwrap().into_inner()).unwrap();
 }
 
 fn tree() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("tizim-noleak-")
-        .tempdir()
-        .unwrap();
+    let dir = common::temp_dir("tizim-noleak-");
     write_tree(dir.path());
     dir
 }
@@ -285,10 +278,7 @@ fn assert_no_raw_values(text: &str, what: &str) {
 /// Findings in the JSON formats carry no `value` key without --show-values.
 fn assert_no_value_field(format: &str, out: &str) {
     let findings: Vec<Value> = match format {
-        "ndjson" => out
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect(),
+        "ndjson" => parse_ndjson(out),
         "json" => serde_json::from_str::<Value>(out)
             .ok()
             .and_then(|d| d["findings"].as_array().cloned())
@@ -321,10 +311,7 @@ fn assert_shape(format: &str, out: &str) {
             "the table format prints JSON or nothing"
         ),
         "ndjson" => {
-            for line in out.lines() {
-                serde_json::from_str::<Value>(line)
-                    .unwrap_or_else(|e| panic!("ndjson line is not JSON ({e}): {line}"));
-            }
+            parse_ndjson(out);
         }
         "json" => {
             let doc = json();
@@ -366,12 +353,7 @@ fn assert_shape(format: &str, out: &str) {
 fn the_fixture_tree_is_found_at_all() {
     // Without this the other tests could pass on a scanner that finds nothing.
     let dir = tree();
-    let out = scan(dir.path(), "ndjson", &[]);
-    let findings: Vec<Value> = out
-        .stdout_str()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let findings = scan(dir.path(), "ndjson", &[]).findings();
     for category in ["iin", "bin", "phone", "email", "card", "iban"] {
         assert!(
             findings
@@ -414,10 +396,8 @@ fn no_format_contains_a_raw_value() {
 #[test]
 fn masks_keep_too_few_digits_to_reidentify() {
     let dir = tree();
-    let out = scan(dir.path(), "ndjson", &[]);
     let mut checked = 0;
-    for line in out.stdout_str().lines() {
-        let f: Value = serde_json::from_str(line).unwrap();
+    for f in scan(dir.path(), "ndjson", &[]).findings() {
         let masked = f["masked"].as_str().unwrap_or_default();
         let kept: String = digits(masked);
         let longest_run = masked
@@ -475,12 +455,7 @@ fn tizim_finds_nothing_in_its_own_reports() {
         DEADLINE,
     );
     out.assert_survived();
-    let stdout = out.stdout_str();
-    let findings: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let found = &findings;
+    let found = &out.findings();
     assert!(
         found.is_empty(),
         "tizim finds personal data in its own reports:\n{}",
@@ -593,9 +568,8 @@ fn fingerprints_are_keyed() {
             &env,
         );
         out.assert_survived();
-        out.stdout_str()
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        out.findings()
+            .into_iter()
             .filter(|f| f["evidence"] == "value")
             .map(|f| f["fingerprint"].as_str().unwrap().to_string())
             .collect()

@@ -5,9 +5,20 @@ mod report_fixture;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use tizim::gate::{FailOn, GateConfig};
 use tizim::report::{self, Format, Report};
 
+/// The fixture rendered as `format`, with the default gate for its policy.
 fn render(format: Format, with_policy: bool) -> String {
+    let policy = report_fixture::sample().policy;
+    render_gated(
+        format,
+        with_policy,
+        &GateConfig::default_for(with_policy.then_some(&policy)),
+    )
+}
+
+fn render_gated(format: Format, with_policy: bool, gate: &GateConfig) -> String {
     let sample = report_fixture::sample();
     let inventory = sample.inventory(with_policy);
     let report = Report {
@@ -18,7 +29,7 @@ fn render(format: Format, with_policy: bool) -> String {
         detectors: &[],
     };
     let mut out = Vec::new();
-    report::render(format, &report, &mut out).unwrap();
+    report::render(format, &report, gate, report_fixture::today(), &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -152,6 +163,64 @@ fn json_is_one_document_with_the_documented_fields() {
     assert_eq!(doc["test_values"], 1);
     assert_eq!(doc["errors"][0]["path"], "/srv/shop/backups/broken.zip");
     assert_eq!(doc["stats"]["files_scanned"], 5);
+}
+
+/// SARIF levels and JUnit failures come from the gate passed to
+/// `report::render`, as the CLI passes its `--fail-on`.
+#[test]
+fn sarif_and_junit_mark_what_the_given_gate_fails() {
+    let gate = |fail_on| GateConfig {
+        fail_on,
+        ..GateConfig::default_for(Some(&report_fixture::sample().policy))
+    };
+    let sarif = |fail_on| -> Vec<(String, String)> {
+        let doc: Value =
+            serde_json::from_str(&render_gated(Format::Sarif, true, &gate(fail_on))).unwrap();
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["level"].as_str().unwrap().to_string(),
+                    r["properties"]["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let errors = |results: &[(String, String)]| -> BTreeSet<String> {
+        results
+            .iter()
+            .filter(|(level, _)| level == "error")
+            .map(|(_, status)| status.clone())
+            .collect()
+    };
+    let undeclared = sarif(FailOn::Undeclared);
+    assert!(
+        errors(&undeclared).len() > 1,
+        "the default gate fails more than one status: {undeclared:?}"
+    );
+    assert!(!errors(&undeclared).contains("declared"));
+    assert_eq!(
+        errors(&sarif(FailOn::Prohibited)),
+        BTreeSet::from(["prohibited".to_string()])
+    );
+    assert!(errors(&sarif(FailOn::None)).is_empty());
+
+    let junit_failures = |fail_on| {
+        let xml = render_gated(Format::Junit, true, &gate(fail_on));
+        let at = xml.find("failures=\"").expect("a failures count") + "failures=\"".len();
+        xml[at..xml[at..].find('"').unwrap() + at]
+            .parse::<u64>()
+            .unwrap()
+    };
+    let failing = junit_failures(FailOn::Undeclared);
+    let failing_prohibited = junit_failures(FailOn::Prohibited);
+    assert!(
+        failing > failing_prohibited && failing_prohibited > 0,
+        "{failing} {failing_prohibited}"
+    );
+    assert_eq!(junit_failures(FailOn::None), 0);
 }
 
 #[test]

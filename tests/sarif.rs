@@ -7,7 +7,9 @@
 //! a560296ca8c9), unmodified; sha256
 //! c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{isolate, output, tizim};
 use serde_json::Value;
 use std::path::Path;
 
@@ -35,25 +37,11 @@ fn assert_valid(validator: &jsonschema::Validator, sarif: &Value) {
     assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
 }
 
-fn tizim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tizim").unwrap();
-    cmd.current_dir(dir)
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("TIZIM_FINGERPRINT_KEY");
-    cmd
-}
-
 fn sarif_of(dir: &Path, args: &[&str]) -> (i32, String, Value) {
-    let out = tizim(dir)
-        .args(["scan", "--format", "sarif"])
-        .args(args)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{e}: {text}\n{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap(), text, value)
+    let out = output(tizim(dir).args(["scan", "--format", "sarif"]).args(args));
+    let value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+    (out.code, out.stdout, value)
 }
 
 #[test]
@@ -84,11 +72,8 @@ fn sarif_validates_and_carries_rules_locations_fingerprints_suppressions() {
     )
     .unwrap();
     std::fs::write(d.join("old.txt"), format!("{CAROL}\n")).unwrap();
-    let baseline = tizim(d)
-        .args(["baseline", "create", "old.txt"])
-        .output()
-        .unwrap();
-    assert!(baseline.status.success());
+    let baseline = output(tizim(d).args(["baseline", "create", "old.txt"]));
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
     std::fs::write(d.join("b.json"), baseline.stdout).unwrap();
 
     let (code, text, sarif) = sarif_of(d, &["--baseline", "b.json", ".", "missing.txt"]);
@@ -156,13 +141,9 @@ fn git_history_sarif_validates_and_passes_when_clean() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(d)
-            .env("HOME", d)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(args)
-            .output()
-            .unwrap();
+        let mut cmd = std::process::Command::new("git");
+        isolate(&mut cmd);
+        let out = cmd.current_dir(d).args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{}",

@@ -2,110 +2,132 @@
 //! Compressed files, archives (nested, bombs, hostile names), encodings,
 //! special files, symlink loops, chunk boundaries, a 50 MB single line,
 //! walking flags and read errors. Every test checks the findings (path,
-//! line, column) and the skip and error counts of the end-of-scan summary.
+//! line, column) and what the `--format json` report counts in `stats`
+//! (files scanned, skipped by reason, errors) and lists in `errors` and
+//! `notices`.
 //!
 //! Planted values are e-mail addresses: every detector engine finds those,
 //! and only the `email` category is looked at, so other detectors finding
 //! more in the same text do not disturb the assertions.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{bzip2, gzip, json, output, tar, tizim, write, xz, zip, Report};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
-/// What one scan printed.
+/// What one `--format json` scan reported.
 struct Scan {
     /// E-mail findings as (path, line, column), sorted.
     emails: Vec<(String, u64, u64)>,
-    /// All e-mail findings, raw.
-    findings: Vec<Value>,
-    files_scanned: u64,
-    skipped: BTreeMap<String, u64>,
-    errors: u64,
-    peak_memory: Option<u64>,
+    report: Report,
     stderr: String,
 }
 
 impl Scan {
-    fn skipped(&self, reason: &str) -> u64 {
-        self.skipped.get(reason).copied().unwrap_or(0)
+    fn of(report: Report, stderr: String) -> Scan {
+        // Every error counted in `stats` is listed, and the other way round.
+        assert_eq!(
+            report.stat("errors"),
+            report.errors().len() as u64,
+            "stats.errors and the errors list disagree: {}",
+            report.skip_and_error_text()
+        );
+        Scan {
+            emails: report.positions("email"),
+            report,
+            stderr,
+        }
     }
+
+    /// `stats.skipped[reason]`.
+    fn skipped(&self, reason: &str) -> u64 {
+        self.report.skipped(reason)
+    }
+
+    /// `stats.skipped`: every reason with a count above zero.
+    fn skipped_reasons(&self) -> BTreeMap<String, u64> {
+        self.report.stats()["skipped"]
+            .as_object()
+            .expect("stats.skipped is an object")
+            .iter()
+            .map(|(reason, n)| (reason.clone(), n.as_u64().expect("a count")))
+            .collect()
+    }
+
+    fn files_scanned(&self) -> u64 {
+        self.report.stat("files_scanned")
+    }
+
+    fn errors(&self) -> u64 {
+        self.report.stat("errors")
+    }
+
+    /// Paths of the `errors` list, sorted.
+    fn error_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.report.errors().into_iter().map(|(p, _)| p).collect();
+        paths.sort();
+        paths
+    }
+
+    /// Fails unless `notices` has one for `path` with `reason` whose
+    /// message contains `text`.
+    fn assert_notice(&self, path: &str, reason: &str, text: &str) {
+        let notices = self.report.notices();
+        assert!(
+            notices.iter().any(|n| n["path"] == path
+                && n["reason"] == reason
+                && n["message"].as_str().is_some_and(|m| m.contains(text))),
+            "no {reason} notice {text:?} for {path} in {notices:#?}"
+        );
+    }
+
+    /// E-mail findings, raw.
+    fn email_findings(&self) -> Vec<&Value> {
+        self.report
+            .findings()
+            .iter()
+            .filter(|f| f["category"] == "email")
+            .collect()
+    }
+
     fn paths(&self) -> Vec<&str> {
         self.emails.iter().map(|(p, _, _)| p.as_str()).collect()
     }
 }
 
-fn tizim(dir: &Path, args: &[&str]) -> Scan {
-    tizim_with_stdin(dir, args, None)
+fn scan(dir: &Path, args: &[&str]) -> Scan {
+    scan_with_stdin(dir, args, None)
 }
 
-fn tizim_with_stdin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Scan {
-    let mut cmd = Command::cargo_bin("tizim").unwrap();
-    cmd.current_dir(dir)
-        .args(["scan", "--format", "ndjson"])
-        .args(args)
-        .timeout(Duration::from_secs(120));
+fn scan_with_stdin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Scan {
+    let mut cmd = tizim(dir);
+    cmd.args(["scan", "--format", "json"]).args(args);
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let run = json(&mut cmd);
     assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "exit {:?}\n{stderr}",
-        out.status
+        matches!(run.code, 0 | 1),
+        "exit {}\n{}",
+        run.code,
+        run.stderr
     );
-    let findings: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|f| f["category"] == "email")
-        .collect();
-    let mut emails: Vec<(String, u64, u64)> = findings
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    emails.sort();
+    Scan::of(run.report, run.stderr)
+}
+
+/// The peak memory tizim itself reports at the end of its summary line on
+/// Linux (`…; peak memory 7.04 MiB`), in bytes.
+fn summary_peak_memory(stderr: &str) -> Option<u64> {
     let summary = stderr
         .lines()
-        .find_map(|l| l.strip_prefix("tizim: scanned "))
-        .unwrap_or_else(|| panic!("no summary on stderr:\n{stderr}"));
-    let number_after = |key: &str| -> Option<u64> {
-        let rest = &summary[summary.find(key)? + key.len()..];
-        rest.split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|n| n.parse().ok())
-    };
-    let files_scanned = summary.split(' ').next().unwrap().parse().unwrap();
-    let mut skipped = BTreeMap::new();
-    if let Some(at) = summary.find("; skipped: ") {
-        let list = summary[at + 11..].split(';').next().unwrap();
-        for part in list.split(", ") {
-            let (reason, n) = part.rsplit_once(' ').unwrap();
-            skipped.insert(reason.to_string(), n.parse().unwrap());
-        }
-    }
-    Scan {
-        emails,
-        findings,
-        files_scanned,
-        skipped,
-        errors: number_after("; errors: ").unwrap_or(0),
-        peak_memory: summary
-            .split("; peak memory ")
-            .nth(1)
-            .map(parse_human_bytes),
-        stderr,
-    }
+        .find_map(|l| l.strip_prefix("tizim: scanned "))?;
+    summary
+        .split("; peak memory ")
+        .nth(1)
+        .map(parse_human_bytes)
 }
 
 /// `7.04 MiB` → bytes.
@@ -136,47 +158,6 @@ fn assert_same(actual: &[(String, u64, u64)], expected: &[(String, u64, u64)]) {
     }
 }
 
-fn write(path: &Path, bytes: impl AsRef<[u8]>) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(path, bytes).unwrap();
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-/// A tar with the given members, each with an mtime.
-fn tar(members: &[(&str, &[u8], u64)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data, mtime) in members {
-        let mut h = tar::Header::new_gnu();
-        if name.ends_with('/') {
-            h.set_entry_type(tar::EntryType::Directory);
-        }
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(*mtime);
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::from_date_and_time(2021, 6, 15, 12, 30, 0).unwrap());
-        w.start_file(*name, options).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 const LOG: &[u8] =
     b"2024-01-01 start\n2024-01-01 user login\n2024-01-02 contact anna@example.kz ok\n";
 
@@ -185,12 +166,8 @@ fn compressed_streams_keep_their_own_path_and_lines() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(&d.join("app.log.gz"), gzip(LOG));
-    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
-    bz.write_all(LOG).unwrap();
-    write(&d.join("app.log.bz2"), bz.finish().unwrap());
-    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
-    xz.write_all(LOG).unwrap();
-    write(&d.join("app.log.xz"), xz.finish().unwrap());
+    write(&d.join("app.log.bz2"), bzip2(LOG));
+    write(&d.join("app.log.xz"), xz(LOG));
     write(&d.join("app.log.zst"), zstd::encode_all(LOG, 3).unwrap());
     // Magic bytes, not the name: a gzip called .txt is still decompressed.
     write(&d.join("misnamed.txt"), gzip(LOG));
@@ -199,7 +176,7 @@ fn compressed_streams_keep_their_own_path_and_lines() {
     two.extend(gzip(b"second bob@example.kz\n"));
     write(&d.join("concat.gz"), two);
 
-    let s = tizim(d, &["."]);
+    let s = scan(d, &["."]);
     assert_eq!(
         s.emails,
         vec![
@@ -211,9 +188,9 @@ fn compressed_streams_keep_their_own_path_and_lines() {
             ("./misnamed.txt".into(), 3, 20),
         ]
     );
-    assert_eq!(s.files_scanned, 6);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
-    assert_eq!(s.errors, 0);
+    assert_eq!(s.files_scanned(), 6);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
+    assert_eq!(s.errors(), 0);
 }
 
 #[test]
@@ -238,7 +215,7 @@ fn archives_name_members_outer_inner_and_chain_nested_ones() {
     );
     write(&d.join("logs.tgz"), &logs_tgz);
 
-    let s = tizim(d, &["."]);
+    let s = scan(d, &["."]);
     assert_eq!(
         s.emails,
         vec![
@@ -250,18 +227,21 @@ fn archives_name_members_outer_inner_and_chain_nested_ones() {
     );
     // Members carry their own mtime (retention checks rely on it).
     let modified = |path: &str| {
-        s.findings
-            .iter()
+        s.email_findings()
+            .into_iter()
             .find(|f| f["path"] == path)
             .map(|f| f["modified"].as_i64().unwrap())
             .unwrap()
     };
     assert_eq!(modified("./logs.tgz!app.log"), 1_600_000_000);
     assert_eq!(modified("./plain.tar!a/b.txt"), 1_500_000_000);
-    assert_eq!(modified("./backup.zip!2023/readme.txt"), 1_623_760_200);
-    assert_eq!(s.files_scanned, 4);
-    assert_eq!(s.errors, 0);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert_eq!(
+        modified("./backup.zip!2023/readme.txt"),
+        common::ZIP_MEMBER_MTIME
+    );
+    assert_eq!(s.files_scanned(), 4);
+    assert_eq!(s.errors(), 0);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 }
 
 #[test]
@@ -278,7 +258,7 @@ fn nesting_deeper_than_the_limit_is_reported_not_opened() {
     }
     write(&dir.path().join("deep.zip"), &inner);
 
-    let s = tizim(dir.path(), &["deep.zip"]);
+    let s = scan(dir.path(), &["deep.zip"]);
     // Four archives are opened (the default depth), the fifth is not.
     assert_eq!(
         s.paths(),
@@ -290,13 +270,23 @@ fn nesting_deeper_than_the_limit_is_reported_not_opened() {
         ]
     );
     assert_eq!(s.skipped("depth_limit"), 1);
+    s.assert_notice(
+        "deep.zip!level1.zip!level2.zip!level3.zip!level4.zip",
+        "depth_limit",
+        "archive nested deeper than 4",
+    );
     assert!(s.stderr.contains(
         "deep.zip!level1.zip!level2.zip!level3.zip!level4.zip: archive nested deeper than 4"
     ));
 
-    let s = tizim(dir.path(), &["deep.zip", "--max-archive-depth", "1"]);
+    let s = scan(dir.path(), &["deep.zip", "--max-archive-depth", "1"]);
     assert_eq!(s.paths(), vec!["deep.zip!level0.txt"]);
     assert_eq!(s.skipped("depth_limit"), 1);
+    s.assert_notice(
+        "deep.zip!level1.zip",
+        "depth_limit",
+        "archive nested deeper than 1",
+    );
 }
 
 #[test]
@@ -313,7 +303,7 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     );
     write(&d.join("bomb.gz"), gzip(&bomb));
 
-    let s = tizim(d, &["."]);
+    let s = scan(d, &["."]);
     assert_eq!(
         s.emails,
         vec![
@@ -324,6 +314,17 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     // Per file: the bomb member is cut (1), and once the whole file's
     // allowance is spent the remaining member is not opened (1 more).
     assert_eq!(s.skipped("ratio_limit"), 3, "{}", s.stderr);
+    s.assert_notice(
+        "./bomb.zip!blank.txt",
+        "ratio_limit",
+        "compression ratio above 200:1",
+    );
+    s.assert_notice(
+        "./bomb.zip",
+        "ratio_limit",
+        "decompression limit for this file reached; 1 remaining members not scanned",
+    );
+    s.assert_notice("./bomb.gz", "ratio_limit", "compression ratio above 200:1");
     assert!(s
         .stderr
         .contains("./bomb.zip!blank.txt: compression ratio above 200:1"));
@@ -333,7 +334,7 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     assert!(s
         .stderr
         .contains("./bomb.gz: compression ratio above 200:1"));
-    assert_eq!(s.errors, 0);
+    assert_eq!(s.errors(), 0);
 
     // A size limit cuts at the limit, whatever the ratio.
     let small = dir.path().join("small");
@@ -343,9 +344,14 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
     }
     text.extend_from_slice(b"late@example.kz\n");
     write(&small.join("big.log.gz"), gzip(&text));
-    let s = tizim(&small, &["--max-decompressed", "1M", "."]);
+    let s = scan(&small, &["--max-decompressed", "1M", "."]);
     assert_eq!(s.emails, vec![("./big.log.gz".into(), 1, 1)]);
     assert_eq!(s.skipped("size_limit"), 1);
+    s.assert_notice(
+        "./big.log.gz",
+        "size_limit",
+        "decompressed size limit (1 MiB) reached",
+    );
     assert!(s.stderr.contains("decompressed size limit (1 MiB) reached"));
 }
 
@@ -372,7 +378,7 @@ fn hostile_tar_member_names_are_only_names() {
     out.resize(out.len() + 1024, 0);
     write(&d.join("evil.tar"), &out);
 
-    let s = tizim(&d, &["evil.tar"]);
+    let s = scan(&d, &["evil.tar"]);
     assert_eq!(
         s.paths(),
         vec!["evil.tar!../../escape.txt", "evil.tar!/etc/abs.txt"]
@@ -404,7 +410,7 @@ fn utf16_and_cp1251_are_decoded_with_lines_of_the_decoded_text() {
     mixed.extend_from_slice(&cp1251);
     write(&d.join("mixed.txt"), &mixed);
 
-    let s = tizim(d, &["."]);
+    let s = scan(d, &["."]);
     // Column 13 = "Иванов Иван\t" + 1, counted in characters: only right
     // when the Cyrillic was decoded as characters, not bytes.
     assert_eq!(
@@ -417,8 +423,8 @@ fn utf16_and_cp1251_are_decoded_with_lines_of_the_decoded_text() {
             ("./mixed.txt".into(), 3, 13),
         ]
     );
-    assert_eq!(s.files_scanned, 5);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert_eq!(s.files_scanned(), 5);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 }
 
 #[test]
@@ -430,23 +436,18 @@ fn encoding_flag_overrides_detection() {
     let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
     write(&dir.path().join("export.txt"), &le);
 
-    let s = tizim(dir.path(), &["export.txt"]);
+    let s = scan(dir.path(), &["export.txt"]);
     assert!(s.emails.is_empty());
     assert_eq!(s.skipped("binary"), 1);
-    assert_eq!(s.files_scanned, 0);
+    assert_eq!(s.files_scanned(), 0);
 
-    let s = tizim(dir.path(), &["--encoding", "utf-16le", "export.txt"]);
+    let s = scan(dir.path(), &["--encoding", "utf-16le", "export.txt"]);
     assert_eq!(s.emails, vec![("export.txt".into(), 2, 7)]);
     assert_eq!(s.skipped("binary"), 0);
 
-    let out = Command::cargo_bin("tizim")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["scan", "--encoding", "klingon", "export.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown encoding \"klingon\""));
+    let out = output(tizim(dir.path()).args(["scan", "--encoding", "klingon", "export.txt"]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unknown encoding \"klingon\""));
 }
 
 #[test]
@@ -456,11 +457,11 @@ fn binary_files_are_skipped_and_counted() {
     elf.extend_from_slice(b"hidden@example.kz\n");
     write(&dir.path().join("prog"), &elf);
     write(&dir.path().join("zero"), b"");
-    let s = tizim(dir.path(), &["."]);
+    let s = scan(dir.path(), &["."]);
     assert!(s.emails.is_empty());
     assert_eq!(s.skipped("binary"), 1);
     // The empty file is text with nothing in it.
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 }
 
 #[cfg(unix)]
@@ -473,13 +474,15 @@ fn symlink_loops_are_reported_not_followed_forever() {
     std::os::unix::fs::symlink("self", d.join("tree/self")).unwrap();
 
     // Without --follow links are not entered at all.
-    let s = tizim(d, &["tree"]);
+    let s = scan(d, &["tree"]);
     assert_eq!(s.paths(), vec!["tree/a.txt"]);
-    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
+    assert!(s.skipped_reasons().is_empty(), "{:?}", s.skipped_reasons());
 
-    let s = tizim(d, &["--follow", "tree"]);
+    let s = scan(d, &["--follow", "tree"]);
     // tree/again leads back to tree, tree/self to itself.
     assert_eq!(s.skipped("symlink_loop"), 2, "{}", s.stderr);
+    s.assert_notice("tree/again", "symlink_loop", "symbolic link loop");
+    s.assert_notice("tree/self", "symlink_loop", "symbolic link loop");
     assert!(
         s.stderr.contains("tizim: tree/again: symbolic link loop"),
         "{}",
@@ -502,15 +505,15 @@ fn fifos_are_skipped_without_opening_them() {
     let fifo = std::ffi::CString::new(d.join("pipe").as_os_str().as_encoded_bytes()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
 
-    // Opening the FIFO for reading would block forever: the timeout in
-    // `tizim()` turns that into a failure.
-    let s = tizim(d, &["."]);
+    // Opening the FIFO for reading would block forever: the deadline of
+    // `common::tizim` turns that into a failure.
+    let s = scan(d, &["."]);
     assert_eq!(s.paths(), vec!["./a.txt"]);
     assert_eq!(s.skipped("special"), 1);
     // Named explicitly, it is still not opened.
-    let s = tizim(d, &["pipe", "a.txt"]);
+    let s = scan(d, &["pipe", "a.txt"]);
     assert_eq!(s.skipped("special"), 1);
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 }
 
 #[test]
@@ -537,7 +540,7 @@ fn values_straddling_chunk_boundaries_are_found_once_with_their_line() {
     expected.push(("dense.txt".to_string(), 1002, 1));
     write(&dir.path().join("dense.txt"), &text);
 
-    let s = tizim(dir.path(), &["dense.txt"]);
+    let s = scan(dir.path(), &["dense.txt"]);
     assert_same(&s.emails, &expected);
 }
 
@@ -561,16 +564,25 @@ fn fifty_megabyte_single_line_is_scanned_in_bounded_memory() {
     write(&dir.path().join("one-line.txt"), &text);
     drop(text);
 
-    let s = tizim(dir.path(), &["one-line.txt"]);
+    // Through the monitored runner: its peak-memory reading (VmHWM sampled
+    // from /proc) does not take tizim's word for it.
+    let out = common::run_tizim(
+        ["scan", "--format", "json", "one-line.txt"],
+        dir.path(),
+        common::DEADLINE,
+    );
+    out.assert_survived();
+    let s = Scan::of(out.report(), out.stderr.clone());
     assert_same(&s.emails, &expected);
-    assert_eq!(s.files_scanned, 1);
+    assert_eq!(s.files_scanned(), 1);
 
-    // Peak memory as tizim reads it from /proc: under half the file, so
-    // the file was never held whole.
-    let peak_bytes = s.peak_memory.expect("peak memory in the summary on Linux");
+    // Peak memory under half the file, so the file was never held whole:
+    // as measured from outside, and as tizim reports it itself.
+    out.assert_rss_below_mib((size as u64 >> 20) / 2);
+    let reported = summary_peak_memory(&s.stderr).expect("peak memory in the summary on Linux");
     assert!(
-        peak_bytes < (size as u64) / 2,
-        "peak RSS {peak_bytes} bytes"
+        reported < (size as u64) / 2,
+        "peak RSS {reported} bytes reported by tizim"
     );
 }
 
@@ -602,12 +614,21 @@ fn broken_inputs_are_reported_and_counted_and_the_scan_goes_on() {
     write(&d.join("partly.zip"), &partly);
     write(&d.join("fine.txt"), b"fine@example.kz\n");
 
-    let s = tizim(d, &[".", "missing.txt"]);
+    let s = scan(d, &[".", "missing.txt"]);
     assert_eq!(
         s.paths(),
         vec!["./cut.log.gz", "./fine.txt", "./partly.zip!good.txt"]
     );
-    assert_eq!(s.errors, 4, "{}", s.stderr);
+    assert_eq!(s.errors(), 4, "{}", s.stderr);
+    assert_eq!(
+        s.error_paths(),
+        [
+            "./broken.zip",
+            "./cut.log.gz",
+            "./partly.zip!bad.txt",
+            "missing.txt"
+        ]
+    );
     for path in [
         "./cut.log.gz:",
         "./broken.zip:",
@@ -637,13 +658,13 @@ fn walking_flags_ignore_hidden_globs_size_files_from_threads() {
     big.resize(200_000, b'\n');
     write(&d.join("src/big.txt"), &big);
 
-    let s = tizim(d, &["."]);
+    let s = scan(d, &["."]);
     assert_eq!(
         s.paths(),
         vec!["./src/app.log", "./src/big.txt", "./src/data.csv"]
     );
 
-    let s = tizim(d, &["--no-ignore", "--hidden", "."]);
+    let s = scan(d, &["--no-ignore", "--hidden", "."]);
     assert_eq!(
         s.paths(),
         vec![
@@ -655,23 +676,23 @@ fn walking_flags_ignore_hidden_globs_size_files_from_threads() {
         ]
     );
 
-    let s = tizim(d, &["--glob", "*.log", "."]);
+    let s = scan(d, &["--glob", "*.log", "."]);
     assert_eq!(s.paths(), vec!["./src/app.log"]);
-    let s = tizim(d, &["--glob", "!*.log", "."]);
+    let s = scan(d, &["--glob", "!*.log", "."]);
     assert_eq!(s.paths(), vec!["./src/big.txt", "./src/data.csv"]);
 
-    let s = tizim(d, &["--max-filesize", "100K", "."]);
+    let s = scan(d, &["--max-filesize", "100K", "."]);
     assert_eq!(s.paths(), vec!["./src/app.log", "./src/data.csv"]);
     assert_eq!(s.skipped("too_large"), 1);
 
     write(&d.join("list.txt"), "src/app.log\r\n\nignored/a.log\n");
-    let s = tizim(d, &["--files-from", "list.txt"]);
+    let s = scan(d, &["--files-from", "list.txt"]);
     assert_eq!(s.paths(), vec!["ignored/a.log", "src/app.log"]);
-    let s = tizim_with_stdin(d, &["--files-from", "-"], Some("src/data.csv\n"));
+    let s = scan_with_stdin(d, &["--files-from", "-"], Some("src/data.csv\n"));
     assert_eq!(s.paths(), vec!["src/data.csv"]);
 
-    let one = tizim(d, &["-j", "1", "--no-ignore", "."]);
-    let two = tizim(d, &["-j", "2", "--no-ignore", "."]);
+    let one = scan(d, &["-j", "1", "--no-ignore", "."]);
+    let two = scan(d, &["-j", "2", "--no-ignore", "."]);
     assert_eq!(one.emails, two.emails);
     assert_eq!(one.emails.len(), 4);
 }
@@ -700,7 +721,7 @@ fn reading_leaves_access_times_alone() {
         0
     );
     let before = fs::metadata(&file).unwrap();
-    let s = tizim(dir.path(), &["a.txt"]);
+    let s = scan(dir.path(), &["a.txt"]);
     assert_eq!(s.paths(), vec!["a.txt"]);
     let after = fs::metadata(&file).unwrap();
     assert_eq!(after.accessed().unwrap(), before.accessed().unwrap());

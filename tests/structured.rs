@@ -7,17 +7,15 @@
 //! `--format ndjson --show-values` so that each finding can be matched to
 //! the value it was made from.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tizim::detect::Engine;
 use tizim::scan::{self, Collect, ScanOptions};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/structured")
-        .join(name)
+    common::fixture(&format!("structured/{name}"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,24 +29,16 @@ struct Found {
     value: Option<String>,
 }
 
+/// Scans `path` (absolute) with the raw values shown.
 fn scan_cli(path: &Path, extra: &[&str]) -> Vec<Found> {
-    let out = Command::cargo_bin("tizim")
-        .unwrap()
-        .args(["scan", "--format", "ndjson", "--show-values", "--quiet"])
-        .args(extra)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "tizim failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
+    let mut args = vec!["--show-values", "--quiet"];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    let run = common::scan_ndjson(path.parent().unwrap(), &args);
+    assert!(matches!(run.code, 0 | 1), "tizim failed: {}", run.stderr);
+    run.findings
+        .into_iter()
+        .map(|v| {
             let s = |k: &str| v[k].as_str().map(str::to_string);
             Found {
                 category: s("category").unwrap(),

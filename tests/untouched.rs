@@ -11,13 +11,12 @@
 //! are left out of that record (reading may move them on some mounts); a
 //! separate test checks that tizim's reads leave them alone (O_NOATIME).
 
-mod reliability_support;
+mod common;
 
-use reliability_support::run_tizim;
+use common::{bzip2, gzip, isolate, run_tizim, tar, xz, zip};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -91,7 +90,9 @@ fn assert_same(before: &BTreeMap<PathBuf, Entry>, after: &BTreeMap<PathBuf, Entr
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
+    let mut cmd = Command::new("git");
+    isolate(&mut cmd);
+    let out = cmd
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
         .args([
             "-c",
@@ -101,8 +102,6 @@ fn git(dir: &Path, args: &[&str]) {
         ])
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
         .output()
         .expect("git is installed (.ci/run installs it)");
     assert!(
@@ -112,33 +111,12 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        z.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap().into_inner()
-}
-
 fn tar_gz_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in members {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(1_700_000_000);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    gz(&b.into_inner().unwrap())
+    let dated: Vec<(&str, &[u8], u64)> = members
+        .iter()
+        .map(|&(name, data)| (name, data, 1_700_000_000))
+        .collect();
+    gzip(&tar(&dated))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -157,28 +135,16 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Every kind of source, each with personal data in it.
 fn write_tree(root: &Path) {
     let log = "2024-03-01 INFO login ivan.petrov@mail.kz iin 850315300128 tel +7 701 234 56 78\n";
-    let put = |name: &str, data: &[u8]| {
-        let p = root.join(name);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, data).unwrap();
-    };
+    let put = |name: &str, data: &[u8]| common::write(&root.join(name), data);
     put("plain/app.log", log.as_bytes());
-    put("compressed/app.log.gz", &gz(log.as_bytes()));
-    put("compressed/app.log.bz2", &{
-        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
-        e.write_all(log.as_bytes()).unwrap();
-        e.finish().unwrap()
-    });
-    put("compressed/app.log.xz", &{
-        let mut e = xz2::write::XzEncoder::new(Vec::new(), 6);
-        e.write_all(log.as_bytes()).unwrap();
-        e.finish().unwrap()
-    });
+    put("compressed/app.log.gz", &gzip(log.as_bytes()));
+    put("compressed/app.log.bz2", &bzip2(log.as_bytes()));
+    put("compressed/app.log.xz", &xz(log.as_bytes()));
     put(
         "compressed/app.log.zst",
         &zstd::encode_all(log.as_bytes(), 3).unwrap(),
     );
-    let zip = zip_of(&[("logs/app.log", log.as_bytes()), ("readme.txt", b"nothing")]);
+    let zip = zip(&[("logs/app.log", log.as_bytes()), ("readme.txt", b"nothing")]);
     put("archives/backup.zip", &zip);
     put(
         "archives/logs.tar.gz",
@@ -242,10 +208,7 @@ fn write_tree(root: &Path) {
 }
 
 fn tree() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new()
-        .prefix("tizim-untouched-")
-        .tempdir()
-        .unwrap();
+    let dir = common::temp_dir("tizim-untouched-");
     let root = dir.path().join("tree");
     write_tree(&root);
     (dir, root)

@@ -29,7 +29,7 @@
 use crate::detect::{Engine, Fingerprinter};
 use crate::model::{FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use crate::scan::{FileScanner, FindingSink, ScanOptions, ScanSummary};
-use crate::source::{self, SourceSink};
+use crate::source::{self, decode, SourceSink};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
@@ -262,6 +262,13 @@ pub fn scan(
             .as_deref()
             .unwrap_or(crate::detect::DEFAULT_FINGERPRINT_KEY),
     );
+    let forced_encoding = opts
+        .source
+        .encoding
+        .as_deref()
+        .map(decode::encoding_for_label)
+        .transpose()
+        .map_err(|e| GitError(format!("--encoding: {e}")))?;
     let mut cmd = diff_command(scope, target)?;
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -279,6 +286,7 @@ pub fn scan(
     let mut scanner = DiffScanner {
         target,
         opts,
+        forced_encoding,
         engine,
         fingerprinter: &fingerprinter,
         sink,
@@ -603,27 +611,12 @@ fn unquote(s: &[u8]) -> String {
     String::from_utf8_lossy(s).into_owned()
 }
 
-/// Decodes added bytes: `--encoding` when given, else UTF-8, falling back to
-/// windows-1251 (common in Kazakh and Russian legacy files; it maps every
-/// byte, so nothing is lost).
-fn decode<'b>(bytes: &'b [u8], label: Option<&str>) -> std::borrow::Cow<'b, str> {
-    if let Some(encoding) = label.and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes())) {
-        return encoding.decode_without_bom_handling(bytes).0;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => {
-            encoding_rs::WINDOWS_1251
-                .decode_without_bom_handling(bytes)
-                .0
-        }
-    }
-}
-
 /// Turns parsed diffs into findings.
 struct DiffScanner<'a> {
     target: &'a GitTarget,
     opts: &'a ScanOptions,
+    /// `--encoding`, resolved once.
+    forced_encoding: Option<&'static encoding_rs::Encoding>,
     engine: &'a Engine,
     fingerprinter: &'a Fingerprinter,
     sink: &'a dyn FindingSink,
@@ -828,7 +821,8 @@ impl DiffSink for DiffScanner<'_> {
         if self.is_excluded(&file.path) {
             return;
         }
-        let text = decode(text, self.opts.source.encoding.as_deref());
+        // Added lines are read as the same file on disk would be.
+        let (text, _) = decode::decode_bytes(text, self.forced_encoding);
         if self.open.is_none() {
             let mut scanner = self.new_file_scanner();
             scanner.begin(&FileMeta {
@@ -1067,12 +1061,6 @@ index 1111111111111111111111111111111111111111,222222222222222222222222222222222
         assert_eq!(new_start(b"@@ -1,2 +3,4 @@ fn x()"), Some(3));
         assert_eq!(new_start(b"@@@ -1 -1 +7 @@@"), Some(7));
         assert_eq!(new_start(b"@@ -0,0 +1 @@"), Some(1));
-    }
-
-    #[test]
-    fn decodes_cp1251_fallback() {
-        assert_eq!(decode(b"\xcf\xf0\xe8\xe2\xe5\xf2", None), "Привет");
-        assert_eq!(decode("ok".as_bytes(), None), "ok");
     }
 
     #[test]

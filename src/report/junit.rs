@@ -21,17 +21,6 @@ use std::io::{self, Write};
 /// Lines listed in a failure before "…".
 const LINES_SHOWN: usize = 20;
 
-/// Writes the report as JUnit XML, failing what the default gate for the
-/// report's policy fails.
-pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
-    render_gated(
-        report,
-        &GateConfig::default_for(report.policy),
-        chrono::Local::now().date_naive(),
-        w,
-    )
-}
-
 struct Case<'a> {
     path: &'a str,
     field: Option<&'a str>,
@@ -39,8 +28,9 @@ struct Case<'a> {
     findings: Vec<(&'a Finding, Status, bool)>,
 }
 
-/// Writes the report as JUnit XML, failing what `gate` fails.
-pub fn render_gated(
+/// Writes the report as JUnit XML, failing what `gate` fails (through
+/// [`super::render`]).
+pub(crate) fn render(
     report: &Report<'_>,
     gate: &GateConfig,
     today: NaiveDate,

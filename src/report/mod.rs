@@ -3,10 +3,12 @@
 //! the findings carry them (`--show-values`).
 
 use crate::detect::DetectorInfo;
+use crate::gate::GateConfig;
 use crate::inventory::{Inventory, InventoryRow, Status};
 use crate::model::Finding;
 use crate::policy::Policy;
 use crate::scan::ScanSummary;
+use chrono::NaiveDate;
 use std::io::{self, Write};
 
 mod csv;
@@ -57,7 +59,21 @@ pub struct Report<'a> {
     pub detectors: &'a [DetectorInfo],
 }
 
-pub fn render(format: Format, report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+/// Writes `report` as `format`: the one entry point for every format.
+///
+/// SARIF levels and JUnit failures say what fails `gate`, with statuses
+/// judged on `today` (the day the inventory was built for); pass the
+/// settings the run's exit code comes from, so that the report and the
+/// exit code agree (`GateConfig::default_for(policy)` gives the defaults).
+/// The other formats do not depend on them. The table comes out plain:
+/// colour is for a terminal ([`table::render`]).
+pub fn render(
+    format: Format,
+    report: &Report<'_>,
+    gate: &GateConfig,
+    today: NaiveDate,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, w, false),
         Format::Ndjson => report.findings.iter().try_for_each(|f| write_ndjson(f, w)),
@@ -65,8 +81,8 @@ pub fn render(format: Format, report: &Report<'_>, w: &mut dyn Write) -> io::Res
         Format::Csv => csv::render(report, w),
         Format::Markdown => markdown::render(report, w),
         Format::Html => html::render(report, w),
-        Format::Sarif => sarif::render(report, w),
-        Format::Junit => junit::render(report, w),
+        Format::Sarif => sarif::render(report, gate, today, w),
+        Format::Junit => junit::render(report, gate, today, w),
     }
 }
 

@@ -25,19 +25,9 @@ pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.jso
 /// The key under which the value fingerprint is given in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "tizimValueFingerprint/v1";
 
-/// Writes the report as SARIF, with levels from the default gate for the
-/// report's policy.
-pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
-    render_gated(
-        report,
-        &GateConfig::default_for(report.policy),
-        chrono::Local::now().date_naive(),
-        w,
-    )
-}
-
-/// Writes the report as SARIF, with levels from `gate`.
-pub fn render_gated(
+/// Writes the report as SARIF, with levels from `gate` (through
+/// [`super::render`]).
+pub(crate) fn render(
     report: &Report<'_>,
     gate: &GateConfig,
     today: NaiveDate,

@@ -7,6 +7,7 @@
 //! and the UTF-8 fast path, which only validates with `std::str::from_utf8`.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1251};
+use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
 /// How much of the start of a stream is looked at to decide binary vs text
@@ -107,6 +108,55 @@ fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
         .filter(|&u| u < 0x20 && !matches!(u, 0x09 | 0x0A | 0x0C | 0x0D))
         .count();
     (controls * 100 <= units).then_some(encoding)
+}
+
+/// Decodes bytes held whole in memory that the caller already knows to be
+/// text (the lines a git diff adds), by the same policy as a file: a forced
+/// encoding, else a BOM, else UTF-16 by its NUL pattern, else UTF-8
+/// switching to Windows-1251 at the first invalid byte when nothing but
+/// ASCII came before it. Returns the text and the encoding it was read in.
+///
+/// Where [`sniff`] would call the bytes binary, they are read as the forced
+/// encoding, or as UTF-8 with U+FFFD for what is invalid: a file scan skips
+/// binary files, but these bytes were judged text already.
+pub fn decode_bytes<'b>(
+    bytes: &'b [u8],
+    forced: Option<&'static Encoding>,
+) -> (Cow<'b, str>, &'static Encoding) {
+    let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+    let how = match sniff(head, forced) {
+        Sniffed::Binary => match forced {
+            Some(encoding) => Sniffed::Fixed {
+                encoding,
+                bom_len: Encoding::for_bom(head)
+                    .filter(|&(e, _)| e == encoding)
+                    .map_or(0, |(_, len)| len),
+            },
+            None => Sniffed::Auto { bom_len: 0 },
+        },
+        how => how,
+    };
+    // Valid UTF-8 (nearly every diff) is borrowed, not copied.
+    let utf8_bom_len = match how {
+        Sniffed::Auto { bom_len } => Some(bom_len),
+        Sniffed::Fixed { encoding, bom_len } if encoding == UTF_8 => Some(bom_len),
+        _ => None,
+    };
+    if let Some(bom_len) = utf8_bom_len {
+        if let Ok(text) = std::str::from_utf8(&bytes[bom_len..]) {
+            return (Cow::Borrowed(text), UTF_8);
+        }
+    }
+    let mut decoder = TextDecoder::new(bytes, how, Some(bytes.len() as u64));
+    let mut text = String::with_capacity(bytes.len());
+    // Reading a slice cannot fail.
+    while let Ok(true) = decoder.decode_into(&mut text) {}
+    let encoding = match how {
+        Sniffed::Fixed { encoding, .. } => encoding,
+        _ if decoder.switched_to_cp1251() => WINDOWS_1251,
+        _ => UTF_8,
+    };
+    (Cow::Owned(text), encoding)
 }
 
 enum Mode {
@@ -452,6 +502,53 @@ mod tests {
         assert_eq!(
             sniff(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", None),
             Sniffed::Binary
+        );
+    }
+
+    #[test]
+    fn decode_bytes_follows_the_stream_policy() {
+        // Valid UTF-8 is borrowed as is.
+        let (text, encoding) = decode_bytes("ИИН ok\n".as_bytes(), None);
+        assert!(matches!(text, Cow::Borrowed("ИИН ok\n")));
+        assert_eq!(encoding, UTF_8);
+        // Legacy Cyrillic after ASCII only: Windows-1251.
+        let (text, encoding) = decode_bytes(b"\xcf\xf0\xe8\xe2\xe5\xf2", None);
+        assert_eq!((text.as_ref(), encoding), ("Привет", WINDOWS_1251));
+        // An invalid byte after UTF-8 Cyrillic is replaced, as in a file.
+        let mut mixed = "Иван ".as_bytes().to_vec();
+        mixed.push(0xC8);
+        let (text, encoding) = decode_bytes(&mixed, None);
+        assert_eq!((text.as_ref(), encoding), ("Иван \u{FFFD}", UTF_8));
+        // BOMs are dropped and decide the encoding.
+        let (text, _) = decode_bytes(b"\xef\xbb\xbfa@b.kz", None);
+        assert_eq!(text, "a@b.kz");
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("Тел".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_bytes(&le, None), (Cow::from("Тел"), UTF_16LE));
+        // A forced encoding wins, even over valid UTF-8.
+        let (koi8, _, _) = encoding_rs::KOI8_R.encode("Привет");
+        assert_eq!(
+            decode_bytes(&koi8, Some(encoding_rs::KOI8_R)),
+            (Cow::from("Привет"), encoding_rs::KOI8_R)
+        );
+        assert_eq!(
+            decode_bytes("Ð".as_bytes(), Some(WINDOWS_1251)).0,
+            WINDOWS_1251.decode_without_bom_handling("Ð".as_bytes()).0
+        );
+    }
+
+    #[test]
+    fn decode_bytes_reads_what_sniff_calls_binary_as_text() {
+        // NULs at both parities: binary to sniff, not UTF-16.
+        let bytes = b"\0\0a\0\0b\xcf\n";
+        assert_eq!(sniff(bytes, None), Sniffed::Binary);
+        assert_eq!(
+            decode_bytes(bytes, None),
+            (Cow::from("\0\0a\0\0bП\n"), WINDOWS_1251)
+        );
+        assert_eq!(
+            decode_bytes(b"\0\xcf", Some(WINDOWS_1251)),
+            (Cow::from("\0П"), WINDOWS_1251)
         );
     }
 

@@ -1,19 +1,14 @@
-//! Shared by the reliability tests (hostile.rs, no_leaks.rs, untouched.rs):
-//! running the real `tizim` binary with a deadline and a reading of its peak memory, and
-//! reading its JSON report.
-#![allow(dead_code)]
+//! Running the real `tizim` binary with a deadline and a reading of its peak
+//! memory (the reliability tests: hostile.rs, no_leaks.rs, untouched.rs).
 
+use super::{isolate, parse_ndjson, tizim_bin, Report};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-pub fn tizim_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_tizim"))
-}
 
 /// How one run of tizim ended.
 #[derive(Debug)]
@@ -94,23 +89,12 @@ impl Outcome {
 
     /// The `--format json` report document.
     pub fn report(&self) -> Report {
-        let doc: Value = serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "--format json must print one JSON document ({e}); stdout starts {:?}\n{}",
-                String::from_utf8_lossy(&self.stdout[..self.stdout.len().min(300)]),
-                self.describe()
-            )
-        });
-        for key in ["findings", "errors", "stats"] {
-            assert!(
-                doc.get(key).is_some(),
-                "the JSON report has no {key:?} (keys: {:?})\n{}",
-                doc.as_object()
-                    .map(|o| o.keys().cloned().collect::<Vec<_>>()),
-                self.describe()
-            );
-        }
-        Report(doc)
+        Report::parse(&self.stdout).unwrap_or_else(|e| panic!("{e}\n{}", self.describe()))
+    }
+
+    /// The findings of a `--format ndjson` run, one a line.
+    pub fn findings(&self) -> Vec<Value> {
+        parse_ndjson(&self.stdout_str())
     }
 }
 
@@ -133,8 +117,9 @@ where
     run_tizim_env(args, cwd, timeout, &[])
 }
 
-/// [`run_tizim`] with extra environment variables. `TIZIM_FINGERPRINT_KEY`
-/// is removed unless given here, so runs do not depend on the caller's shell.
+/// [`run_tizim`] with extra environment variables. The caller's git and
+/// tizim settings are kept out ([`isolate`]; `TIZIM_FINGERPRINT_KEY` too,
+/// unless given here), so runs do not depend on the caller's shell.
 pub fn run_tizim_env<I, S>(args: I, cwd: &Path, timeout: Duration, env: &[(&str, &str)]) -> Outcome
 where
     I: IntoIterator<Item = S>,
@@ -148,10 +133,11 @@ where
     let mut out = tempfile::tempfile().expect("stdout file");
     let mut err = tempfile::tempfile().expect("stderr file");
     let started = Instant::now();
-    let child = Command::new(tizim_bin())
+    let mut command = Command::new(tizim_bin());
+    isolate(&mut command);
+    let child = command
         .args(&args)
         .current_dir(cwd)
-        .env_remove("TIZIM_FINGERPRINT_KEY")
         .env("RUST_BACKTRACE", "1")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -228,76 +214,4 @@ fn read_vm_hwm_kib(status_file: &str) -> Option<u64> {
     let status = std::fs::read_to_string(status_file).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// A `--format json` report.
-pub struct Report(pub Value);
-
-impl Report {
-    pub fn stats(&self) -> &Value {
-        &self.0["stats"]
-    }
-
-    /// `stats.skipped[reason]`.
-    pub fn skipped(&self, reason: &str) -> u64 {
-        self.stats()["skipped"][reason].as_u64().unwrap_or(0)
-    }
-
-    pub fn skipped_total(&self) -> u64 {
-        self.stats()["skipped"]
-            .as_object()
-            .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
-    }
-
-    pub fn files_scanned(&self) -> u64 {
-        self.stats()["files_scanned"].as_u64().unwrap_or(0)
-    }
-
-    pub fn errors(&self) -> Vec<(String, String)> {
-        self.0["errors"]
-            .as_array()
-            .expect("errors is a list")
-            .iter()
-            .map(|e| {
-                (
-                    e["path"].as_str().unwrap_or_default().to_string(),
-                    e["message"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect()
-    }
-
-    /// The `notices` list (limits hit, members not opened, fallbacks).
-    pub fn notices(&self) -> Vec<Value> {
-        self.0["notices"].as_array().cloned().unwrap_or_default()
-    }
-
-    pub fn findings(&self) -> &Vec<Value> {
-        self.0["findings"].as_array().expect("findings is a list")
-    }
-
-    /// (path, line) of the findings of `category`.
-    pub fn located(&self, category: &str) -> Vec<(String, u64)> {
-        self.findings()
-            .iter()
-            .filter(|f| f["category"] == category)
-            .map(|f| {
-                (
-                    f["path"].as_str().unwrap_or_default().to_string(),
-                    f["line"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
-    }
-
-    /// Everything the report says was skipped, cut off or failed: the
-    /// skip counters, the errors and any notices, as one text to search.
-    pub fn skip_and_error_text(&self) -> String {
-        format!(
-            "{} {} {}",
-            self.stats()["skipped"],
-            self.0["errors"],
-            self.0.get("notices").cloned().unwrap_or(Value::Null)
-        )
-    }
 }
