@@ -13,6 +13,7 @@ pub mod gate;
 pub mod inventory;
 pub mod model;
 pub mod policy;
+pub mod position;
 pub mod report;
 pub mod scan;
 pub mod source;

@@ -412,7 +412,7 @@ impl ColumnCursor {
     }
 
     fn column_at(&mut self, text: &[u8], to: usize) -> u64 {
-        let chars = |b: &[u8]| b.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64;
+        let chars = crate::position::count_chars;
         let stretch = &text[self.at..to];
         self.column = match memchr::memrchr(b'\n', stretch) {
             Some(nl) => 1 + chars(&stretch[nl + 1..]),

@@ -529,7 +529,7 @@ pub fn scan_field_value(category: Category, seg: &Segment<'_>, out: &mut Vec<Mat
     out.push(Match {
         start,
         end,
-        line: seg.first_line + memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64,
+        line: seg.first_line + crate::position::count_newlines(before.as_bytes()),
         column: before[line_start..].chars().count() as u64 + 1,
         category,
         detector,

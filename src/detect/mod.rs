@@ -11,6 +11,7 @@
 //! for them. Nothing is allocated per segment except the matches pushed.
 
 use crate::model::{Category, Confidence, Match, Segment};
+use crate::position::{count_chars, count_newlines};
 use std::path::Path;
 
 mod context;
@@ -302,7 +303,7 @@ fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
         } else {
             match memchr::memrchr(b'\n', gap) {
                 Some(last) => {
-                    line += memchr::memchr_iter(b'\n', gap).count() as u64;
+                    line += count_newlines(gap);
                     col_chars = count_chars(&gap[last + 1..]);
                 }
                 None => col_chars += count_chars(gap),
@@ -312,11 +313,6 @@ fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
         m.line = line;
         m.column = col_chars + 1;
     }
-}
-
-/// Characters (not UTF-8 continuation bytes) in `b`.
-fn count_chars(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| (c as i8) >= -0x40).count() as u64
 }
 
 #[cfg(test)]

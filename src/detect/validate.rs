@@ -260,14 +260,15 @@ fn prefix_value(d: &[u8], n: usize) -> u32 {
 
 /// The scheme a PAN belongs to, if its prefix, length and Luhn check agree.
 pub fn card_scheme(d: &[u8]) -> Option<CardScheme> {
-    if !(14..=19).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) {
+    // Luhn first: it turns away nine in ten of the 16-digit ids in logs
+    // for less than the range table costs.
+    if !(14..=19).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) || !luhn(d) {
         return None;
     }
-    let scheme = CARD_RANGES.iter().find_map(|&(scheme, lo, hi, n, lens)| {
+    CARD_RANGES.iter().find_map(|&(scheme, lo, hi, n, lens)| {
         let p = prefix_value(d, n);
         (p >= lo && p <= hi && lens.contains(&d.len())).then_some(scheme)
-    })?;
-    luhn(d).then_some(scheme)
+    })
 }
 
 /// Sandbox numbers published by card schemes and payment gateways (Stripe,

@@ -10,6 +10,7 @@
 use super::decode::{Sniffed, TextDecoder};
 use super::SourceSink;
 use crate::model::Segment;
+use crate::position::{count_chars, count_newlines};
 use std::io::{self, BufRead, Read};
 
 /// Bytes of text reported per segment: large enough that per-segment costs
@@ -124,14 +125,6 @@ fn floor_char_boundary(s: &str, mut at: usize) -> usize {
 }
 
 /// Characters in UTF-8 `bytes`: every byte that is not a continuation byte.
-fn count_chars(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
-}
-
-/// Plain loop: LLVM vectorises it, and it allocates nothing.
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
 
 #[cfg(test)]
 mod tests {

@@ -392,7 +392,7 @@ impl Parser {
     /// is counted once.
     fn line_at(&mut self, at: usize, buf: &[u8]) -> u64 {
         if at > self.cursor {
-            self.line += super::count_lines(&buf[self.cursor..at]);
+            self.line += crate::position::count_newlines(&buf[self.cursor..at]);
             self.cursor = at;
         }
         self.line

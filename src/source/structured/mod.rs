@@ -27,6 +27,7 @@
 
 use super::SourceSink;
 use crate::model::{Notice, Segment};
+use crate::position::{count_chars, count_newlines};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
 use std::ops::Range;
@@ -102,7 +103,7 @@ pub fn cells_as_segments<S: SourceSink + ?Sized>(sink: &mut S, batch: &CellBatch
         gap(sink, at, cell.range.start, line);
         let field = batch.fields.get(cell.field as usize).map(String::as_str);
         sink.segment(&Segment::whole(batch.value(cell), cell.line, field));
-        line = cell.line + count_lines(&text.as_bytes()[cell.range.clone()]);
+        line = cell.line + count_newlines(&text.as_bytes()[cell.range.clone()]);
         at = cell.range.end;
     }
     gap(sink, at, text.len(), line);
@@ -182,14 +183,6 @@ const READ_CHUNK: usize = 32 << 10;
 /// Longer ones make it fall back to plain text, which streams.
 pub(crate) const MAX_TOKEN: usize = 16 << 20;
 
-fn count_lines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
-}
-
-fn count_chars(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
-}
-
 /// A sliding view of the input: bytes not yet handed on, with the physical
 /// position of the first one.
 pub(crate) struct Window<'r> {
@@ -245,7 +238,7 @@ impl<'r> Window<'r> {
         let before = &self.buf[..at];
         match memchr::memrchr(b'\n', before) {
             Some(nl) => (
-                self.line + count_lines(before),
+                self.line + count_newlines(before),
                 1 + count_chars(&before[nl + 1..]),
             ),
             None => (self.line, self.column + count_chars(before)),

@@ -9,7 +9,7 @@
 //! parentheses and commas — so a small streaming lexer does it, in bounded
 //! memory and with physical positions.
 
-use super::{count_lines, fall_back, presentable_name, Batch, Window, MAX_TOKEN};
+use super::{fall_back, presentable_name, Batch, Window, MAX_TOKEN};
 use crate::source::SourceSink;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead};
@@ -476,7 +476,7 @@ impl Parser<'_> {
                 (b'/', Some(b'*')) => match memchr::memmem::find(&buf[start + 2..], b"*/") {
                     Some(i) => {
                         let end = start + 2 + i + 2;
-                        self.line += count_lines(&buf[start..end]);
+                        self.line += crate::position::count_newlines(&buf[start..end]);
                         self.pos = end;
                     }
                     None if eof => return Lexed::Unterminated(start),
@@ -619,7 +619,7 @@ impl Parser<'_> {
         match memchr::memmem::find(&buf[end + 1..], &tag) {
             Some(i) => {
                 let close = end + 1 + i;
-                let newlines = count_lines(&buf[start..close]);
+                let newlines = crate::position::count_newlines(&buf[start..close]);
                 self.token(
                     Kind::Str(end + 1..close),
                     start,
