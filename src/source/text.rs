@@ -124,8 +124,6 @@ fn floor_char_boundary(s: &str, mut at: usize) -> usize {
     at
 }
 
-/// Characters in UTF-8 `bytes`: every byte that is not a continuation byte.
-
 #[cfg(test)]
 mod tests {
     use super::*;
