@@ -107,6 +107,8 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions, visit: &(dyn Fn(WalkEvent) + 
         }
     }
     if !explicit_files.is_empty() {
+        // Largest first, as for walked files (see `LargestFirst`).
+        explicit_files.sort_by_key(|(path, meta)| std::cmp::Reverse(weight(path, meta.len())));
         scan_explicit(&explicit_files, opts, threads, visit);
     }
     if !dirs.is_empty() {
@@ -238,36 +240,195 @@ fn walk_dirs(
             return;
         }
     }
-    builder.build_parallel().run(|| {
-        Box::new(|entry| {
-            match entry {
-                Ok(entry) => {
-                    if let Some(event) = entry_event(entry, opts) {
-                        visit(event);
-                    }
+    // The walker threads only find files; `threads` scanners take them
+    // from a queue, largest first. Scanning each file as the walker met it
+    // left one core idle at the end of most runs while the other finished
+    // a big dump found last (1 → 2 threads gave 1.79×; see BENCHMARKS.md).
+    let queue = LargestFirst::new(QUEUE_CAPACITY);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let _leaving = queue.leave_on_panic();
+                while let Some(event) = queue.pop() {
+                    visit(event);
                 }
-                Err(err) => visit(walk_error(err)),
-            }
-            ignore::WalkState::Continue
-        })
+            });
+        }
+        builder.build_parallel().run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => match entry_event(entry, opts) {
+                        Some((event @ WalkEvent::File { .. }, weight)) => queue.push(event, weight),
+                        Some((event, _)) => visit(event),
+                        None => {}
+                    },
+                    Err(err) => visit(walk_error(err)),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        queue.close();
     });
 }
 
-fn entry_event(entry: ignore::DirEntry, opts: &WalkOptions) -> Option<WalkEvent> {
+/// Files found but not yet scanned, at most this many: the queue's memory
+/// stays small on a tree of millions, and largest-first still has a wide
+/// window to choose from.
+const QUEUE_CAPACITY: usize = 8192;
+
+/// A bounded queue of files that hands out the one with the most work
+/// first (longest-processing-time-first scheduling: the last file to
+/// finish is a small one, so no core waits long at the end).
+struct LargestFirst {
+    state: std::sync::Mutex<QueueState>,
+    /// Signalled when a file is queued or the queue closes.
+    filled: std::sync::Condvar,
+    /// Signalled when a file is taken or the scanners are gone.
+    drained: std::sync::Condvar,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct QueueState {
+    waiting: std::collections::BinaryHeap<Queued>,
+    /// Order of arrival: equal weights go first come, first served.
+    arrivals: u64,
+    closed: bool,
+    /// A scanner panicked: the walk must not wait for room that never comes.
+    abandoned: bool,
+}
+
+struct Queued {
+    weight: u64,
+    arrival: u64,
+    event: WalkEvent,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.weight, self.arrival) == (other.weight, other.arrival)
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Heaviest first; among equals, the earliest.
+        self.weight
+            .cmp(&other.weight)
+            .then(other.arrival.cmp(&self.arrival))
+    }
+}
+
+impl LargestFirst {
+    fn new(capacity: usize) -> Self {
+        LargestFirst {
+            state: std::sync::Mutex::new(QueueState::default()),
+            filled: std::sync::Condvar::new(),
+            drained: std::sync::Condvar::new(),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, event: WalkEvent, weight: u64) {
+        let mut state = self.lock();
+        while state.waiting.len() >= self.capacity && !state.abandoned {
+            state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        if state.abandoned {
+            return;
+        }
+        let arrival = state.arrivals;
+        state.arrivals += 1;
+        state.waiting.push(Queued {
+            weight,
+            arrival,
+            event,
+        });
+        drop(state);
+        self.filled.notify_one();
+    }
+
+    /// The heaviest file waiting; `None` once the walk is over and nothing waits.
+    fn pop(&self) -> Option<WalkEvent> {
+        let mut state = self.lock();
+        loop {
+            if let Some(next) = state.waiting.pop() {
+                drop(state);
+                self.drained.notify_one();
+                return Some(next.event);
+            }
+            if state.closed {
+                return None;
+            }
+            state = self.filled.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// No more files will come.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.filled.notify_all();
+    }
+
+    fn leave_on_panic(&self) -> LeaveOnPanic<'_> {
+        LeaveOnPanic(self)
+    }
+}
+
+/// Held by each scanner: if it unwinds, the walk stops waiting for room
+/// (the panic itself resurfaces when the scope joins the thread).
+struct LeaveOnPanic<'q>(&'q LargestFirst);
+
+impl Drop for LeaveOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().abandoned = true;
+            self.0.drained.notify_all();
+        }
+    }
+}
+
+/// How much work a file is likely to be, for the scanning order: its size,
+/// times four when compressed (it expands as it is scanned).
+fn weight(path: &Path, len: u64) -> u64 {
+    let compressed = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "gz" | "tgz" | "bz2" | "xz" | "zst" | "zip" | "xlsx"
+        )
+    });
+    if compressed {
+        len.saturating_mul(4)
+    } else {
+        len
+    }
+}
+
+/// The event for a walked entry, and the file's [`weight`].
+fn entry_event(entry: ignore::DirEntry, opts: &WalkOptions) -> Option<(WalkEvent, u64)> {
     let file_type = entry.file_type()?;
     // Without --follow, links are not files to read (ripgrep's rule).
     if file_type.is_dir() || file_type.is_symlink() {
         return None;
     }
     let display = entry.path().display().to_string();
-    let len = || {
-        entry.metadata().map(|m| m.len()).map_err(|e| {
-            e.into_io_error()
-                .unwrap_or_else(|| io::Error::other("no metadata"))
-        })
-    };
+    // An unreadable size is the scan's error to report, when it opens the file.
+    let size = entry.metadata().map_or(0, |m| m.len());
+    let len = || Ok(size);
     let event = classify(entry.path().to_path_buf(), display, file_type, len, opts);
-    Some(event)
+    Some((event, weight(entry.path(), size)))
 }
 
 /// Maps a walker error to an event: loops are skips with a reason, the rest errors.
@@ -302,4 +463,60 @@ fn walk_error(err: ignore::Error) -> WalkEvent {
         path: path.map(|p| p.display().to_string()).unwrap_or_default(),
         message: current.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> WalkEvent {
+        WalkEvent::File {
+            path: PathBuf::from(name),
+            display: name.to_string(),
+        }
+    }
+
+    fn name(event: WalkEvent) -> String {
+        match event {
+            WalkEvent::File { display, .. } => display,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_queue_hands_out_the_heaviest_first_and_ends_when_closed() {
+        let queue = LargestFirst::new(16);
+        for (n, w) in [("small", 1), ("big", 100), ("mid-a", 10), ("mid-b", 10)] {
+            queue.push(file(n), w);
+        }
+        queue.close();
+        let order: Vec<String> = std::iter::from_fn(|| queue.pop()).map(name).collect();
+        assert_eq!(order, ["big", "mid-a", "mid-b", "small"]);
+    }
+
+    #[test]
+    fn a_full_queue_makes_the_walker_wait_for_the_scanners() {
+        let queue = LargestFirst::new(2);
+        let taken = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while let Some(e) = queue.pop() {
+                    taken.lock().unwrap().push(name(e));
+                }
+            });
+            for i in 0..100 {
+                queue.push(file(&format!("f{i}")), i);
+                assert!(queue.lock().waiting.len() <= 2);
+            }
+            queue.close();
+        });
+        assert_eq!(taken.into_inner().unwrap().len(), 100);
+    }
+
+    #[test]
+    fn compressed_files_weigh_more_than_their_size() {
+        assert_eq!(weight(Path::new("a.log"), 10), 10);
+        assert_eq!(weight(Path::new("a.log.GZ"), 10), 40);
+        assert_eq!(weight(Path::new("backup.zip"), u64::MAX), u64::MAX);
+    }
 }
