@@ -130,12 +130,33 @@ pub fn run(
     };
     walk::walk(roots, &opts.walk, &visit);
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !opts.show_values {
+        summary.mask_values(engine);
+    }
     summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     summary
 }
 
 impl ScanSummary {
+    /// Masks values in the paths and messages of errors and notices: a file
+    /// named for a person must not put their IIN in the report.
+    pub fn mask_values(&mut self, engine: &Engine) {
+        let masked = |s: &mut String| {
+            if let Cow::Owned(m) = engine.mask_values_in(s) {
+                *s = m;
+            }
+        };
+        for e in &mut self.errors {
+            masked(&mut e.path);
+            masked(&mut e.message);
+        }
+        for n in &mut self.notices {
+            masked(&mut n.path);
+            masked(&mut n.message);
+        }
+    }
+
     fn absorb(&mut self, other: ScanSummary) {
         self.stats.merge(&other.stats);
         self.errors.extend(other.errors);
@@ -432,8 +453,13 @@ fn line_around(text: &str, at: usize) -> Range<usize> {
 
 impl SourceSink for FileScanner<'_> {
     fn begin(&mut self, meta: &FileMeta) {
+        // File and member names can hold values too; findings show them masked.
+        let path = match self.show_values {
+            true => Cow::Borrowed(meta.path.as_str()),
+            false => self.engine.mask_values_in(&meta.path),
+        };
         self.open.push(OpenFile {
-            path: meta.path.as_str().into(),
+            path: path.as_ref().into(),
             modified: meta.modified,
             field_names: HashSet::new(),
             named_fields: Vec::new(),

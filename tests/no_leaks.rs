@@ -205,12 +205,45 @@ fn write_tree(root: &Path) {
     )
     .unwrap();
     let contacts = format!("contact {} phone {} iban {}\n", p(9), p(6), p(13));
+    let scan_name = format!("scans/{}.txt", p(4));
+    let scan_text = format!("карта {}\n", p(10));
     fs::write(
         root.join("backup.zip"),
-        zip(&[("export/contacts.txt", contacts.as_bytes())]),
+        zip(&[
+            ("export/contacts.txt", contacts.as_bytes()),
+            // Member, file and directory names hold values too.
+            (scan_name.as_str(), scan_text.as_bytes()),
+        ]),
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("hr")).unwrap();
+    fs::write(
+        root.join(format!("hr/{}_резюме.txt", p(0))),
+        format!("Телефон: {}\n", p(6)),
+    )
+    .unwrap();
+    fs::create_dir_all(root.join(format!("users/{}", p(9)))).unwrap();
+    fs::write(
+        root.join(format!("users/{}/notes.txt", p(9))),
+        format!("iin {}\n", p(3)),
+    )
+    .unwrap();
+    // A broken file named for someone: its error names it.
+    let truncated = gzip(b"line one\nline two\n");
+    fs::write(
+        root.join(format!("logs/{}.log.gz", digits(p(7)))),
+        &truncated[..truncated.len() / 2],
     )
     .unwrap();
 }
+
+/// Masked forms of the values in the names above, as reports show them.
+const MASKED_NAMES: [&str; 4] = [
+    "backup.zip!scans/1403******52.txt",
+    "hr/8503******28_резюме.txt",
+    "users/a***@g***.com/notes.txt",
+    "logs/+7747*****21.log.gz",
+];
 
 fn tree() -> tempfile::TempDir {
     let dir = common::temp_dir("tizim-noleak-");
@@ -374,6 +407,30 @@ fn the_fixture_tree_is_found_at_all() {
             "nothing found in {path}"
         );
     }
+}
+
+#[test]
+fn names_of_files_members_and_directories_are_masked() {
+    let dir = tree();
+    let out = scan(dir.path(), "json", &[]);
+    let doc: Value = serde_json::from_str(&out.stdout_str()).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(doc["errors"].as_array().unwrap())
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    for masked in MASKED_NAMES {
+        assert!(
+            paths.iter().any(|p| p.ends_with(masked)),
+            "no finding or error at {masked:?}; paths: {paths:#?}"
+        );
+    }
+    assert_no_raw_values(&out.stdout_str(), "--format json with named files");
+    // With --show-values the names are shown as they are.
+    let raw = scan(dir.path(), "ndjson", &["--show-values"]).stdout_str();
+    assert!(raw.contains(&format!("hr/{}_резюме.txt", PLANTED[0].written)));
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 use crate::model::{Category, Confidence, Match, Segment};
 use crate::position::{count_chars, count_newlines};
+use std::borrow::Cow;
 use std::path::Path;
 
 mod context;
@@ -173,6 +174,27 @@ impl Engine {
         out: &mut Vec<Match>,
     ) {
         self.scan_inner(seg, Some(context_at), out);
+    }
+
+    /// `text` with every value found in it replaced by its mask: for file
+    /// names and messages, which reports show although they are not the
+    /// content scanned (`exports/850315300128_резюме.pdf`).
+    pub fn mask_values_in<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut matches = Vec::new();
+        self.scan(&Segment::whole(text, 1, None), &mut matches);
+        if matches.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut masked = String::with_capacity(text.len());
+        let mut at = 0;
+        // In order and not overlapping: `scan` resolved overlaps.
+        for m in &matches {
+            masked.push_str(&text[at..m.start]);
+            masked.push_str(&mask(m.category, &m.normalized));
+            at = m.end;
+        }
+        masked.push_str(&text[at..]);
+        Cow::Owned(masked)
     }
 
     /// The detectors whose context keywords `name` mentions.

@@ -308,6 +308,9 @@ pub fn scan(
         return Err(GitError(format!("git failed: {stderr}")));
     }
     let mut summary = scanner.summary;
+    if !opts.show_values {
+        summary.mask_values(engine);
+    }
     summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
