@@ -13,7 +13,7 @@ use crate::source::structured::CellBatch;
 use crate::source::{self, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -196,10 +196,11 @@ pub struct FileScanner<'e> {
     summary: ScanSummary,
     /// The day minors are counted on (IIN holders under 18).
     today: chrono::NaiveDate,
-    /// What each field name says (the category it suggests, the detectors
-    /// whose keywords it holds): structured sources ask about the same few
-    /// names for every value.
-    field_names: HashMap<String, NameSays>,
+    /// Each field name met, shared by the findings in that field, with what
+    /// it says (the category it suggests, the detectors whose keywords it
+    /// holds): structured sources ask about the same few names for every
+    /// value.
+    field_names: HashMap<Arc<str>, NameSays>,
     /// `field_names` of the fields of the batch being scanned.
     batch_fields: Vec<NameSays>,
     cell_matches: Vec<Match>,
@@ -209,8 +210,6 @@ struct OpenFile {
     /// Shared by every finding of the file.
     path: Arc<str>,
     modified: Option<i64>,
-    /// Field names handed out to findings, shared like `path`.
-    field_names: HashSet<Arc<str>>,
     named_fields: Vec<NamedField>,
     /// (category, field) of the value findings made in this file, for the
     /// name-only evidence check at its end. Few per file: a Vec is enough.
@@ -300,9 +299,12 @@ impl<'e> FileScanner<'e> {
         (self.findings, self.summary)
     }
 
-    fn name_says(&mut self, name: &str) -> NameSays {
-        if let Some(&says) = self.field_names.get(name) {
-            return says;
+    /// The shared copy of a field name, and what it says. A JSON file with
+    /// endlessly many distinct key paths makes the memo start over now and
+    /// then.
+    fn known_field(&mut self, name: &str) -> (Arc<str>, NameSays) {
+        if let Some((shared, &says)) = self.field_names.get_key_value(name) {
+            return (shared.clone(), says);
         }
         let says = NameSays {
             category: self.engine.field_category(name),
@@ -311,12 +313,13 @@ impl<'e> FileScanner<'e> {
         if self.field_names.len() >= 4096 {
             self.field_names.clear();
         }
-        self.field_names.insert(name.to_string(), says);
-        says
+        let shared: Arc<str> = name.into();
+        self.field_names.insert(shared.clone(), says);
+        (shared, says)
     }
 
-    fn field_category(&mut self, name: &str) -> Option<Category> {
-        self.name_says(name).category
+    fn name_says(&mut self, name: &str) -> NameSays {
+        self.known_field(name).1
     }
 
     /// Turns a match into a finding of the innermost open file and delivers it.
@@ -328,10 +331,10 @@ impl<'e> FileScanner<'e> {
         raw: &str,
         allowed: bool,
     ) {
+        let field = field.map(|name| self.known_field(name).0);
         let Some(file) = self.open.last_mut() else {
             return;
         };
-        let field = field.map(|name| file.field_name(name));
         if let Some(field) = &field {
             if !file
                 .valued_fields
@@ -401,22 +404,6 @@ fn is_value_level(category: Category) -> bool {
     )
 }
 
-impl OpenFile {
-    /// The shared copy of a field name. Structured sources repeat a few
-    /// names for every value; a JSON file with endlessly many distinct key
-    /// paths stops being remembered after a while.
-    fn field_name(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.field_names.get(name) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = name.into();
-        if self.field_names.len() < 4096 {
-            self.field_names.insert(shared.clone());
-        }
-        shared
-    }
-}
-
 /// Columns of increasing offsets in one text, counted incrementally so
 /// that a megabyte-long line is walked once, not once per value.
 struct ColumnCursor {
@@ -461,7 +448,6 @@ impl SourceSink for FileScanner<'_> {
         self.open.push(OpenFile {
             path: path.as_ref().into(),
             modified: meta.modified,
-            field_names: HashSet::new(),
             named_fields: Vec::new(),
             valued_fields: Vec::new(),
             had_text: false,
@@ -609,7 +595,7 @@ impl SourceSink for FileScanner<'_> {
     }
 
     fn field(&mut self, name: &str, line: u64) {
-        if let Some(category) = self.field_category(name) {
+        if let Some(category) = self.name_says(name).category {
             let Some(file) = self.open.last_mut() else {
                 return;
             };
