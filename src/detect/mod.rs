@@ -187,8 +187,12 @@ impl Engine {
         }
         let mut masked = String::with_capacity(text.len());
         let mut at = 0;
-        // In order and not overlapping: `scan` resolved overlaps.
+        // `scan` gives them in order, overlaps resolved; a slip there must
+        // cost a mask, not a panic.
         for m in &matches {
+            if m.start < at {
+                continue;
+            }
             masked.push_str(&text[at..m.start]);
             masked.push_str(&mask(m.category, &m.normalized));
             at = m.end;

@@ -316,3 +316,18 @@ fn detector_infos_describe_every_builtin() {
         .iter()
         .all(|d| d.description.len() > 30));
 }
+
+#[test]
+fn values_in_names_are_masked_and_the_rest_kept() {
+    let e = engine();
+    assert_eq!(
+        e.mask_values_in(
+            "hr/850315300128_резюме.pdf!users/ivan.petrov@mail.kz/+7 701 234 56 78.txt"
+        ),
+        "hr/8503******28_резюме.pdf!users/i***@m***.kz/+7701*****78.txt"
+    );
+    assert!(matches!(
+        e.mask_values_in("var/log/app.log.1.gz"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
