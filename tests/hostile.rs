@@ -115,7 +115,7 @@ fn zip_bomb_is_cut_off_and_reported() {
     for _ in 0..256 {
         z.write_all(&block).unwrap();
     }
-    // A member after the bomb must still be read.
+    // A member after the bomb is still read: the bomb is cut off alone.
     z.start_file("after.txt", opts).unwrap();
     z.write_all(b"header\nafter the bomb: ivan.after@mail.kz\n")
         .unwrap();
@@ -127,10 +127,19 @@ fn zip_bomb_is_cut_off_and_reported() {
         "the bomb is not reported as cut off: {}",
         report.skip_and_error_text()
     );
-    assert_found_or_reported(&report, "bomb.zip", "after.txt", 2);
+    assert!(
+        report
+            .located("email")
+            .iter()
+            .any(|(p, l)| p.ends_with("bomb.zip!after.txt") && *l == 2),
+        "the member after the bomb was not scanned: {}",
+        report.skip_and_error_text()
+    );
     assert_found(&report, &canary, 1);
 
-    // The size limit alone stops it too, when the ratio limit is lifted.
+    // The size limit alone stops it too, when the ratio limit is lifted;
+    // that one is the whole file's, so the member after may be left out
+    // (and then is reported as such).
     let (_, report) = scan_json(
         dir.path(),
         &["--max-ratio", "100000000", "--max-decompressed", "16M"],

@@ -308,29 +308,44 @@ fn zip_and_gzip_bombs_are_cut_off_with_a_reason_and_keep_what_came_first() {
         s.emails,
         vec![
             ("./bomb.gz".into(), 1, 1),
-            ("./bomb.zip!blank.txt".into(), 1, 1)
+            ("./bomb.zip!blank.txt".into(), 1, 1),
+            // The bomb member is cut off alone: the member after it is read.
+            ("./bomb.zip!ok.txt".into(), 1, 1)
         ]
     );
-    // Per file: the bomb member is cut (1), and once the whole file's
-    // allowance is spent the remaining member is not opened (1 more).
-    assert_eq!(s.skipped("ratio_limit"), 3, "{}", s.stderr);
+    // One cut per file: the bomb member, and the gzip stream.
+    assert_eq!(s.skipped("ratio_limit"), 2, "{}", s.stderr);
     s.assert_notice(
         "./bomb.zip!blank.txt",
         "ratio_limit",
         "compression ratio above 200:1",
     );
-    s.assert_notice(
-        "./bomb.zip",
-        "ratio_limit",
-        "decompression limit for this file reached; 1 remaining members not scanned",
-    );
     s.assert_notice("./bomb.gz", "ratio_limit", "compression ratio above 200:1");
     assert!(s
         .stderr
         .contains("./bomb.zip!blank.txt: compression ratio above 200:1"));
-    assert!(s.stderr.contains(
-        "./bomb.zip: decompression limit for this file reached; 1 remaining members not scanned"
-    ));
+    assert!(!s.stderr.contains("remaining members not scanned"));
+
+    // Three bombs in one archive: the whole file is given up, and what was
+    // left is reported, not dropped.
+    let many = d.join("many");
+    write(
+        &many.join("bombs.zip"),
+        zip(&[
+            ("b1.txt", &bomb),
+            ("b2.txt", &bomb),
+            ("b3.txt", &bomb),
+            ("ok.txt", b"z@example.kz\n"),
+        ]),
+    );
+    let m = scan(&many, &["."]);
+    assert_eq!(m.skipped("ratio_limit"), 4, "{}", m.stderr);
+    m.assert_notice(
+        "./bombs.zip",
+        "ratio_limit",
+        "decompression limit for this file reached; 1 remaining members not scanned",
+    );
+    assert!(!m.emails.iter().any(|(p, _, _)| p.ends_with("ok.txt")));
     assert!(s
         .stderr
         .contains("./bomb.gz: compression ratio above 200:1"));

@@ -129,6 +129,10 @@ pub fn decompressor<'a>(
 /// repeated characters compress far beyond any sane ratio and are harmless.
 pub const RATIO_FLOOR: u64 = 8 << 20;
 
+/// Members of one file that may be cut off as bombs before the whole file
+/// is given up.
+pub const MAX_BOMBS: u32 = 3;
+
 /// Decompression allowance of one top-level file, shared by all its nested
 /// streams and members.
 pub struct Budget {
@@ -137,6 +141,13 @@ pub struct Budget {
     pub max_total: u64,
     pub max_ratio: u64,
     total: Cell<u64>,
+    /// Output of members cut off as bombs by their own ratio: it no longer
+    /// counts against the whole file's ratio, so the members after a bomb
+    /// are still read. (It still counts against `max_total`.)
+    discounted: Cell<u64>,
+    /// Members cut off as bombs so far; at [`MAX_BOMBS`] the whole file is
+    /// given up, so an archive of many bombs costs a few, not `max_total`.
+    bombs: Cell<u32>,
     exhausted: Cell<Option<SkipReason>>,
 }
 
@@ -147,6 +158,8 @@ impl Budget {
             max_total,
             max_ratio,
             total: Cell::new(0),
+            discounted: Cell::new(0),
+            bombs: Cell::new(0),
             exhausted: Cell::new(None),
         }
     }
@@ -263,8 +276,14 @@ impl<'b, R> Limited<'b, R> {
             CompressedSize::Known(n) => *n,
         };
         let over = |out: u64, input: u64| out > RATIO_FLOOR && out / input.max(1) > b.max_ratio;
-        let whole_file = over(total, b.file_size);
-        if whole_file || over(self.out, compressed) {
+        let this_stream = over(self.out, compressed);
+        if this_stream {
+            b.discounted.set(b.discounted.get() + self.out);
+            b.bombs.set(b.bombs.get() + 1);
+        }
+        let whole_file = b.bombs.get() >= MAX_BOMBS
+            || !this_stream && over(total - b.discounted.get(), b.file_size);
+        if whole_file || this_stream {
             return Some((LimitHit {
                 reason: SkipReason::RatioLimit,
                 message: format!(
@@ -357,6 +376,36 @@ mod tests {
         let mut r = Limited::new(&data[..], &budget, CompressedSize::Known(1000));
         let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
         assert_eq!(LimitHit::find(&err).unwrap().reason, SkipReason::RatioLimit);
+        // The stream is the bomb: other members of the file are still read.
+        assert_eq!(budget.exhausted(), None);
+    }
+
+    #[test]
+    fn a_bomb_member_does_not_spend_the_file_but_a_few_do() {
+        let budget = Budget::new(1000, u64::MAX, 100);
+        let bomb = vec![b'a'; (RATIO_FLOOR + 1024) as usize];
+        for n in 1..=MAX_BOMBS {
+            let mut r = Limited::new(&bomb[..], &budget, CompressedSize::Known(1000));
+            assert!(io::copy(&mut r, &mut io::sink()).is_err());
+            let expected = (n == MAX_BOMBS).then_some(SkipReason::RatioLimit);
+            assert_eq!(budget.exhausted(), expected, "after {n} bombs");
+        }
+    }
+
+    #[test]
+    fn many_small_members_trip_the_file_ratio() {
+        // Each member alone is under the floor; together they are a bomb.
+        let budget = Budget::new(1000, u64::MAX, 100);
+        let member = vec![b'a'; 1 << 20];
+        let mut tripped = None;
+        for i in 0..16 {
+            let mut r = Limited::new(&member[..], &budget, CompressedSize::Known(10));
+            if io::copy(&mut r, &mut io::sink()).is_err() {
+                tripped = Some(i);
+                break;
+            }
+        }
+        assert_eq!(tripped, Some(8), "the ninth MiB passes the 8 MiB floor");
         assert_eq!(budget.exhausted(), Some(SkipReason::RatioLimit));
     }
 }
