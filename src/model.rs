@@ -234,6 +234,33 @@ pub struct Finding {
     pub subject: Option<SubjectTraits>,
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A high-confidence e-mail value at line 1, column 1 of `path`, for
+    /// unit tests to adjust with struct update syntax.
+    pub(crate) fn example(path: &str) -> Finding {
+        Finding {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            category: Category::Email,
+            detector: "email".into(),
+            confidence: Confidence::High,
+            field: None,
+            masked: String::new(),
+            fingerprint: "00".into(),
+            evidence: Evidence::Value,
+            test: false,
+            suppressed: None,
+            modified: None,
+            commit: None,
+            author_date: None,
+            value: None,
+            subject: None,
+        }
+    }
+}
+
 /// Sex as an IIN encodes it (seventh digit: odd male, even female).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

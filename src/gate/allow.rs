@@ -133,27 +133,12 @@ impl AllowRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Category, Confidence, Evidence};
 
     fn finding(path: &str, detector: &str, fingerprint: &str) -> Finding {
         Finding {
-            path: path.into(),
-            line: 1,
-            column: 1,
-            category: Category::Email,
             detector: detector.to_string().into(),
-            confidence: Confidence::High,
-            field: None,
-            masked: String::new(),
             fingerprint: fingerprint.into(),
-            evidence: Evidence::Value,
-            test: false,
-            suppressed: None,
-            modified: None,
-            commit: None,
-            author_date: None,
-            value: None,
-            subject: None,
+            ..Finding::example(path)
         }
     }
 

@@ -165,27 +165,13 @@ impl BaselineBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Confidence, Evidence};
 
     fn finding(path: &str, line: u64, fingerprint: &str) -> Finding {
         Finding {
-            path: path.into(),
             line,
             column: 3,
-            category: Category::Email,
-            detector: "email".into(),
-            confidence: Confidence::High,
-            field: None,
-            masked: String::new(),
             fingerprint: fingerprint.into(),
-            evidence: Evidence::Value,
-            test: false,
-            suppressed: None,
-            modified: None,
-            commit: None,
-            author_date: None,
-            value: None,
-            subject: None,
+            ..Finding::example(path)
         }
     }
 

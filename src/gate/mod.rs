@@ -321,27 +321,12 @@ impl FindingSink for Suppress<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Category, Evidence};
 
     fn finding(confidence: Confidence) -> Finding {
         Finding {
-            path: "a.txt".into(),
-            line: 1,
-            column: 1,
-            category: Category::Email,
-            detector: "email".into(),
             confidence,
-            field: None,
             masked: "a***b".into(),
-            fingerprint: "00".into(),
-            evidence: Evidence::Value,
-            test: false,
-            suppressed: None,
-            modified: None,
-            commit: None,
-            author_date: None,
-            value: None,
-            subject: None,
+            ..Finding::example("a.txt")
         }
     }
 

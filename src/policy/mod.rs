@@ -676,23 +676,10 @@ mod tests {
         };
         let m = allow.matcher();
         let mut f = Finding {
-            path: "./tests/fixtures/a.csv".into(),
-            line: 1,
-            column: 1,
             category: Category::Phone,
             detector: "kz_phone".into(),
-            confidence: crate::model::Confidence::High,
-            field: None,
             masked: "+7**".into(),
-            fingerprint: "00".into(),
-            evidence: crate::model::Evidence::Value,
-            test: false,
-            suppressed: None,
-            modified: None,
-            commit: None,
-            author_date: None,
-            value: None,
-            subject: None,
+            ..Finding::example("./tests/fixtures/a.csv")
         };
         assert_eq!(m.reason(&f), Some("allow.paths"));
         f.path = "src/a.csv".into();
