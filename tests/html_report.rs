@@ -12,29 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tizim::inventory::Status;
-use tizim::report::{self, Format, Report};
+use tizim::report::Format;
 
 fn html_report(with_policy: bool) -> (String, tizim::inventory::Inventory) {
-    let sample = report_fixture::sample();
-    let inventory = sample.inventory(with_policy);
-    let report = Report {
-        findings: &sample.findings,
-        inventory: &inventory,
-        policy: with_policy.then_some(&sample.policy),
-        summary: &sample.summary,
-        detectors: &[],
-    };
-    let mut out = Vec::new();
-    let gate = tizim::gate::GateConfig::default_for(report.policy);
-    report::render(
-        Format::Html,
-        &report,
-        &gate,
-        report_fixture::today(),
-        &mut out,
-    )
-    .unwrap();
-    (String::from_utf8(out).unwrap(), inventory)
+    report_fixture::sample().render(Format::Html, with_policy, None)
 }
 
 /// The browser binary, or `None` when the test is told to skip.

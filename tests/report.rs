@@ -10,27 +10,13 @@ use tizim::report::{self, Format, Report};
 
 /// The fixture rendered as `format`, with the default gate for its policy.
 fn render(format: Format, with_policy: bool) -> String {
-    let policy = report_fixture::sample().policy;
-    render_gated(
-        format,
-        with_policy,
-        &GateConfig::default_for(with_policy.then_some(&policy)),
-    )
+    report_fixture::sample().render(format, with_policy, None).0
 }
 
 fn render_gated(format: Format, with_policy: bool, gate: &GateConfig) -> String {
-    let sample = report_fixture::sample();
-    let inventory = sample.inventory(with_policy);
-    let report = Report {
-        findings: &sample.findings,
-        inventory: &inventory,
-        policy: with_policy.then_some(&sample.policy),
-        summary: &sample.summary,
-        detectors: &[],
-    };
-    let mut out = Vec::new();
-    report::render(format, &report, gate, report_fixture::today(), &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    report_fixture::sample()
+        .render(format, with_policy, Some(gate))
+        .0
 }
 
 fn keys(v: &Value) -> BTreeSet<&str> {

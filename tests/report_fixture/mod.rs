@@ -4,9 +4,11 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
+use tizim::gate::GateConfig;
 use tizim::inventory::{self, Inventory};
 use tizim::model::{Category, Confidence, Evidence, Finding, ScanError, Sex, SubjectTraits};
 use tizim::policy::{Operator, Policy, Purpose, Retention};
+use tizim::report::{self, Format, Report};
 use tizim::scan::ScanSummary;
 
 pub const TODAY: &str = "2025-06-01";
@@ -29,6 +31,36 @@ pub struct Sample {
 impl Sample {
     pub fn inventory(&self, with_policy: bool) -> Inventory {
         inventory::build(&self.findings, with_policy.then_some(&self.policy), today())
+    }
+
+    /// The sample rendered as `format`, with `gate` (by default the default
+    /// gate for the policy), and the inventory it shows.
+    pub fn render(
+        &self,
+        format: Format,
+        with_policy: bool,
+        gate: Option<&GateConfig>,
+    ) -> (String, Inventory) {
+        let inventory = self.inventory(with_policy);
+        let policy = with_policy.then_some(&self.policy);
+        let report = Report {
+            findings: &self.findings,
+            inventory: &inventory,
+            policy,
+            summary: &self.summary,
+            detectors: &[],
+        };
+        let default_gate = GateConfig::default_for(policy);
+        let mut out = Vec::new();
+        report::render(
+            format,
+            &report,
+            gate.unwrap_or(&default_gate),
+            today(),
+            &mut out,
+        )
+        .unwrap();
+        (String::from_utf8(out).unwrap(), inventory)
     }
 }
 
