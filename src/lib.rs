@@ -12,6 +12,7 @@ pub mod detect;
 pub mod gate;
 pub mod inventory;
 pub mod model;
+pub mod partial;
 pub mod policy;
 pub mod position;
 pub mod report;

@@ -21,6 +21,15 @@ impl Fingerprinter {
         }
     }
 
+    /// A short id of the key, never the key: 8 bytes of BLAKE3 in its own
+    /// derivation context, so it says nothing about any fingerprint.
+    /// Reports and partial reports carry it, and a merge of parts made
+    /// with different keys is refused by it.
+    pub fn key_id(&self) -> String {
+        let id = blake3::derive_key("tizim fingerprint key id v1", &self.key);
+        id[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// 16 bytes of keyed BLAKE3 over `category:normalized`, as hex: short
     /// enough to read, long enough that collisions do not matter.
     pub fn fingerprint(&self, category: Category, normalized: &str) -> String {

@@ -10,6 +10,7 @@
 
 mod monitored;
 mod tree;
+pub mod values;
 
 // Re-exported for the test crates; each uses some.
 #[allow(unused_imports)]
