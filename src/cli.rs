@@ -315,7 +315,9 @@ impl ScanArgs {
         }
         let git = self.staged || self.since.is_some() || self.git;
         if git && (self.shard.is_some() || stdin_args == 1) {
-            return Err("--shard and `-` cannot be combined with --staged, --since or --git".into());
+            return Err(
+                "--shard and `-` cannot be combined with --staged, --since or --git".into(),
+            );
         }
         Ok(())
     }

@@ -48,7 +48,9 @@ impl Part {
 
 pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
     if args.format == Format::Partial {
-        return Err("merge writes any format but partial (merge the parts themselves instead)".into());
+        return Err(
+            "merge writes any format but partial (merge the parts themselves instead)".into(),
+        );
     }
     let parts = find_parts(&args.parts)?;
     if parts.is_empty() {
@@ -79,9 +81,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
     let mut first: Option<Header> = None;
     let mut slowest = 0;
     for part in &parts {
-        let file = part
-            .open()
-            .map_err(|e| format!("{}: {e}", part.display))?;
+        let file = part.open().map_err(|e| format!("{}: {e}", part.display))?;
         let (header, contents) = partial::read_part(&mut BufReader::new(file), first.as_ref())
             .map_err(|e| format!("{}: {e}", part.display))?;
         first.get_or_insert(header);
@@ -97,9 +97,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
     // Pass 2: the findings, merged in report order as they are read.
     let mut streams = Vec::with_capacity(parts.len());
     for part in &parts {
-        let file = part
-            .open()
-            .map_err(|e| format!("{}: {e}", part.display))?;
+        let file = part.open().map_err(|e| format!("{}: {e}", part.display))?;
         streams.push(PartFindings::new(BufReader::new(file)));
     }
     let mut merged = MergedFindings::new(streams);

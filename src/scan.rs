@@ -166,8 +166,9 @@ pub fn run(
     // Every event, skips and errors included, belongs to exactly one shard,
     // so the shards' counters add up to the whole scan's.
     let owned = |display: &str| {
-        opts.shard
-            .map_or(true, |shard| shard.owns(crate::gate::relative_path(display, &root_names)))
+        opts.shard.map_or(true, |shard| {
+            shard.owns(crate::gate::relative_path(display, &root_names))
+        })
     };
     let prefixed = |display: String| match &opts.location_prefix {
         Some(prefix) => format!("{prefix}{display}"),

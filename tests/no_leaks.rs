@@ -386,7 +386,9 @@ fn assert_shape(format: &str, out: &str) {
         "partial" => {
             let records = parse_ndjson(out);
             assert!(
-                records.first().is_some_and(|r| r["partial"]["format"] == "tizim-partial")
+                records
+                    .first()
+                    .is_some_and(|r| r["partial"]["format"] == "tizim-partial")
                     && records.last().is_some_and(|r| r.get("end").is_some()),
                 "--format partial has no header or end record"
             );

@@ -102,7 +102,10 @@ fn plant(root: &Path, seed: u64, files: usize) -> Vec<String> {
         ]),
     );
     written.push("exports/backup.zip".into());
-    write(&root.join("misc/blob.bin"), [0u8, 159, 146, 150, 0, 1, 2, 3]);
+    write(
+        &root.join("misc/blob.bin"),
+        [0u8, 159, 146, 150, 0, 1, 2, 3],
+    );
     written.push("misc/blob.bin".into());
     written.sort();
     written
@@ -280,7 +283,13 @@ fn shards_of_a_directory_walk_merge_into_the_walk() {
     let whole = run_ok(
         dir.path(),
         &[
-            "scan", "tree", "--policy", "policy.toml", "--format", "json", "-q",
+            "scan",
+            "tree",
+            "--policy",
+            "policy.toml",
+            "--format",
+            "json",
+            "-q",
         ],
     );
     let mut parts = Vec::new();
@@ -289,7 +298,9 @@ fn shards_of_a_directory_walk_merge_into_the_walk() {
         let shard = format!("{i}/3");
         let stdout = run_ok(
             dir.path(),
-            &["scan", "tree", "--shard", &shard, "--format", "partial", "-q"],
+            &[
+                "scan", "tree", "--shard", &shard, "--format", "partial", "-q",
+            ],
         );
         assert!(stdout.contains("\"shard\":\"") && stdout.contains(&shard));
         write(&part, stdout);
@@ -303,7 +314,13 @@ fn shards_of_a_directory_walk_merge_into_the_walk() {
         let scanned = run_ok(
             dir.path(),
             &[
-                "scan", "tree", "--policy", "policy.toml", "--format", format, "-q",
+                "scan",
+                "tree",
+                "--policy",
+                "policy.toml",
+                "--format",
+                format,
+                "-q",
             ],
         );
         let merged = run_ok(
@@ -390,7 +407,7 @@ fn location_prefixes_keep_hosts_apart_and_policies_match_them() {
         );
     }
     fs::write(
-        &dir.path().join("policy.toml"),
+        dir.path().join("policy.toml"),
         "[[purpose]]\nid = \"payroll\"\ntitle = \"Payroll\"\ncategories = [\"iin\"]\nretention = \"5y\"\nlocations = [\"db1:*/**\"]\n",
     )
     .unwrap();
@@ -547,7 +564,10 @@ fn the_fleet_script_merges_three_hosts() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The down host is reported and makes the run fail; the others are merged.
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("1 host(s) failed") && stderr.contains("broken"), "{stderr}");
+    assert!(
+        stderr.contains("1 host(s) failed") && stderr.contains("broken"),
+        "{stderr}"
+    );
     let report: Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("fleet.json")).unwrap()).unwrap();
     let mut locations: Vec<String> = report["inventory"]
