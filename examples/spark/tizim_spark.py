@@ -129,6 +129,10 @@ def main(argv=None):
     sc = spark.sparkContext
     sc.addFile(os.path.abspath(args.tizim))
     files = list_inputs(spark, args.inputs)
+    if not files:
+        spark.stop()
+        print("tizim_spark: no files under %s" % " ".join(args.inputs), file=sys.stderr)
+        return 2
     partitions = args.partitions or sc.defaultParallelism
     if args.mode == "paths":
         paths = [local_path(uri) for uri, _ in files]
@@ -136,6 +140,8 @@ def main(argv=None):
         parts = rdd.mapPartitions(scan_paths_partition(args.scan_arg)).collect()
     else:
         mtimes = sc.broadcast(dict(files))
+        # Directories are read whole, subdirectories included, as tizim walks them.
+        sc._jsc.hadoopConfiguration().set("mapreduce.input.fileinputformat.input.dir.recursive", "true")
         rdd = sc.binaryFiles(",".join(args.inputs), minPartitions=partitions)
         parts = rdd.mapPartitions(scan_bytes_partition(args.scan_arg, mtimes)).collect()
     spark.stop()
