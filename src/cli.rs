@@ -161,7 +161,7 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<ConfidenceArg>,
     /// Unreadable files fail the run too
-    #[arg(long)]
+    /// Unreadable files, and git blobs missing from a partial clone, fail the run too
     pub strict: bool,
     /// Only findings not in this baseline fail the run
     #[arg(long, value_name = "FILE")]
