@@ -53,7 +53,7 @@ fn no_color_turns_colour_off_at_a_terminal() {
     let dir = tree_with(&[("app.log", "contact aigerim.nurlanova@mail.kz\n")]);
     let coloured = table_at_a_terminal(dir.path(), None);
     assert!(
-        coloured.contains("mail.kz") || coloured.contains("@"),
+        coloured.contains("app.log") && coloured.contains("email"),
         "the table shows no finding: {coloured}"
     );
     // Control: at a terminal, without NO_COLOR, the table is coloured.
@@ -89,7 +89,7 @@ fn allow_globs_match_the_masked_path() {
         .iter()
         .find(|f| f["path"].as_str().unwrap().contains("_resume"))
         .expect("the finding in the resume");
-    assert_eq!(resume["path"], "hr/8503******28_resume.txt");
+    assert_eq!(resume["path"], "./hr/8503******28_resume.txt");
     assert_eq!(resume["suppressed"], "allow.paths", "{resume}");
     let other = emails
         .iter()
@@ -100,17 +100,24 @@ fn allow_globs_match_the_masked_path() {
 }
 
 /// Names of the environment variables read in `text`: Rust's
-/// `env::var("X")` / `env::var_os("X")` / `ci::knob("X")`, and shell `${X…}`.
+/// `env::var("X")` / `env::var_os("X")` / `ci::knob("X")`, and shell
+/// `${X}`, `${X:-…}`, `${X-…}`, `${X:+…}` (not `${ARRAY[@]}`).
 fn variables_read(text: &str) -> Vec<String> {
     let mut names = Vec::new();
-    for opener in ["var(\"", "var_os(\"", "knob(\"", "${"] {
+    for (opener, ends) in [
+        ("var(\"", &["\""][..]),
+        ("var_os(\"", &["\""]),
+        ("knob(\"", &["\""]),
+        ("${", &["}", ":", "-", "+", "="]),
+    ] {
         for (at, _) in text.match_indices(opener) {
             let rest = &text[at + opener.len()..];
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                 .collect();
-            if name.len() > 1 && name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            let ended = ends.iter().any(|e| rest[name.len()..].starts_with(e));
+            if ended && name.len() > 1 && name.starts_with(|c: char| c.is_ascii_uppercase()) {
                 names.push(name);
             }
         }
