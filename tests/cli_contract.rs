@@ -26,7 +26,9 @@ fn table_at_a_terminal(dir: &Path, no_color: Option<&str>) -> String {
     if let Some(value) = no_color {
         cmd.env("NO_COLOR", value);
     }
-    let out = cmd.output().expect("util-linux `script` runs (apt-get install bsdutils)");
+    let out = cmd
+        .output()
+        .expect("util-linux `script` runs (apt-get install bsdutils)");
     assert!(
         out.status.success(),
         "script -c tizim: {}\n{}",
@@ -57,7 +59,10 @@ fn no_color_turns_colour_off_at_a_terminal() {
         "the table shows no finding: {coloured}"
     );
     // Control: at a terminal, without NO_COLOR, the table is coloured.
-    assert!(has_colour(&coloured), "no colour at a terminal: {coloured:?}");
+    assert!(
+        has_colour(&coloured),
+        "no colour at a terminal: {coloured:?}"
+    );
     let plain = table_at_a_terminal(dir.path(), Some("1"));
     assert!(!has_colour(&plain), "colour despite NO_COLOR=1: {plain:?}");
     assert!(plain.contains("email"), "{plain}");
@@ -133,7 +138,10 @@ fn variables_read(text: &str) -> Vec<String> {
 fn ci_clears_every_knob_the_tests_read() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
-    assert!(ci.contains("\nexport CI=true\n"), ".ci/run must export CI=true");
+    assert!(
+        ci.contains("\nexport CI=true\n"),
+        ".ci/run must export CI=true"
+    );
     assert!(
         ci.contains("grep -E '^(TIZIM_|PROPTEST_)'"),
         ".ci/run must unset every TIZIM_* and PROPTEST_* variable"
@@ -159,10 +167,7 @@ fn ci_clears_every_knob_the_tests_read() {
     for dir in ["tests", "tests/common", "scripts", "fuzz"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
-            if path
-                .extension()
-                .is_some_and(|e| e == "rs" || e == "sh")
-            {
+            if path.extension().is_some_and(|e| e == "rs" || e == "sh") {
                 sources.push(path);
             }
         }
@@ -189,7 +194,10 @@ fn ci_clears_every_knob_the_tests_read() {
     // Every early return that skips a check goes through common::ci::skip,
     // which fails in CI.
     let mut bare_skips = Vec::new();
-    for source in sources.iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+    for source in sources
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
         let text = std::fs::read_to_string(source).unwrap();
         if source.ends_with("common/ci.rs") {
             continue; // the one place that may print "skipping"

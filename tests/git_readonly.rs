@@ -52,7 +52,10 @@ fn partial_clone(root: &Path) -> PathBuf {
     git(&origin, &["config", "user.name", "Test"]);
     git(&origin, &["config", "user.email", "test@tizim.test"]);
     let write = |name: &str, text: &str| std::fs::write(origin.join(name), text).unwrap();
-    write("customers.csv", &format!("name,email\nAigerim,{OLD_EMAIL}\n"));
+    write(
+        "customers.csv",
+        &format!("name,email\nAigerim,{OLD_EMAIL}\n"),
+    );
     git(&origin, &["add", "-A"]);
     git(&origin, &["commit", "-q", "-m", "one"]);
     write(
@@ -151,7 +154,8 @@ fn missing_notices(out: &Outcome) -> Vec<(String, String)> {
         .collect()
 }
 
-const SUMMARY: &str = "not scanned: missing from a partial clone; fetch them first, or scan a full clone";
+const SUMMARY: &str =
+    "not scanned: missing from a partial clone; fetch them first, or scan a full clone";
 
 #[test]
 fn partial_clone_blobs_are_reported_not_fetched() {
@@ -236,10 +240,7 @@ fn marker_script(dir: &Path, log: &Path) -> PathBuf {
     let script = dir.join("evil.sh");
     std::fs::write(
         &script,
-        format!(
-            "#!/bin/sh\necho \"$0 $*\" >> '{}'\ncat\n",
-            log.display()
-        ),
+        format!("#!/bin/sh\necho \"$0 $*\" >> '{}'\ncat\n", log.display()),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();

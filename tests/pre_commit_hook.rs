@@ -30,10 +30,8 @@ fn git(dir: &Path, args: &[&str]) {
 fn pre_commit(project: &Path, cache: &Path, args: &[&str]) -> Output {
     let bin_dir = tizim_bin().parent().unwrap().to_path_buf();
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir).chain(std::env::split_paths(&path)),
-    )
-    .unwrap();
+    let path =
+        std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&path))).unwrap();
     let mut cmd = Command::new("python3");
     isolate(&mut cmd);
     cmd.args(["-m", "pre_commit"])

@@ -611,13 +611,7 @@ fn scan_commits(
     if commits.is_empty() {
         return Ok(());
     }
-    let cmd = diff_command(
-        scope,
-        target,
-        DiffOutput::Patch,
-        Commits::Listed,
-        excluded,
-    )?;
+    let cmd = diff_command(scope, target, DiffOutput::Patch, Commits::Listed, excluded)?;
     run_diff(cmd, Some(commits.join("\n").into_bytes()), scanner)
 }
 
