@@ -340,3 +340,73 @@ fn hostile_repository_config_runs_no_program() {
         "plain git ran nothing: the hostile config is inert"
     );
 }
+
+/// A merge in a partial clone: git's combined diff compares the merge with
+/// each parent (renames included) before keeping what is new, so it reads
+/// blobs that no single commit's change list names. Here the main line
+/// deletes `old.txt` (its blob is then missing from the clone) while a side
+/// branch adds `side.txt`: the merge against the side parent deletes
+/// `old.txt`, and rename detection would read it. The scan must still
+/// finish, find what is present, and fetch nothing.
+#[test]
+fn partial_clone_with_a_merge_is_scanned_without_fetching() {
+    let root = common::temp_dir("tizim-partial-merge-");
+    let origin = root.path().join("origin");
+    std::fs::create_dir_all(&origin).unwrap();
+    git(&origin, &["init", "-q", "-b", "main"]);
+    git(&origin, &["config", "user.name", "Test"]);
+    git(&origin, &["config", "user.email", "test@tizim.test"]);
+    let write = |name: &str, text: &str| std::fs::write(origin.join(name), text).unwrap();
+    write(
+        "old.txt",
+        &format!("{OLD_EMAIL}\nline two of a file long enough to compare\n"),
+    );
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "base"]);
+    git(&origin, &["checkout", "-q", "-b", "side"]);
+    write(
+        "side.txt",
+        &format!("{NEW_EMAIL}\nline two of a file long enough to compare\n"),
+    );
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "side"]);
+    git(&origin, &["checkout", "-q", "main"]);
+    git(&origin, &["rm", "-q", "old.txt"]);
+    write("main.txt", "nothing personal\n");
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "main"]);
+    git(&origin, &["merge", "-q", "--no-edit", "side"]);
+    let bare = root.path().join("origin.git");
+    git(
+        root.path(),
+        &["clone", "-q", "--bare", "origin", bare.to_str().unwrap()],
+    );
+    git(&bare, &["config", "uploadpack.allowFilter", "true"]);
+    let clone = root.path().join("clone");
+    git(
+        root.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            &format!("file://{}", bare.display()),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let missing_before = missing_objects(&clone);
+    assert_eq!(
+        missing_before.len(),
+        1,
+        "old.txt's blob: {missing_before:?}"
+    );
+
+    let history = scan(&clone, &["--git"]);
+    assert_eq!(history.code, Some(0), "{}", history.stderr);
+    assert_eq!(emails(&history), vec!["side.txt".to_string()]);
+    let notices = missing_notices(&history);
+    assert!(
+        !notices.is_empty() && notices.iter().all(|(p, _)| p == "old.txt"),
+        "{notices:?}"
+    );
+    assert_eq!(missing_objects(&clone), missing_before, "a scan fetched");
+}

@@ -324,7 +324,15 @@ fn diff_command(
             cmd.arg("diff").args(options).arg(format!("{rev}...HEAD"));
         }
         GitScope::History => {
-            cmd.args(["log", "--cc", "--format=%x00%H %aI"]);
+            // Raw: a merge against each parent in turn, not combined. The
+            // combined patch diffs the merge against every parent (renames
+            // included) before keeping what is new, so it reads the blobs of
+            // every such pair; only the separate listing names them all.
+            let merges = match output {
+                DiffOutput::Patch => "--cc",
+                DiffOutput::Raw => "--diff-merges=separate",
+            };
+            cmd.args(["log", merges, "--format=%x00%H %aI"]);
             match commits {
                 Commits::All => cmd.args(["--all", "--reverse"]),
                 Commits::Listed => cmd.args(["--no-walk=unsorted", "--stdin"]),
@@ -398,30 +406,7 @@ fn find_missing(scope: &GitScope, target: &GitTarget) -> Result<MissingPlan, Git
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    // (commit, path, blob ids) per change, in order.
-    let mut changes: Vec<(usize, String, Vec<String>)> = Vec::new();
-    let mut commits: Vec<String> = Vec::new();
-    for line in out.stdout.split(|&b| b == b'\n') {
-        if let Some(rest) = line.strip_prefix(b"\0") {
-            let rest = String::from_utf8_lossy(rest);
-            commits.push(rest.split_whitespace().next().unwrap_or_default().into());
-        } else if line.starts_with(b":") {
-            let Some(tab) = line.iter().position(|&b| b == b'\t') else {
-                continue;
-            };
-            let colons = line.iter().take_while(|&&b| b == b':').count();
-            let head = String::from_utf8_lossy(&line[colons..tab]);
-            // `colons + 1` modes, then as many blob ids, then the status.
-            let ids = head
-                .split_whitespace()
-                .skip(colons + 1)
-                .take(colons + 1)
-                .filter(|id| !is_null_blob(id))
-                .map(String::from)
-                .collect();
-            changes.push((commits.len(), unquote(&line[tab + 1..]), ids));
-        }
-    }
+    let (commits, changes) = parse_raw(&out.stdout);
     let mut ids: Vec<&str> = changes
         .iter()
         .flat_map(|(_, _, ids)| ids.iter().map(String::as_str))
@@ -460,6 +445,50 @@ fn find_missing(scope: &GitScope, target: &GitTarget) -> Result<MissingPlan, Git
         .map(|(i, c)| (c, diffable[i + 1]))
         .collect();
     Ok(plan)
+}
+
+/// One change of a raw diff: the commit it belongs to (position in the
+/// commit list + 1; 0 outside `--git`), its path, and the blob ids it needs.
+type RawChange = (usize, String, Vec<String>);
+
+/// Parses `--raw` output (with `--format=%x00%H …` commit headers under
+/// `--git`, a merge's repeated for each parent): the commits in order, and
+/// every change.
+fn parse_raw(stdout: &[u8]) -> (Vec<String>, Vec<RawChange>) {
+    let mut changes = Vec::new();
+    let mut commits: Vec<String> = Vec::new();
+    for line in stdout.split(|&b| b == b'\n') {
+        if let Some(rest) = line.strip_prefix(b"\0") {
+            let rest = String::from_utf8_lossy(rest);
+            let id = rest.split_whitespace().next().unwrap_or_default();
+            // A merge is listed once per parent, one after the other.
+            if commits.last().map(String::as_str) != Some(id) {
+                commits.push(id.to_string());
+            }
+        } else if line.starts_with(b":") {
+            let Some(tab) = line.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let colons = line.iter().take_while(|&&b| b == b':').count();
+            let head = String::from_utf8_lossy(&line[colons..tab]);
+            // `colons + 1` modes, then as many object ids, then the status.
+            let fields: Vec<&str> = head.split_whitespace().collect();
+            let sides = colons + 1;
+            let (Some(modes), Some(ids)) = (fields.get(..sides), fields.get(sides..2 * sides))
+            else {
+                continue;
+            };
+            let ids = modes
+                .iter()
+                .zip(ids)
+                // A submodule's commit (mode 160000) lives in another repository.
+                .filter(|(mode, id)| **mode != "160000" && !is_null_blob(id))
+                .map(|(_, id)| id.to_string())
+                .collect();
+            changes.push((commits.len(), unquote(&line[tab + 1..]), ids));
+        }
+    }
+    (commits, changes)
 }
 
 /// The ids among `ids` that are not in the object store.
@@ -1404,6 +1433,36 @@ index 1111111111111111111111111111111111111111,222222222222222222222222222222222
         // The second piece starts right after the lines of the first.
         let first_len = pieces[0].matches(&line).count() as u64;
         assert!(pieces[1].starts_with(&format!("added big.txt:{} ", first_len + 1)));
+    }
+
+    #[test]
+    fn raw_changes_with_merges_gitlinks_and_quoted_paths() {
+        let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+        let z = "0".repeat(40);
+        let raw = format!(
+            "\0c1 2024-05-01T10:00:00Z\n\n\
+             :000000 100644 {z} {a} A\tnew file.txt\n\
+             :160000 160000 {a} {b} M\tvendor/lib\n\
+             \0m1 2024-05-02T10:00:00Z\n\n\
+             :100644 100644 {a} {c} M\tother.txt\n\
+             \0m1 2024-05-02T10:00:00Z\n\n\
+             ::100644 100644 100644 {a} {b} {c} MM\t\"tab\\there.txt\"\n"
+        );
+        let (commits, changes) = parse_raw(raw.as_bytes());
+        assert_eq!(commits, ["c1", "m1"]);
+        assert_eq!(
+            changes,
+            vec![
+                (1, "new file.txt".to_string(), vec![a.clone()]),
+                (1, "vendor/lib".to_string(), vec![]),
+                (2, "other.txt".to_string(), vec![a.clone(), c.clone()]),
+                (2, "tab\there.txt".to_string(), vec![a, b, c]),
+            ]
+        );
+        // Outside --git there are no headers: commit 0.
+        let (commits, changes) = parse_raw(format!(":100644 100644 {z} {z} M\tx\n").as_bytes());
+        assert!(commits.is_empty());
+        assert_eq!(changes, vec![(0, "x".to_string(), vec![])]);
     }
 
     #[test]
