@@ -40,11 +40,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A bare repository with three commits, served to partial clones:
-/// 1. `customers.csv` with OLD_EMAIL; 2. `customers.csv` edited;
-/// 3. `new.txt` with NEW_EMAIL, `customers.csv` edited again.
-/// A `--filter=blob:none` clone checks out commit 3, so it has that
-/// commit's blobs and lacks the two older versions of `customers.csv`.
+/// A bare repository with three commits, served to partial clones: one
+/// adds `customers.csv` with OLD_EMAIL, two edits it, three edits it again
+/// and adds `new.txt` with NEW_EMAIL. A `--filter=blob:none` clone checks
+/// out commit three, so it has that commit's blobs and lacks the two older
+/// versions of `customers.csv`.
 fn partial_clone(root: &Path) -> PathBuf {
     let origin = root.join("origin");
     std::fs::create_dir_all(&origin).unwrap();

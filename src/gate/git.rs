@@ -103,7 +103,8 @@ fn is_null_blob(id: &str) -> bool {
 /// `safe.directory` lives), and every setting above is given on the command
 /// line, which overrides it anyway. Clean/smudge filters (`filter.*`) run only
 /// when git reads or writes work-tree files, which none of these commands do;
-/// `tests/gate.rs::hostile_repository_config_runs_no_program` holds that.
+/// `tests/git_readonly.rs` (`hostile_repository_config_runs_no_program`)
+/// holds that, with a config naming a program for each of the above.
 fn git_command(dir: &Path) -> Command {
     let mut c = Command::new("git");
     c.arg("-C")
@@ -597,7 +598,13 @@ pub fn scan(
                     scan_commits(scope, target, &run, &[], &mut scanner)?;
                     run.clear();
                     if *diffable {
-                        scan_commits(scope, target, &[commit.clone()], excluded, &mut scanner)?;
+                        scan_commits(
+                            scope,
+                            target,
+                            std::slice::from_ref(commit),
+                            excluded,
+                            &mut scanner,
+                        )?;
                     }
                 }
             }
