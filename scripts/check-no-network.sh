@@ -145,3 +145,10 @@ trace since -- "$bin" scan --format json --fail-on none --since HEAD~1 .
 trace staged -- "$bin" scan --format json --fail-on none --staged .
 cd - >/dev/null
 echo "check-no-network: --git, --since and --staged on a partial clone ($missing blobs missing, remote http) opened no network socket"
+
+# Database URLs (when `tizim scan postgres://…` is on main): a scan of a
+# database on this machine may connect to it, and to nothing else, e.g.
+#   createdb -h 127.0.0.1 -U postgres "$db" && psql ... (a table with one value)
+#   trace pg --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
+#     "postgres://postgres@127.0.0.1:5432/$db"
+#   dropdb -h 127.0.0.1 -U postgres "$db"
