@@ -8,6 +8,7 @@
 //! Each test crate compiles this module whole and uses part of it.
 #![allow(dead_code)]
 
+pub mod ci;
 mod monitored;
 mod tree;
 
@@ -26,6 +27,12 @@ use std::time::Duration;
 /// How long one command may run before it fails the test as a hang.
 /// Generous: a debug build on a busy machine.
 pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// The README's figure ("Limits"): a 2 GiB log or a 200 MB single-line file
+/// is scanned in under this much peak resident memory (tests/memory.rs
+/// checks that the README says so, and the 2 GiB log; tests/hostile.rs the
+/// 200 MB line).
+pub const FILE_MEMORY_MIB: u64 = 32;
 
 pub fn tizim_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tizim"))
