@@ -1,6 +1,8 @@
 //! The policy file and `tizim policy check` / `tizim policy import`, on the
 //! real privacy policies in fixtures/policies/.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
@@ -33,7 +35,7 @@ fn parsed_draft(name: &str) -> Policy {
 }
 
 fn tizim() -> Command {
-    Command::cargo_bin("tizim").unwrap()
+    common::tizim(std::path::Path::new("."))
 }
 
 /// Every purpose's categories, sorted, for comparing sets.
