@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use tizim::detect::{Engine, FingerprintKey};
-use tizim::gate::git::{GitScope, GitTarget};
 use tizim::gate::allow::LocalSettings;
 use tizim::gate::baseline::{BaselineBuilder, Identity};
+use tizim::gate::git::{GitScope, GitTarget};
 use tizim::gate::{self, allow, Baseline, FailOn, Gate, GateConfig, Suppress, Suppressions};
 use tizim::inventory;
 use tizim::model::{Confidence, Finding};
@@ -511,7 +511,10 @@ fn settings_dir(args: &ScanArgs, git: Option<&(GitScope, GitTarget)>) -> PathBuf
 /// `fingerprint_key_file` in `.tizim.toml`, else the installation key.
 /// Warnings about it (a guessable key, a key file others can read) go to
 /// stderr even with --quiet: they are about what the reports give away.
-fn fingerprint_key(args: &ScanArgs, local: Option<&LocalSettings>) -> Result<FingerprintKey, String> {
+fn fingerprint_key(
+    args: &ScanArgs,
+    local: Option<&LocalSettings>,
+) -> Result<FingerprintKey, String> {
     let loaded = tizim::key::resolve(&tizim::key::KeySettings {
         given: args.fingerprint_key.as_deref(),
         file: args.fingerprint_key_file.as_deref(),
@@ -572,10 +575,7 @@ fn suppressions(
         (Some(path), Some(key)) => {
             let baseline = Baseline::load(path, key)?;
             if git.is_some() && baseline.identity() == Identity::Location {
-                return Err(format!(
-                    "{}: {LOCATION_IN_DIFFS}",
-                    path.display()
-                ));
+                return Err(format!("{}: {LOCATION_IN_DIFFS}", path.display()));
             }
             Some(baseline)
         }

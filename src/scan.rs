@@ -98,8 +98,7 @@ pub fn run(
         WalkEvent::File { path, display } => {
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
-            let mut scanner =
-                FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
+            let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
             source::read_file(&path, &display, &opts.source, &mut scanner);
             let (_, file_summary) = scanner.finish();
             sink.file_done(&file_summary.stats);

@@ -60,12 +60,7 @@ fn precision_and_recall_on_the_labelled_corpus() {
         fingerprint_key: fp.clone(),
         ..ScanOptions::default()
     };
-    let summary = scan::run(
-        std::slice::from_ref(&root),
-        &opts,
-        &engine,
-        &sink,
-    );
+    let summary = scan::run(std::slice::from_ref(&root), &opts, &engine, &sink);
     assert_eq!(summary.stats.errors, 0, "{:?}", summary.errors);
     let findings = sink.into_findings();
 

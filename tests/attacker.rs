@@ -290,7 +290,10 @@ fn brute_force(
 #[test]
 fn reports_made_without_a_user_key_give_nothing_back() {
     let text: String = PLANTED.iter().map(|p| format!("{}\n", p.written)).collect();
-    let tree = tree_with(&[("app.log", &text), ("db/clients.csv", &format!("note\n{text}"))]);
+    let tree = tree_with(&[
+        ("app.log", &text),
+        ("db/clients.csv", &format!("note\n{text}")),
+    ]);
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config");
     let run = |args: &[&str]| {
@@ -305,7 +308,9 @@ fn reports_made_without_a_user_key_give_nothing_back() {
     };
     let mut reports: Vec<(String, HashSet<[u8; 16]>)> = Vec::new();
     let mut ndjson = String::new();
-    for format in ["table", "ndjson", "json", "csv", "markdown", "html", "sarif", "junit"] {
+    for format in [
+        "table", "ndjson", "json", "csv", "markdown", "html", "sarif", "junit",
+    ] {
         let out = run(&["scan", "--format", format]);
         if format == "ndjson" {
             ndjson = out.clone();
@@ -322,11 +327,17 @@ fn reports_made_without_a_user_key_give_nothing_back() {
             p.category
         );
     }
-    assert!(reports[1].1.len() >= PLANTED.len(), "NDJSON has fingerprints");
+    assert!(
+        reports[1].1.len() >= PLANTED.len(),
+        "NDJSON has fingerprints"
+    );
 
     // Every key the attacker can find.
     let mut keys: HashSet<Vec<u8>> = HashSet::new();
-    source_literals(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut keys);
+    source_literals(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut keys,
+    );
     let key_like: Vec<Vec<u8>> = keys
         .iter()
         .filter(|k| {
@@ -346,7 +357,11 @@ fn reports_made_without_a_user_key_give_nothing_back() {
     binary_strings(&binary, &mut keys);
     keys.insert(OLD_PUBLISHED_KEY.as_bytes().to_vec());
     keys.insert(Vec::new());
-    assert!(keys.len() > 10_000, "{} strings: the binary was read", keys.len());
+    assert!(
+        keys.len() > 10_000,
+        "{} strings: the binary was read",
+        keys.len()
+    );
 
     // Pass 1: every key, the true values.
     let mut recovered = Vec::new();
@@ -361,7 +376,10 @@ fn reports_made_without_a_user_key_give_nothing_back() {
             }
         }
     }
-    assert!(recovered.is_empty(), "a binary constant is the key: {recovered:?}");
+    assert!(
+        recovered.is_empty(),
+        "a binary constant is the key: {recovered:?}"
+    );
 
     // Pass 2: the whole candidate space, for every key-like literal.
     let space = all_candidates();
@@ -387,6 +405,10 @@ fn reports_made_without_a_user_key_give_nothing_back() {
     let recovered = brute_force(&derive(key_text.trim().as_bytes()), &space, &reports[1..2]);
     let values: HashSet<&str> = recovered.iter().map(|(_, v)| v.as_str()).collect();
     for p in &PLANTED {
-        assert!(values.contains(p.normalized), "the control missed {}", p.normalized);
+        assert!(
+            values.contains(p.normalized),
+            "the control missed {}",
+            p.normalized
+        );
     }
 }

@@ -141,7 +141,13 @@ fn key_settings_fail_clearly() {
 
     let both = install.run(
         tree.path(),
-        &["scan", "--fingerprint-key", "x", "--fingerprint-key-file", &path],
+        &[
+            "scan",
+            "--fingerprint-key",
+            "x",
+            "--fingerprint-key-file",
+            &path,
+        ],
     );
     assert_eq!(both.code, 2);
     assert!(both.stderr.contains("use one"), "{}", both.stderr);
@@ -151,14 +157,25 @@ fn key_settings_fail_clearly() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("at least 16"), "{}", r.stderr);
 
-    let missing = install.run(tree.path(), &["scan", "--fingerprint-key-file", "/nonexistent/k"]);
+    let missing = install.run(
+        tree.path(),
+        &["scan", "--fingerprint-key-file", "/nonexistent/k"],
+    );
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("/nonexistent/k"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("/nonexistent/k"),
+        "{}",
+        missing.stderr
+    );
 
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let open = install.run(tree.path(), &["scan", "--fingerprint-key-file", &path]);
     open.assert_scanned();
-    assert!(open.stderr.contains("readable by other users"), "{}", open.stderr);
+    assert!(
+        open.stderr.contains("readable by other users"),
+        "{}",
+        open.stderr
+    );
 
     // A guessable key still works, with a warning, and the card mask
     // keeps no issuer digits next to its fingerprints.
@@ -168,7 +185,10 @@ fn key_settings_fail_clearly() {
         &["scan", "--format", "ndjson", "--fingerprint-key", "abc"],
     );
     assert!(weak.stderr.contains("may be guessed"), "{}", weak.stderr);
-    assert_eq!(common::parse_ndjson(&weak.stdout)[0]["masked"], "************6789");
+    assert_eq!(
+        common::parse_ndjson(&weak.stdout)[0]["masked"],
+        "************6789"
+    );
     let strong = install.ndjson(cards.path(), &["--fingerprint-key-file", &path]);
     assert_eq!(strong[0]["masked"], "440043******6789");
 
@@ -194,7 +214,10 @@ fn key_new_prints_fresh_random_keys() {
     assert_eq!(a.len(), 64);
     assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(a, b);
-    assert!(!install.key_file().exists(), "key new touches no installation key");
+    assert!(
+        !install.key_file().exists(),
+        "key new touches no installation key"
+    );
 }
 
 /// Every format names the key it was made with, by id only.
@@ -210,7 +233,11 @@ fn every_report_carries_the_key_id() {
         let id = ndjson[0]["key_id"].as_str().unwrap().to_string();
         assert_eq!(id.len(), 16);
         assert!(ndjson.iter().all(|f| f["key_id"] == id.as_str()));
-        let scope = if key_args.is_empty() { "installation" } else { "shared" };
+        let scope = if key_args.is_empty() {
+            "installation"
+        } else {
+            "shared"
+        };
         for format in ["json", "sarif", "html", "markdown", "junit"] {
             let out = install.run(
                 tree.path(),
@@ -218,7 +245,10 @@ fn every_report_carries_the_key_id() {
             );
             out.assert_scanned();
             assert!(out.stdout.contains(&id), "--format {format} names key {id}");
-            assert!(!out.stdout.contains(secret), "--format {format} holds the key");
+            assert!(
+                !out.stdout.contains(secret),
+                "--format {format} holds the key"
+            );
             match format {
                 "json" => {
                     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -234,7 +264,10 @@ fn every_report_carries_the_key_id() {
                 _ => {}
             }
         }
-        let baseline = install.run(tree.path(), &[&["baseline", "create"][..], &key_args].concat());
+        let baseline = install.run(
+            tree.path(),
+            &[&["baseline", "create"][..], &key_args].concat(),
+        );
         let doc: Value = serde_json::from_str(&baseline.stdout).unwrap();
         if key_args.is_empty() {
             assert_eq!(doc["identity"], "location");
@@ -256,7 +289,10 @@ fn sarif_identities_follow_the_key() {
     ]);
     let (a, b) = (Installation::new(), Installation::new());
     let partials = |install: &Installation, args: &[&str]| -> Vec<Value> {
-        let out = install.run(tree.path(), &[&["scan", "--format", "sarif"][..], args].concat());
+        let out = install.run(
+            tree.path(),
+            &[&["scan", "--format", "sarif"][..], args].concat(),
+        );
         out.assert_scanned();
         let doc: Value = serde_json::from_str(&out.stdout).unwrap();
         doc["runs"][0]["results"]
@@ -316,17 +352,31 @@ fn a_baseline_made_with_key_a_and_checked_with_key_b_exits_2() {
 
     let same = install.run(
         tree.path(),
-        &["scan", "--baseline", baseline, "--fingerprint-key-file", &key_a],
+        &[
+            "scan",
+            "--baseline",
+            baseline,
+            "--fingerprint-key-file",
+            &key_a,
+        ],
     );
     assert_eq!(same.code, 0, "{}", same.stderr);
 
     let other = install.run(
         tree.path(),
-        &["scan", "--baseline", baseline, "--fingerprint-key-file", &key_b],
+        &[
+            "scan",
+            "--baseline",
+            baseline,
+            "--fingerprint-key-file",
+            &key_b,
+        ],
     );
     assert_eq!(other.code, 2, "{}", other.stderr);
     assert!(
-        other.stderr.contains(&format!("made with fingerprint key {}", id(&key_a)))
+        other
+            .stderr
+            .contains(&format!("made with fingerprint key {}", id(&key_a)))
             && other.stderr.contains(&format!("uses key {}", id(&key_b))),
         "the message names both keys: {}",
         other.stderr
@@ -345,7 +395,11 @@ fn a_location_baseline_works_on_another_machine() {
     let (dev, ci) = (Installation::new(), Installation::new());
     let created = dev.run(tree.path(), &["baseline", "create"]);
     assert_eq!(created.code, 0, "{}", created.stderr);
-    assert!(!created.stdout.contains("fingerprint\""), "{}", created.stdout);
+    assert!(
+        !created.stdout.contains("fingerprint\""),
+        "{}",
+        created.stdout
+    );
     let elsewhere = tempfile::tempdir().unwrap();
     let baseline = elsewhere.path().join("baseline.json");
     std::fs::write(&baseline, &created.stdout).unwrap();
@@ -359,7 +413,10 @@ fn a_location_baseline_works_on_another_machine() {
         format!("header\nИИН {IIN}\nИИН 920715350560\n"),
     )
     .unwrap();
-    let r = ci.run(tree.path(), &["scan", "--format", "ndjson", "--baseline", &baseline]);
+    let r = ci.run(
+        tree.path(),
+        &["scan", "--format", "ndjson", "--baseline", &baseline],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let findings = common::parse_ndjson(&r.stdout);
     assert_eq!(findings[0]["suppressed"], "baseline");

@@ -444,7 +444,10 @@ fn shared_key_args(keys: &Path) -> Vec<String> {
     let path = keys.join("tizim.key");
     fs::write(&path, format!("{SHARED_KEY}\n")).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    vec!["--fingerprint-key-file".into(), path.to_str().unwrap().into()]
+    vec![
+        "--fingerprint-key-file".into(),
+        path.to_str().unwrap().into(),
+    ]
 }
 
 /// Every format, with the installation key and with a shared key file.

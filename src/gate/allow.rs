@@ -252,7 +252,10 @@ fingerprints = ["0F1E2D3C4B5A69788796A5B4C3D2E1F0"]
         );
         assert_eq!(settings.allow.detectors, vec!["email".to_string()]);
         let absolute = parse_local_settings("fingerprint_key_file = \"/k\"\n", dir).unwrap();
-        assert_eq!(absolute.fingerprint_key_file.as_deref(), Some(Path::new("/k")));
+        assert_eq!(
+            absolute.fingerprint_key_file.as_deref(),
+            Some(Path::new("/k"))
+        );
         let err = parse_local_settings("fingerprint_key_file = 3\n", dir).unwrap_err();
         assert!(err.contains("a string"), "{err}");
         // Not the key itself, and nowhere but .tizim.toml.

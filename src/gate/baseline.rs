@@ -71,7 +71,12 @@ impl Identity {
 
 /// A value-free identity for SARIF `partialFingerprints`: a BLAKE3 hash
 /// (domain-separated, unkeyed) of path, field, detector and occurrence.
-pub fn location_identity(path: &str, field: Option<&str>, detector: &str, occurrence: u32) -> String {
+pub fn location_identity(
+    path: &str,
+    field: Option<&str>,
+    detector: &str,
+    occurrence: u32,
+) -> String {
     let mut h = blake3::Hasher::new_derive_key("tizim location identity v1");
     for part in [Some(path), field, Some(detector)] {
         match part {
@@ -93,13 +98,20 @@ pub fn location_identity(path: &str, field: Option<&str>, detector: &str, occurr
 /// give each its occurrence number (1-based). Findings of one file arrive
 /// in order from one thread, so the numbers are the same run after run.
 #[derive(Debug, Default)]
-pub struct Occurrences(Mutex<HashMap<(String, Option<String>, String), u32>>);
+pub struct Occurrences(Mutex<HashMap<OccurrenceKey, u32>>);
+
+/// Path, field, detector.
+type OccurrenceKey = (String, Option<String>, String);
 
 impl Occurrences {
     pub fn next(&self, path: &str, field: Option<&str>, detector: &str) -> u32 {
         let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let n = counts
-            .entry((path.to_string(), field.map(str::to_string), detector.to_string()))
+            .entry((
+                path.to_string(),
+                field.map(str::to_string),
+                detector.to_string(),
+            ))
             .or_default();
         *n += 1;
         *n
@@ -377,7 +389,10 @@ mod tests {
         assert_eq!(b.len(), 2);
         let text = written(b, &key);
         assert!(!text.contains("\"line\""), "{text}");
-        assert!(text.contains(&format!("\"key_id\": \"{}\"", key.id())), "{text}");
+        assert!(
+            text.contains(&format!("\"key_id\": \"{}\"", key.id())),
+            "{text}"
+        );
 
         let baseline = Baseline::parse(&text, &key).unwrap();
         assert!(baseline.contains("a.txt", &finding("x", 500, "aa")));
@@ -385,7 +400,10 @@ mod tests {
         assert!(!baseline.contains("c.txt", &finding("x", 1, "cc")));
 
         let err = Baseline::parse(&text, &shared("another shared key, also long")).unwrap_err();
-        assert!(err.contains(&key.id()) && err.contains("fingerprint key"), "{err}");
+        assert!(
+            err.contains(&key.id()) && err.contains("fingerprint key"),
+            "{err}"
+        );
         let installation = FingerprintKey::from_secret(&[9; 32], KeyScope::Installation);
         let err = Baseline::parse(&text, &installation).unwrap_err();
         assert!(err.contains("no key configured"), "{err}");
@@ -405,7 +423,10 @@ mod tests {
         b.add("a.txt", &finding("a.txt", 3, "aa"));
         b.add("a.txt", &finding("a.txt", 9, "bb"));
         let text = written(b, &key);
-        assert!(!text.contains("\"fingerprint\"") && !text.contains("aa"), "{text}");
+        assert!(
+            !text.contains("\"fingerprint\"") && !text.contains("aa"),
+            "{text}"
+        );
         assert!(text.contains("\"key_id\": null"), "{text}");
         let elsewhere = FingerprintKey::from_secret(&[2; 32], KeyScope::Installation);
         let baseline = Baseline::parse(&text, &elsewhere).unwrap();

@@ -27,7 +27,9 @@ fn unix(date: &str) -> i64 {
 /// fingerprints as it does for a team with a key file.
 pub fn fixture_key() -> &'static FingerprintKey {
     static KEY: std::sync::OnceLock<FingerprintKey> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| FingerprintKey::from_secret(b"report fixture key, 32 bytes long", KeyScope::Shared))
+    KEY.get_or_init(|| {
+        FingerprintKey::from_secret(b"report fixture key, 32 bytes long", KeyScope::Shared)
+    })
 }
 
 pub struct Sample {
