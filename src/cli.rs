@@ -63,7 +63,12 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Print a new random fingerprint key (for a key file or a CI secret)
-    New,
+    New {
+        /// Write it to FILE (created with mode 0600; an existing file is
+        /// never overwritten) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -285,10 +290,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Policy(cmd) => run_policy(cmd),
         Command::Demo(args) => run_demo(&args),
         Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
-        Command::Key(KeyCommand::New) => tizim::key::new_key_text().map(|key| {
-            let _ = writeln!(io::stdout(), "{key}");
-            EXIT_OK
-        }),
+        Command::Key(KeyCommand::New { output }) => run_key_new(output.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -297,6 +299,28 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// `tizim key new`: a fresh key on stdout, or in a new file of mode 0600
+/// (never over an existing key file: the fingerprints and baselines made
+/// with that key would be lost with it).
+fn run_key_new(output: Option<&std::path::Path>) -> Result<u8, String> {
+    let key = tizim::key::new_key_text()?;
+    match output {
+        None => {
+            let _ = writeln!(io::stdout(), "{key}");
+        }
+        Some(path) => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            opts.open(path)
+                .and_then(|mut file| writeln!(file, "{key}"))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 /// `policy check`: a summary and exit 0, or every error with its line and

@@ -126,6 +126,27 @@ fn two_installations_fingerprint_alike_only_with_the_same_key() {
     let configured = b.ndjson(tree.path(), &[]);
     assert_eq!(fingerprint_of(&configured, "iin"), shared);
 
+    // Without XDG_CONFIG_HOME (and without .tizim.toml naming a key) the
+    // installation key lives in ~/.config.
+    std::fs::remove_file(tree.path().join(".tizim.toml")).unwrap();
+    let d = Installation::new();
+    let out = output(
+        tizim(tree.path())
+            .env("HOME", d.home.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .args(["scan", "--format", "ndjson"]),
+    );
+    out.assert_scanned();
+    assert!(d
+        .home
+        .path()
+        .join(".config/tizim/fingerprint.key")
+        .is_file());
+    assert_ne!(
+        fingerprint_of(&common::parse_ndjson(&out.stdout), "iin").0,
+        fp_a
+    );
+
     // A machine given a key never needs (or makes) an installation key.
     let c = Installation::new();
     c.ndjson(tree.path(), &["--fingerprint-key-file", &path]);
@@ -214,6 +235,17 @@ fn key_new_prints_fresh_random_keys() {
     assert_eq!(a.len(), 64);
     assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(a, b);
+    let file = dir.path().join("team.key");
+    let written = install.run(dir.path(), &["key", "new", "-o", "team.key"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    // An existing key file is never overwritten.
+    let again = install.run(dir.path(), &["key", "new", "-o", "team.key"]);
+    assert_eq!(again.code, 2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     assert!(
         !install.key_file().exists(),
         "key new touches no installation key"
