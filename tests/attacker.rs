@@ -215,16 +215,22 @@ fn candidates(p: &Planted, mut each: impl FnMut(&str)) {
     };
     match p.category {
         "iin" => {
-            // Hidden by the old mask: day (2 digits), century/sex, 3 serial.
+            // Hidden by the old mask: the day (01–31), the century and sex
+            // digit (1–6) and three serial digits; the check digit is shown.
             let mut d = shown.clone();
-            for hidden in 0..1_000_000u32 {
-                let mut n = hidden;
-                for pos in [9, 8, 7, 6, 5, 4] {
-                    d[pos] = (n % 10) as u8;
-                    n /= 10;
-                }
-                if iin_check(&d[..11]) == Some(d[11]) {
-                    each(&to_text(&d, false));
+            for day in 1..=31u8 {
+                d[4] = day / 10;
+                d[5] = day % 10;
+                for century in 1..=6u8 {
+                    d[6] = century;
+                    for serial in 0..1000u16 {
+                        d[7] = (serial / 100) as u8;
+                        d[8] = (serial / 10 % 10) as u8;
+                        d[9] = (serial % 10) as u8;
+                        if iin_check(&d[..11]) == Some(d[11]) {
+                            each(&to_text(&d, false));
+                        }
+                    }
                 }
             }
         }
