@@ -12,7 +12,7 @@ use crate::cli::{self, MergeArgs};
 use std::fs::File;
 use std::io::{self, BufReader, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
-use tizim::detect::Engine;
+use tizim::detect::{Engine, FingerprintKey};
 use tizim::gate::Gate;
 use tizim::inventory::InventoryBuilder;
 use tizim::model::Finding;
@@ -93,6 +93,8 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
     // Parts run side by side: the merged scan took as long as the slowest.
     summary.stats.elapsed_ms = slowest;
     let inventory = builder.finish();
+    let first = first.expect("at least one part was read");
+    let key = FingerprintKey::stand_in(first.key_id.clone(), first.key_scope)?;
 
     // Pass 2: the findings, merged in report order as they are read.
     let mut streams = Vec::with_capacity(parts.len());
@@ -110,6 +112,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
         policy: policy.as_ref(),
         summary: &summary,
         detectors: engine.detectors(),
+        key: &key,
     };
     let mut counted = merged.by_ref().inspect(|f| {
         if let Ok(f) = f {
@@ -119,7 +122,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
     let written = match args.format {
         Format::Json => report::render_json_streamed(&report, &mut counted, &mut out),
         Format::Ndjson => counted.try_for_each(|f| match f {
-            Ok(f) => report::write_ndjson(&f, &mut out),
+            Ok(f) => report::write_ndjson(&f, key.id_str(), &mut out),
             Err(e) => Err(io::Error::other(e)),
         }),
         Format::Sarif | Format::Junit => {

@@ -23,6 +23,7 @@
 //! Statuses are not in a part: the merge judges them, against the policy
 //! it is given, on the day it runs.
 
+use crate::detect::{FingerprintKey, KeyScope};
 use crate::inventory::{InventoryBuilder, InventoryPart, RowPart};
 use crate::model::{
     Category, Confidence, Evidence, Finding, Notice, ScanError, Sex, Stats, SubjectTraits,
@@ -45,6 +46,9 @@ pub struct Header {
     pub tool: Tool,
     /// Id of the fingerprint key (never the key): parts merge only when equal.
     pub key_id: String,
+    /// Where that key came from (`installation`, `shared`, `ephemeral`);
+    /// the merged report says the same.
+    pub key_scope: KeyScope,
     /// `I/N` when the scan was one shard of N.
     #[serde(default)]
     pub shard: Option<String>,
@@ -59,7 +63,11 @@ pub struct Tool {
 }
 
 impl Header {
-    pub fn new(key_id: String, shard: Option<String>, location_prefix: Option<String>) -> Self {
+    pub fn new(
+        key: &FingerprintKey,
+        shard: Option<String>,
+        location_prefix: Option<String>,
+    ) -> Self {
         Header {
             format: FORMAT_NAME.to_string(),
             version: FORMAT_VERSION,
@@ -67,7 +75,8 @@ impl Header {
                 name: env!("CARGO_PKG_NAME").to_string(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
             },
-            key_id,
+            key_id: key.id(),
+            key_scope: key.scope(),
             shard,
             location_prefix,
         }
@@ -138,13 +147,14 @@ pub fn write(
     summary: &ScanSummary,
     w: &mut dyn Write,
 ) -> io::Result<()> {
+    let key_id = header.key_id.clone();
     line(w, &Record::Partial(header))?;
     let mut buf = Vec::with_capacity(512);
     for finding in findings {
         // The NDJSON writer (byte for byte serde's) inside the tag.
         buf.clear();
         buf.extend_from_slice(b"{\"finding\":");
-        crate::report::ndjson::write_line(finding, &mut buf);
+        crate::report::ndjson::write_line(finding, &key_id, &mut buf);
         buf.pop();
         buf.extend_from_slice(b"}\n");
         w.write_all(&buf)?;
@@ -539,7 +549,7 @@ mod tests {
 
     #[test]
     fn a_part_without_its_end_is_refused() {
-        let header = Header::new("k".into(), None, None);
+        let header = Header::new(&FingerprintKey::ephemeral().unwrap(), None, None);
         let mut out = Vec::new();
         let builder = InventoryBuilder::new(None, chrono::NaiveDate::MIN);
         write(header, &[], &builder, &ScanSummary::default(), &mut out).unwrap();
