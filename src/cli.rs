@@ -15,7 +15,7 @@ use tizim::inventory;
 use tizim::model::{Confidence, Finding};
 use tizim::policy::{self, Policy};
 use tizim::report::{self, Format, Report};
-use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary};
+use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary, Shard, StdinSource};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
 
@@ -53,6 +53,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         detectors: Option<PathBuf>,
     },
+    /// Merge partial reports (--format partial) into one report
+    Merge(MergeArgs),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Fingerprint keys
@@ -69,6 +71,34 @@ pub enum KeyCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Partial reports: files, directories of them, or - for stdin
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output format (any but partial)
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Policy file the merged inventory is judged against
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// What fails the run: any, undeclared, prohibited, none
+    #[arg(long, value_name = "WHAT")]
+    pub fail_on: Option<String>,
+    /// Ignore findings below this confidence
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Unreadable files in any part fail the run too
+    #[arg(long)]
+    pub strict: bool,
+    /// No summary on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,6 +225,23 @@ pub struct ScanArgs {
     /// Scan the added lines of every commit in the git history
     #[arg(long)]
     pub git: bool,
+
+    // Scale-out (see README, "Scale out")
+    /// Scan only shard I of N: files are split by a stable hash of their
+    /// path relative to the scan root
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Write PREFIX before every path (e.g. host17:), to keep the hosts of a
+    /// fleet apart in one merged inventory
+    #[arg(long, value_name = "PREFIX")]
+    pub location_prefix: Option<String>,
+    /// Path a `-` argument (standard input) is reported under; its name
+    /// picks the format, as a file's does [default: <stdin>]
+    #[arg(long, value_name = "PATH")]
+    pub stdin_name: Option<String>,
+    /// Modification time of the `-` stream, Unix seconds (for retention)
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub stdin_modified: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -266,7 +313,35 @@ impl ScanArgs {
             },
             fingerprint_key,
             show_values: self.show_values,
+            shard: self.shard,
+            location_prefix: self.location_prefix.clone(),
+            stdin: StdinSource {
+                name: self.stdin_name.clone(),
+                modified: self.stdin_modified,
+            },
         }
+    }
+
+    /// Arguments that contradict each other in ways clap cannot see.
+    fn validate_sources(&self) -> Result<(), String> {
+        let stdin_args = self
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str() == scan::STDIN_ARGUMENT)
+            .count();
+        if stdin_args > 1 {
+            return Err("`-` (standard input) can be given once".into());
+        }
+        if stdin_args == 1 && self.files_from.as_deref() == Some(std::path::Path::new("-")) {
+            return Err("`-` and --files-from - both read standard input".into());
+        }
+        let git = self.staged || self.since.is_some() || self.git;
+        if git && (self.shard.is_some() || stdin_args == 1) {
+            return Err(
+                "--shard and `-` cannot be combined with --staged, --since or --git".into(),
+            );
+        }
+        Ok(())
     }
 
     pub fn engine(&self) -> Result<Engine, String> {
@@ -290,6 +365,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Policy(cmd) => run_policy(cmd),
         Command::Demo(args) => run_demo(&args),
         Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
+        Command::Merge(args) => crate::merge::run_merge(&args),
         Command::Key(KeyCommand::New { output }) => run_key_new(output.as_deref()),
     };
     match result {
@@ -420,7 +496,7 @@ fn list_detectors(dir: Option<PathBuf>) -> Result<u8, String> {
 }
 
 /// Where report output goes: stdout, or a file created with mode 0600.
-fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
+pub(crate) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
     match path {
         // Buffered: NDJSON is written a finding at a time, and bare stdout
         // is line-buffered (a write call per finding).
@@ -478,8 +554,22 @@ fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
 }
 
 fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, String> {
+    gate_config_from(
+        args.fail_on.as_deref(),
+        args.min_confidence,
+        args.strict,
+        policy,
+    )
+}
+
+pub(crate) fn gate_config_from(
+    fail_on: Option<&str>,
+    min_confidence: Option<ConfidenceArg>,
+    strict: bool,
+    policy: Option<&Policy>,
+) -> Result<GateConfig, String> {
     let defaults = GateConfig::default_for(policy);
-    let fail_on = match args.fail_on.as_deref() {
+    let fail_on = match fail_on {
         Some(id) => FailOn::from_id(id).ok_or_else(|| {
             format!(
                 "--fail-on: unknown value {id:?} ({})",
@@ -490,10 +580,8 @@ fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, S
     };
     Ok(GateConfig {
         fail_on,
-        min_confidence: args
-            .min_confidence
-            .map_or(defaults.min_confidence, Into::into),
-        strict: args.strict,
+        min_confidence: min_confidence.map_or(defaults.min_confidence, Into::into),
+        strict,
     })
 }
 
@@ -572,13 +660,14 @@ fn suppressions(
     engine: &Engine,
     key: Option<&FingerprintKey>,
 ) -> Result<Suppressions, String> {
+    let prefix = args.location_prefix.as_deref().unwrap_or("");
     let roots: Vec<String> = match git {
         // git prints paths relative to the top level already.
         Some(_) => Vec::new(),
         None => args
             .roots()
             .iter()
-            .map(|r| r.display().to_string())
+            .map(|r| format!("{prefix}{}", r.display()))
             .collect(),
     };
     let tables = policy
@@ -734,6 +823,7 @@ impl FindingSink for StreamingSink<'_> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
+    args.validate_sources()?;
     let engine = args.engine()?;
     let git = git_target(args)?;
     let (local, opts) = prepare(args, git.as_ref())?;
@@ -787,6 +877,22 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         let summary = scanned?;
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+        if args.format == Format::Partial {
+            let mut builder = inventory::InventoryBuilder::new(policy.as_ref(), today);
+            findings.iter().for_each(|f| builder.add(f));
+            let header = tizim::partial::Header::new(
+                &opts.fingerprint_key,
+                opts.shard.map(|s| s.to_string()),
+                opts.location_prefix.clone(),
+            );
+            let mut out = out;
+            tizim::partial::write(header, &findings, &builder, &summary, &mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| e.to_string())?;
+            let mut gate = Gate::new(gate_config, policy.as_ref(), today);
+            findings.iter().for_each(|f| gate.add(f));
+            return Ok(finish_scan(args, &summary, gate.verdict(&summary)));
+        }
         let inventory = inventory::build(&findings, policy.as_ref(), today);
         let report = Report {
             findings: &findings,
@@ -809,28 +915,41 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         let verdict = gate.verdict(&summary);
         (summary, verdict)
     };
+    Ok(finish_scan(args, &summary, verdict))
+}
+
+/// Reports errors, cut-offs and the verdict on stderr, and gives the exit code.
+fn finish_scan(args: &ScanArgs, summary: &ScanSummary, verdict: gate::Verdict) -> u8 {
     if !args.quiet {
-        let mut err = io::stderr().lock();
-        for e in &summary.errors {
-            let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
-        }
-        // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
-        for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
-            let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
-        }
-        let _ = writeln!(
-            err,
-            "tizim: {}{}",
-            crate::progress::summary_line(&summary.stats),
-            crate::progress::peak_memory_note()
-        );
-        let _ = writeln!(err, "tizim: {}", verdict.reason);
+        report_summary(summary, &verdict);
     }
-    Ok(if verdict.failed {
+    exit_code(&verdict)
+}
+
+pub(crate) fn report_summary(summary: &ScanSummary, verdict: &gate::Verdict) {
+    let mut err = io::stderr().lock();
+    for e in &summary.errors {
+        let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
+    }
+    // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
+    for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
+        let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
+    }
+    let _ = writeln!(
+        err,
+        "tizim: {}{}",
+        crate::progress::summary_line(&summary.stats),
+        crate::progress::peak_memory_note()
+    );
+    let _ = writeln!(err, "tizim: {}", verdict.reason);
+}
+
+pub(crate) fn exit_code(verdict: &gate::Verdict) -> u8 {
+    if verdict.failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    }
 }
 
 /// Colour the table only for a person at a terminal: not into files or

@@ -35,6 +35,73 @@ pub struct ScanOptions {
     pub fingerprint_key: FingerprintKey,
     /// Put raw values into findings (`--show-values`).
     pub show_values: bool,
+    /// Scan only this shard of the files (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Written before every path (`--location-prefix host17:`), so that the
+    /// hosts of a fleet stay apart in one merged inventory.
+    pub location_prefix: Option<String>,
+    /// Where the stream of a `-` argument comes from, and what to call it.
+    pub stdin: StdinSource,
+}
+
+/// The stream a `-` scan argument reads (`tizim scan -`).
+#[derive(Debug, Clone, Default)]
+pub struct StdinSource {
+    /// Its path in reports and for format detection (`--stdin-name`);
+    /// `<stdin>` when not given.
+    pub name: Option<String>,
+    /// Its modification time, Unix seconds (`--stdin-modified`): an engine
+    /// that hands over bytes knows the file's date, and retention needs it.
+    pub modified: Option<i64>,
+}
+
+/// The scan argument that means "read standard input".
+pub const STDIN_ARGUMENT: &str = "-";
+
+/// One of `count` disjoint parts of a scan (`--shard I/N`, `index` from 1).
+///
+/// A file belongs to the shard picked by a stable hash (BLAKE3, never the
+/// process-seeded std hasher) of its path relative to the scan root, so
+/// every run on every machine splits the same tree the same way, and the
+/// shards' union is the whole scan with no file in two of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 ≤ I ≤ N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s:?}: expected I/N with 1 <= I <= N (e.g. 3/16)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file at `relative` (its path relative to the scan root,
+    /// see [`crate::gate::relative_path`]) is this shard's.
+    pub fn owns(&self, relative: &str) -> bool {
+        Shard::of(relative, self.count) == self.index
+    }
+
+    /// The shard (1-based) of `relative` among `count`.
+    pub fn of(relative: &str, count: u32) -> u32 {
+        let hash = blake3::hash(relative.as_bytes());
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&hash.as_bytes()[..8]);
+        (u64::from_le_bytes(head) % u64::from(count)) as u32 + 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// Receives findings as they are made, from any worker thread.
@@ -77,7 +144,7 @@ impl Collect {
 }
 
 /// Everything but the findings themselves (those went to the [`FindingSink`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanSummary {
     pub errors: Vec<ScanError>,
     pub notices: Vec<Notice>,
@@ -94,8 +161,24 @@ pub fn run(
     let started = Instant::now();
     let fingerprinter = &opts.fingerprint_key;
     let summary = Mutex::new(ScanSummary::default());
+    let root_names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    // Every event, skips and errors included, belongs to exactly one shard,
+    // so the shards' counters add up to the whole scan's.
+    let owned = |display: &str| {
+        opts.shard.map_or(true, |shard| {
+            shard.owns(crate::gate::relative_path(display, &root_names))
+        })
+    };
+    let prefixed = |display: String| match &opts.location_prefix {
+        Some(prefix) => format!("{prefix}{display}"),
+        None => display,
+    };
     let visit = |event: WalkEvent| match event {
+        WalkEvent::File { display, .. } | WalkEvent::Skipped { display, .. }
+            if !owned(&display) => {}
+        WalkEvent::Error(e) if !owned(&e.path) => {}
         WalkEvent::File { path, display } => {
+            let display = prefixed(display);
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
             let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
@@ -108,6 +191,7 @@ pub fn run(
                 .absorb(file_summary);
         }
         WalkEvent::Skipped { display, reason } => {
+            let display = prefixed(display);
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
             s.stats.skip(reason);
             // A loop is worth a line of its own; other skips are only counted.
@@ -120,18 +204,46 @@ pub fn run(
                 });
             }
         }
-        WalkEvent::Error(e) => {
+        WalkEvent::Error(mut e) => {
+            e.path = prefixed(e.path);
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
             s.stats.errors += 1;
             s.errors.push(e);
         }
     };
-    walk::walk(roots, &opts.walk, &visit);
+    let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) = roots
+        .iter()
+        .cloned()
+        .partition(|r| r.as_os_str() == STDIN_ARGUMENT);
+    if !stdin.is_empty() {
+        let name = opts.stdin.name.as_deref().unwrap_or("<stdin>");
+        if owned(name) {
+            let display = prefixed(name.to_string());
+            let mut scanner =
+                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
+            source::read_stream(
+                Box::new(std::io::stdin().lock()),
+                &display,
+                opts.stdin.modified,
+                &opts.source,
+                &mut scanner,
+            );
+            let (_, file_summary) = scanner.finish();
+            sink.file_done(&file_summary.stats);
+            summary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .absorb(file_summary);
+        }
+    }
+    if !files.is_empty() || opts.walk.files_from.is_some() {
+        walk::walk(&files, &opts.walk, &visit);
+    }
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
     if !opts.show_values {
         summary.mask_values(engine);
     }
-    summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.sort();
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     summary
 }
@@ -155,7 +267,15 @@ impl ScanSummary {
         }
     }
 
-    fn absorb(&mut self, other: ScanSummary) {
+    /// Errors and notices in path order (each path's own in the order it
+    /// met them): threads finish files in any order, and a report, like a
+    /// merge of shards, must come out the same every time.
+    pub fn sort(&mut self) {
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        self.notices.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    pub fn absorb(&mut self, other: ScanSummary) {
         self.stats.merge(&other.stats);
         self.errors.extend(other.errors);
         self.notices.extend(other.notices);

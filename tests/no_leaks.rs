@@ -27,7 +27,7 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Every report format, with the file name its output is saved under for
 /// the rescan. `baseline` is `tizim baseline create`.
-const FORMATS: [(&str, &str); 9] = [
+const FORMATS: [(&str, &str); 10] = [
     ("table", "report.txt"),
     ("ndjson", "report.ndjson"),
     ("json", "report.json"),
@@ -36,6 +36,7 @@ const FORMATS: [(&str, &str); 9] = [
     ("html", "report.html"),
     ("sarif", "report.sarif"),
     ("junit", "report.junit.xml"),
+    ("partial", "report.partial.ndjson"),
     ("baseline", "baseline.json"),
 ];
 
@@ -315,6 +316,10 @@ fn assert_no_raw_values(text: &str, what: &str) {
 fn assert_no_value_field(format: &str, out: &str) {
     let findings: Vec<Value> = match format {
         "ndjson" => parse_ndjson(out),
+        "partial" => parse_ndjson(out)
+            .into_iter()
+            .filter_map(|r| r.get("finding").cloned())
+            .collect(),
         "json" => serde_json::from_str::<Value>(out)
             .ok()
             .and_then(|d| d["findings"].as_array().cloned())
@@ -380,6 +385,16 @@ fn assert_shape(format: &str, out: &str) {
         ),
         "baseline" => {
             json();
+        }
+        "partial" => {
+            let records = parse_ndjson(out);
+            assert!(
+                records
+                    .first()
+                    .is_some_and(|r| r["partial"]["format"] == "tizim-partial")
+                    && records.last().is_some_and(|r| r.get("end").is_some()),
+                "--format partial has no header or end record"
+            );
         }
         other => panic!("unknown format {other}"),
     }

@@ -341,6 +341,35 @@ thread_local! {
     static COMPILED: RefCell<Option<(Vec<Vec<String>>, PolicyMatcher)>> = const { RefCell::new(None) };
 }
 
+/// One inventory row's counters as a scan exports them for a later merge
+/// (`--format partial`, [`InventoryBuilder::export`]). Status is not here:
+/// it is judged at merge time, against the policy given then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPart {
+    pub path: String,
+    pub field: Option<String>,
+    pub category: Category,
+    pub count: u64,
+    /// The distinct keyed fingerprints, as numbers, sorted.
+    pub values: Vec<u128>,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    /// Unix seconds.
+    pub oldest_modified: Option<i64>,
+    pub examples: Vec<String>,
+}
+
+/// What [`InventoryBuilder::export`] gives and [`InventoryBuilder::absorb`] takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InventoryPart {
+    pub rows: Vec<RowPart>,
+    /// Distinct IIN fingerprints and what they say of their holder, sorted.
+    pub subjects: Vec<(u128, Option<SubjectTraits>)>,
+    pub test_values: u64,
+}
+
 /// Counters for one (location, category).
 struct RowAcc {
     count: u64,
@@ -464,6 +493,81 @@ impl<'p> InventoryBuilder<'p> {
                 *traits = finding.subject;
             }
         }
+    }
+
+    /// Everything an exact merge needs, in a stable order: each row's
+    /// counters with its set of distinct fingerprints, the IIN holders'
+    /// fingerprints and traits, and the test values left out.
+    pub fn export(&self) -> InventoryPart {
+        let mut rows = Vec::new();
+        for (path, fields) in &self.files {
+            for (field, categories) in fields {
+                for (category, acc) in categories {
+                    let mut values: Vec<u128> = acc.values.iter().copied().collect();
+                    values.sort_unstable();
+                    rows.push(RowPart {
+                        path: path.to_string(),
+                        field: field.as_deref().map(str::to_string),
+                        category: *category,
+                        count: acc.count,
+                        values,
+                        first_line: acc.first_line,
+                        last_line: acc.last_line,
+                        confidence: acc.confidence,
+                        evidence: acc.evidence.iter().copied().collect(),
+                        oldest_modified: acc.oldest_modified,
+                        examples: acc.examples.clone(),
+                    });
+                }
+            }
+        }
+        rows.sort_by(|a, b| (&a.path, &a.field, a.category).cmp(&(&b.path, &b.field, b.category)));
+        let mut subjects: Vec<(u128, Option<SubjectTraits>)> =
+            self.subjects.iter().map(|(k, v)| (*k, *v)).collect();
+        subjects.sort_unstable_by_key(|(k, _)| *k);
+        InventoryPart {
+            rows,
+            subjects,
+            test_values: self.test_values,
+        }
+    }
+
+    /// Adds what another scan exported. Rows of the same place add up:
+    /// counts sum, fingerprint sets unite, lines and dates widen, examples
+    /// fill up to three in the order the parts come. Parts of one sharded
+    /// scan never share a place (a file belongs to one shard), so for them
+    /// the result is exactly the single scan's.
+    pub fn absorb(&mut self, part: InventoryPart) {
+        for row in part.rows {
+            let fields = self.files.entry(row.path.as_str().into()).or_default();
+            let field: Option<Arc<str>> = row.field.as_deref().map(Into::into);
+            let acc = fields
+                .entry(field)
+                .or_default()
+                .entry(row.category)
+                .or_insert_with(|| RowAcc::new(row.first_line, row.confidence));
+            acc.count += row.count;
+            acc.values.extend(row.values);
+            acc.first_line = acc.first_line.min(row.first_line);
+            acc.last_line = acc.last_line.max(row.last_line);
+            acc.confidence = acc.confidence.max(row.confidence);
+            acc.evidence.extend(row.evidence);
+            if let Some(m) = row.oldest_modified {
+                acc.oldest_modified = Some(acc.oldest_modified.map_or(m, |o| o.min(m)));
+            }
+            for example in row.examples {
+                if acc.examples.len() < MAX_EXAMPLES && !acc.examples.contains(&example) {
+                    acc.examples.push(example);
+                }
+            }
+        }
+        for (fingerprint, traits) in part.subjects {
+            let known = self.subjects.entry(fingerprint).or_default();
+            if known.is_none() {
+                *known = traits;
+            }
+        }
+        self.test_values += part.test_values;
     }
 
     pub fn finish(self) -> Inventory {

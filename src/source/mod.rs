@@ -203,6 +203,46 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
     let _ = ctx.scan_peeked(head, &node, sink);
 }
 
+/// Reads one stream (standard input, bytes an engine such as Spark hands
+/// over) as if it were a file called `display`: the name picks structured
+/// formats, the content picks compression and archives, exactly as for a
+/// file. Its size is unknown, so the whole-file compression ratio cannot be
+/// judged; each compressed stream's own ratio and `--max-decompressed` still
+/// hold. A zip is buffered in memory up to [`archive::ZIP_IN_MEMORY_LIMIT`].
+pub fn read_stream(
+    input: Box<dyn Read + '_>,
+    display: &str,
+    modified: Option<i64>,
+    opts: &SourceOptions,
+    sink: &mut dyn SourceSink,
+) {
+    let forced = match opts.encoding.as_deref().map(decode::encoding_for_label) {
+        None => None,
+        Some(Ok(e)) => Some(e),
+        Some(Err(message)) => {
+            sink.error(ScanError {
+                path: display.to_string(),
+                message,
+            });
+            return;
+        }
+    };
+    let ctx = Ctx {
+        opts,
+        forced,
+        budget: Budget::new(u64::MAX, opts.max_decompressed, opts.max_ratio),
+    };
+    let node = Node {
+        display: display.to_string(),
+        name: display.to_string(),
+        modified,
+        depth: 0,
+        layers: 0,
+        size_hint: None,
+    };
+    let _ = ctx.scan_stream(input, &node, sink);
+}
+
 /// The file or member being read.
 pub(crate) struct Node {
     /// Display path: `outer!inner` for members.
