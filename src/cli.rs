@@ -160,7 +160,7 @@ pub struct ScanArgs {
     /// Ignore findings below this confidence
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<ConfidenceArg>,
-    /// Unreadable files fail the run too
+    /// Unreadable files, and formats not read (.doc, images, encrypted PDF), fail the run too
     #[arg(long)]
     pub strict: bool,
     /// Only findings not in this baseline fail the run
