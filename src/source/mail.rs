@@ -210,7 +210,7 @@ pub(super) fn scan_message(raw: &[u8], node: &Node, ctx: &Ctx, sink: &mut dyn So
             0 => Cow::Borrowed("body"),
             n => Cow::Owned(format!("body {}", n + 1)),
         };
-        sink.segment(&Segment::whole(&text, 1, Some(&field)));
+        sink.segment(&Segment::whole(&text, 1, Some(field.as_ref())));
     }
     sink.end();
     scan_attachments(&message, raw, node, ctx, sink);
@@ -218,12 +218,14 @@ pub(super) fn scan_message(raw: &[u8], node: &Node, ctx: &Ctx, sink: &mut dyn So
 }
 
 /// Line and column of increasing byte offsets in one text, counted
-/// incrementally (a message may hold many headers).
+/// incrementally: a message may hold many headers, and a header many names.
+#[derive(Clone)]
 struct Position<'t> {
     text: &'t [u8],
     at: usize,
     line: u64,
-    line_start: usize,
+    /// Column of `at`.
+    column: u64,
 }
 
 impl<'t> Position<'t> {
@@ -232,7 +234,7 @@ impl<'t> Position<'t> {
             text,
             at: 0,
             line: 1,
-            line_start: 0,
+            column: 1,
         }
     }
 
@@ -242,13 +244,15 @@ impl<'t> Position<'t> {
             *self = Position::new(self.text);
         }
         let stretch = &self.text[self.at..offset];
-        if let Some(nl) = memchr::memrchr(b'\n', stretch) {
-            self.line += count_newlines(stretch);
-            self.line_start = self.at + nl + 1;
+        match memchr::memrchr(b'\n', stretch) {
+            Some(nl) => {
+                self.line += count_newlines(stretch);
+                self.column = 1 + count_chars(&stretch[nl + 1..]);
+            }
+            None => self.column += count_chars(stretch),
         }
         self.at = offset;
-        let column = 1 + count_chars(&self.text[self.line_start..offset]);
-        (self.line, column)
+        (self.line, self.column)
     }
 }
 
@@ -268,7 +272,7 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
         // Encoded words (`=?utf-8?B?…?=`) are read decoded; positions then
         // count from the start of the header's value.
         let text: Cow<'_, str> = match &header.value {
-            HeaderValue::Text(decoded) if raw_text.contains("=?") => Cow::Borrowed(decoded),
+            HeaderValue::Text(decoded) if raw_text.contains("=?") => Cow::Borrowed(decoded.as_ref()),
             _ => raw_text,
         };
         let text = text.trim_end_matches(['\r', '\n']);
@@ -279,13 +283,23 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
         if let (HeaderValue::Address(address), Some(field)) =
             (&header.value, display_name_field(name))
         {
+            // A name written as is is found where it stands; an encoded
+            // word is placed at the start of the header's value.
+            let value_start = value
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(0);
+            // Counted on from the header's start: names come in order, so
+            // a header of many names is walked once.
+            let header_position = position.clone();
+            let mut name_position = header_position.clone();
             for display in display_names(address) {
-                // The name's own column when it is written as is (not an
-                // encoded word), the value's otherwise.
-                let (line, column) = match memchr::memmem::find(value, display.as_bytes()) {
-                    Some(at) => Position::new(raw).of(start + at),
-                    None => (line, column),
-                };
+                let at = start
+                    + memchr::memmem::find(value, display.as_bytes()).unwrap_or(value_start);
+                if at < name_position.at {
+                    name_position = header_position.clone();
+                }
+                let (line, column) = name_position.of(at);
                 sink.segment(&Segment {
                     first_column: column,
                     ..Segment::whole(display, line, Some(&field))
