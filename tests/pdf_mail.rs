@@ -290,15 +290,14 @@ fn pdf_pages_and_lines() {
     let dir = pdf_dir();
     let (found, summary) = rows(&dir, &[dir.join("contract.pdf")]);
     let p = "contract.pdf";
-    // Page 1 as pdf-extract lays it out: the heading, then the paragraphs
-    // (LibreOffice leaves a blank line between them); page 2 the table.
+    // Positions in the pages' text (pdf_page_text_is_laid_out_by_position).
     let expected = vec![
-        row(p, "page 1", (4, 36), "iin", "850315300128"),
-        row(p, "page 1", (6, 10), "phone", "+7 701 234 56 78"),
-        row(p, "page 1", (6, 36), "email", "erlan.zhumabaev@mail.kz"),
+        row(p, "page 1", (3, 41), "iin", "850315300128"),
+        row(p, "page 1", (5, 10), "phone", "+7 701 234 56 78"),
+        row(p, "page 1", (5, 36), "email", "erlan.zhumabaev@mail.kz"),
         row(p, "page 2", (5, 5), "iban", "KZ86125KZT5004100100"),
-        row(p, "page 2", (6, 7), "card", "4400 4301 2345 6789"),
-        row(p, "page 2", (7, 9), "phone", "8 (747) 765-43-21"),
+        row(p, "page 2", (7, 7), "card", "4400 4301 2345 6789"),
+        row(p, "page 2", (9, 9), "phone", "8 (747) 765-43-21"),
     ];
     assert_eq!(found, sorted(expected));
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);
@@ -434,4 +433,25 @@ fn formats_not_read_are_said_and_fail_only_with_strict() {
     assert!(lax.stderr.contains("unread_format 5"), "summary: {}", lax.stderr);
     let strict = run(true);
     assert_eq!(strict.code, 1, "--strict fails on formats not read: {}", strict.stderr);
+}
+
+#[test]
+fn pdf_page_text_is_laid_out_by_position() {
+    let bytes = std::fs::read(pdf_dir().join("contract.pdf")).unwrap();
+    let pages = match tizim::source::pdf::extract_guarded(bytes).unwrap() {
+        tizim::source::pdf::Extracted::Pages(pages) => pages,
+        other => panic!("{other:?}"),
+    };
+    // Line 1 is the page's first line of text; a gap between paragraphs
+    // wider than a line and a half is a blank line; table cells of a row
+    // are one line, separated by spaces.
+    assert_eq!(
+        pages,
+        [
+            "Трудовой договор № 17\n\nРаботник: Жумабаев Ерлан Серикович, ИИН 850315300128.\n\n\
+             Телефон: +7 701 234 56 78, e-mail: erlan.zhumabaev@mail.kz",
+            "Реквизиты для выплаты заработной платы:\n\nПоле Значение\n\n\
+             ИИК KZ86125KZT5004100100\n\nКарта 4400 4301 2345 6789\n\nТелефон 8 (747) 765-43-21",
+        ]
+    );
 }

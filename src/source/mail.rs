@@ -9,9 +9,10 @@
 //!   exact. `Message-ID`, `References`, `In-Reply-To` and other identifier,
 //!   signature and MIME headers are not scanned: their `local@host` values
 //!   are not anyone's address;
-//! - each display name of `From`/`Sender`/`Reply-To` (`From.sender_name`)
-//!   and `To`/`Cc`/`Bcc` (`To.recipient_name`), a field named for a person,
-//!   so a Kazakh or Russian name there is a `person_name` finding;
+//! - each display name of two words or more of `From`/`Sender`/`Reply-To`
+//!   (`From.sender_name`) and `To`/`Cc`/`Bcc` (`To.recipient_name`), a
+//!   field named for a person, so a Kazakh or Russian name there is a
+//!   `person_name` finding;
 //! - each text body decoded (base64, quoted-printable, any charset) as
 //!   field `body` (`body 2`, … for further text parts), lines counted in the
 //!   decoded text;
@@ -318,7 +319,9 @@ fn display_names<'a>(address: &'a Address<'_>) -> Vec<&'a str> {
         .into_iter()
         .filter_map(|a| a.name.as_deref())
         .map(str::trim)
-        .filter(|n| !n.is_empty())
+        // A lone word (`Касса`, `Бухгалтерия`, `Support`) names a desk as
+        // often as a person; a person's name has a surname.
+        .filter(|n| n.split_whitespace().count() >= 2)
         .collect()
 }
 

@@ -190,6 +190,10 @@ pub fn extract(bytes: &[u8], deadline: Instant) -> Result<Extracted, String> {
                 });
             }
         }
+        // The reader starts each page with line breaks (its first glyph
+        // is far below the top); line 1 is the page's first line of text.
+        let first = text.len() - text.trim_start_matches(['\n', '\r']).len();
+        text.drain(..first);
         texts.push(text);
     }
     if !pages.is_empty() && texts.iter().all(|t| t.trim().is_empty()) {
