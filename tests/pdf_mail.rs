@@ -455,3 +455,57 @@ fn pdf_page_text_is_laid_out_by_position() {
         ]
     );
 }
+
+/// Precision and recall of `found` against `labels` (one `key\tcategory\tvalue`
+/// a line), each finding keyed by `key_of`. Every value finding counts: one
+/// not labelled is a false positive, whatever its category. Name-only
+/// evidence (a `ФИО` column whose values are no names, which has no value)
+/// says where a column is, not a value, and is left out.
+fn accuracy(found: &[Row], labels: &str, key_of: impl Fn(&Row) -> String) -> (f64, f64, usize) {
+    use std::collections::BTreeSet;
+    let truth: BTreeSet<(String, String, String)> = labels
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            let mut next = || f.next().unwrap().to_string();
+            (next(), next(), next())
+        })
+        .collect();
+    let values: Vec<&Row> = found.iter().filter(|r| !r.value.is_empty()).collect();
+    let got: BTreeSet<(String, String, String)> = values
+        .iter()
+        .map(|r| (key_of(r), r.category.clone(), r.value.clone()))
+        .collect();
+    assert_eq!(got.len(), values.len(), "a value found twice: {values:?}");
+    let hits = got.intersection(&truth).count();
+    for missed in truth.difference(&got) {
+        eprintln!("missed: {missed:?}");
+    }
+    for wrong in got.difference(&truth) {
+        eprintln!("false positive: {wrong:?}");
+    }
+    (
+        hits as f64 / got.len().max(1) as f64,
+        hits as f64 / truth.len().max(1) as f64,
+        truth.len(),
+    )
+}
+
+#[test]
+fn accuracy_on_the_labelled_mail_and_pdf_corpora() {
+    let mail = mail_dir().join("corpus");
+    let (found, summary) = rows(&mail, &[mail.join("corpus.mbox")]);
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    let labels = std::fs::read_to_string(mail.join("labels.tsv")).unwrap();
+    let (precision, recall, n) = accuracy(&found, &labels, |r| r.path.clone());
+    eprintln!("mail: {n} labelled values, precision {precision:.4}, recall {recall:.4}");
+    assert!(precision >= 0.99 && recall >= 0.99, "mail: {precision} {recall}");
+
+    let pdf = pdf_dir().join("corpus");
+    let (found, summary) = rows(&pdf, &[pdf.join("corpus.pdf")]);
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    let labels = std::fs::read_to_string(pdf.join("labels.tsv")).unwrap();
+    let (precision, recall, n) = accuracy(&found, &labels, |r| r.field.clone().unwrap_or_default());
+    eprintln!("pdf: {n} labelled values, precision {precision:.4}, recall {recall:.4}");
+    assert!(precision >= 0.99 && recall >= 0.99, "pdf: {precision} {recall}");
+}
