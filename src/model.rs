@@ -329,8 +329,8 @@ impl Stats {
     pub fn unread(&self) -> u64 {
         SkipReason::UNREAD
             .iter()
-        .filter_map(|r| self.skipped.get(r.id()))
-        .sum()
+            .filter_map(|r| self.skipped.get(r.id()))
+            .sum()
     }
 }
 

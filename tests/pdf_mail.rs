@@ -109,12 +109,36 @@ const SPISOK: &str = "ФИО;ИИН;Телефон\r\n\
 fn spisok_rows(path: &str) -> Vec<Row> {
     let s = SPISOK;
     vec![
-        row(path, "ФИО", at(s, "Сейткали"), "person_name", "Сейткали Айгерим Болатовна"),
+        row(
+            path,
+            "ФИО",
+            at(s, "Сейткали"),
+            "person_name",
+            "Сейткали Айгерим Болатовна",
+        ),
         row(path, "ИИН", at(s, "920715350560"), "iin", "920715350560"),
-        row(path, "Телефон", at(s, "+7 705"), "phone", "+7 705 318 42 96"),
-        row(path, "ФИО", at(s, "Жумабаев"), "person_name", "Жумабаев Ерлан Серикович"),
+        row(
+            path,
+            "Телефон",
+            at(s, "+7 705"),
+            "phone",
+            "+7 705 318 42 96",
+        ),
+        row(
+            path,
+            "ФИО",
+            at(s, "Жумабаев"),
+            "person_name",
+            "Жумабаев Ерлан Серикович",
+        ),
         row(path, "ИИН", at(s, "881102400124"), "iin", "881102400124"),
-        row(path, "Телефон", at(s, "8 (747)"), "phone", "8 (747) 765-43-21"),
+        row(
+            path,
+            "Телефон",
+            at(s, "8 (747)"),
+            "phone",
+            "8 (747) 765-43-21",
+        ),
     ]
 }
 
@@ -128,15 +152,57 @@ fn eml_headers_base64_body_and_cp1251_csv_attachment() {
     let body = "Добрый день!\nИИН сотрудника: 850315300128\n\
                 Телефон для связи: +7 701 234 56 78\nСписок во вложении.\n";
     let mut expected = vec![
-        row(p, "From", at(&eml, "erlan.zhumabaev@"), "email", "erlan.zhumabaev@mail.kz"),
-        row(p, "To", at(&eml, "aigerim.seitkali@"), "email", "aigerim.seitkali@gmail.com"),
+        row(
+            p,
+            "From",
+            at(&eml, "erlan.zhumabaev@"),
+            "email",
+            "erlan.zhumabaev@mail.kz",
+        ),
+        row(
+            p,
+            "To",
+            at(&eml, "aigerim.seitkali@"),
+            "email",
+            "aigerim.seitkali@gmail.com",
+        ),
         row(p, "To", at(&eml, "hr@"), "email", "hr@example-corp.kz"),
-        row(p, "Cc", at(&eml, "ivan.petrov@"), "email", "ivan.petrov@mail.kz"),
-        row(p, "Reply-To", at(&eml, "kadry@"), "email", "kadry@example-corp.kz"),
+        row(
+            p,
+            "Cc",
+            at(&eml, "ivan.petrov@"),
+            "email",
+            "ivan.petrov@mail.kz",
+        ),
+        row(
+            p,
+            "Reply-To",
+            at(&eml, "kadry@"),
+            "email",
+            "kadry@example-corp.kz",
+        ),
         // Display names, encoded words: at the start of the header's value.
-        row(p, "From.sender_name", at(&eml, " =?utf-8?b?0JbR"), "person_name", "Жумабаев Ерлан"),
-        row(p, "To.recipient_name", at(&eml, "=?utf-8?b?0KHQtdC5"), "person_name", "Сейткали Айгерим"),
-        row(p, "Cc.recipient_name", at(&eml, "=?utf-8?b?0J/Qt"), "person_name", "Петров Иван"),
+        row(
+            p,
+            "From.sender_name",
+            at(&eml, " =?utf-8?b?0JbR"),
+            "person_name",
+            "Жумабаев Ерлан",
+        ),
+        row(
+            p,
+            "To.recipient_name",
+            at(&eml, "=?utf-8?b?0KHQtdC5"),
+            "person_name",
+            "Сейткали Айгерим",
+        ),
+        row(
+            p,
+            "Cc.recipient_name",
+            at(&eml, "=?utf-8?b?0J/Qt"),
+            "person_name",
+            "Петров Иван",
+        ),
         row(p, "body", at(body, "850315300128"), "iin", "850315300128"),
         row(p, "body", at(body, "+7 701"), "phone", "+7 701 234 56 78"),
     ];
@@ -151,7 +217,10 @@ fn eml_headers_base64_body_and_cp1251_csv_attachment() {
         assert!(eml.contains(id));
         assert!(!found.iter().any(|r| r.value.contains(id)), "{id} reported");
     }
-    assert_eq!(summary.stats.files_scanned, 2, "the message and its attachment");
+    assert_eq!(
+        summary.stats.files_scanned, 2,
+        "the message and its attachment"
+    );
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);
 }
 
@@ -166,13 +235,43 @@ fn eml_quoted_printable_cp1251_body_zip_and_forwarded_message() {
     // The forwarded message, as its own text (it starts at its From line).
     let inner = &eml[eml.find("From: =?utf-8?b?0JHRg9GF").unwrap()..];
     let mut expected = vec![
-        row(p, "From", at(&eml, "kassa@"), "email", "kassa@example-corp.kz"),
-        row(p, "To", at(&eml, "ivan.petrov@"), "email", "ivan.petrov@mail.kz"),
-        row(p, "To.recipient_name", at(&eml, "=?utf-8?b?0J/Qt"), "person_name", "Петров Иван"),
+        row(
+            p,
+            "From",
+            at(&eml, "kassa@"),
+            "email",
+            "kassa@example-corp.kz",
+        ),
+        row(
+            p,
+            "To",
+            at(&eml, "ivan.petrov@"),
+            "email",
+            "ivan.petrov@mail.kz",
+        ),
+        row(
+            p,
+            "To.recipient_name",
+            at(&eml, "=?utf-8?b?0J/Qt"),
+            "person_name",
+            "Петров Иван",
+        ),
         row(p, "body", at(body, "4400"), "card", "4400 4301 2345 6789"),
         row(p, "body", at(body, "140340014652"), "bin", "140340014652"),
-        row(fwd, "From", at(inner, "buh@"), "email", "buh@example-corp.kz"),
-        row(fwd, "To", at(inner, "erlan.zhumabaev@"), "email", "erlan.zhumabaev@mail.kz"),
+        row(
+            fwd,
+            "From",
+            at(inner, "buh@"),
+            "email",
+            "buh@example-corp.kz",
+        ),
+        row(
+            fwd,
+            "To",
+            at(inner, "erlan.zhumabaev@"),
+            "email",
+            "erlan.zhumabaev@mail.kz",
+        ),
         row(fwd, "body", (1, 7), "iban", "KZ86125KZT5004100100"),
     ];
     expected.extend(spisok_rows("0002.eml!arhiv.zip!spisok.csv"));
@@ -189,19 +288,57 @@ fn mbox_messages_are_numbered_members_and_maildir_is_read_by_content() {
     let (found, summary) = rows(&dir, &[dir.join("inbox.mbox"), maildir]);
     let message = |n: usize| {
         let start = mbox.match_indices("\nFrom: ").nth(n - 1).unwrap().0 + 1;
-        let end = mbox[start..].find("\nFrom MAILER").map_or(mbox.len(), |e| start + e + 1);
+        let end = mbox[start..]
+            .find("\nFrom MAILER")
+            .map_or(mbox.len(), |e| start + e + 1);
         &mbox[start..end]
     };
     let m = |n: usize| format!("inbox.mbox!{n}");
     let md = "maildir/cur/1700000000.M1P1.host:2,S";
     let mut expected = vec![
-        row(&m(1), "From", at(message(1), "aigerim"), "email", "aigerim.seitkali@gmail.com"),
-        row(&m(1), "To", at(message(1), "hr@"), "email", "hr@example-corp.kz"),
+        row(
+            &m(1),
+            "From",
+            at(message(1), "aigerim"),
+            "email",
+            "aigerim.seitkali@gmail.com",
+        ),
+        row(
+            &m(1),
+            "To",
+            at(message(1), "hr@"),
+            "email",
+            "hr@example-corp.kz",
+        ),
         row(&m(1), "body", (1, 9), "iin", "920715350560"),
-        row(&m(2), "From", at(message(2), "ivan"), "email", "ivan.petrov@mail.kz"),
-        row(&m(2), "To", at(message(2), "hr@"), "email", "hr@example-corp.kz"),
-        row(&m(3), "From", at(message(3), "kassa"), "email", "kassa@example-corp.kz"),
-        row(&m(3), "To", at(message(3), "hr@"), "email", "hr@example-corp.kz"),
+        row(
+            &m(2),
+            "From",
+            at(message(2), "ivan"),
+            "email",
+            "ivan.petrov@mail.kz",
+        ),
+        row(
+            &m(2),
+            "To",
+            at(message(2), "hr@"),
+            "email",
+            "hr@example-corp.kz",
+        ),
+        row(
+            &m(3),
+            "From",
+            at(message(3), "kassa"),
+            "email",
+            "kassa@example-corp.kz",
+        ),
+        row(
+            &m(3),
+            "To",
+            at(message(3), "hr@"),
+            "email",
+            "hr@example-corp.kz",
+        ),
         // `>From the desk` unescaped: the card keeps its column.
         row(&m(3), "body", (1, 21), "card", "5169493109876543"),
         row(md, "From", (1, 7), "email", "aigerim.seitkali@gmail.com"),
@@ -280,7 +417,10 @@ fn a_mail_with_1000_attachments_side_by_side_reads_them_all() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("wide.eml"), mail).unwrap();
     let (found, summary) = rows(tmp.path(), &[tmp.path().join("wide.eml")]);
-    let attached = found.iter().filter(|r| r.field.as_deref() == Some("email")).count();
+    let attached = found
+        .iter()
+        .filter(|r| r.field.as_deref() == Some("email"))
+        .count();
     assert_eq!(attached, 1000);
     assert_eq!(summary.stats.files_scanned, 1001);
 }
@@ -334,7 +474,10 @@ fn recursive_pdf() -> Vec<u8> {
          /Resources << /XObject << /Fm1 5 0 R >> >> >>"
             .to_string(),
         stream("", "/Fm1 Do"),
-        stream("/Type /XObject /Subtype /Form /BBox [0 0 200 200]", "/Fm1 Do"),
+        stream(
+            "/Type /XObject /Subtype /Form /BBox [0 0 200 200]",
+            "/Fm1 Do",
+        ),
     ];
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
@@ -343,7 +486,9 @@ fn recursive_pdf() -> Vec<u8> {
         pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -358,7 +503,10 @@ fn recursive_pdf() -> Vec<u8> {
 }
 
 fn stream(dict: &str, content: &str) -> String {
-    format!("<< {dict} /Length {} >>\nstream\n{content}\nendstream", content.len())
+    format!(
+        "<< {dict} /Length {} >>\nstream\n{content}\nendstream",
+        content.len()
+    )
 }
 
 #[test]
@@ -368,13 +516,21 @@ fn hostile_pdfs_are_errors_not_crashes() {
     let mut truncated = std::fs::read(pdf_dir().join("contract.pdf")).unwrap();
     truncated.truncate(truncated.len() / 2);
     std::fs::write(tmp.path().join("truncated.pdf"), truncated).unwrap();
-    std::fs::write(tmp.path().join("garbage.pdf"), b"%PDF-1.7\n\x00\xff garbage <<<<[[[[").unwrap();
+    std::fs::write(
+        tmp.path().join("garbage.pdf"),
+        b"%PDF-1.7\n\x00\xff garbage <<<<[[[[",
+    )
+    .unwrap();
     let (found, summary) = rows(tmp.path(), &[tmp.path().to_path_buf()]);
     let errors: Vec<(String, String)> = summary
         .errors
         .iter()
         .map(|e| {
-            let name = Path::new(&e.path).file_name().unwrap().to_string_lossy().into_owned();
+            let name = Path::new(&e.path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (name, e.message.clone())
         })
         .collect();
@@ -395,7 +551,11 @@ fn hostile_pdfs_are_errors_not_crashes() {
 fn formats_not_read_are_said_and_fail_only_with_strict() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    std::fs::write(root.join("photo.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F']).unwrap();
+    std::fs::write(
+        root.join("photo.jpg"),
+        [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'],
+    )
+    .unwrap();
     std::fs::write(root.join("scan.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
     let ole = |streams: &[&str]| {
         let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
@@ -425,14 +585,33 @@ fn formats_not_read_are_said_and_fail_only_with_strict() {
     let lax = run(false);
     assert_eq!(lax.code, 0, "{}", lax.stderr);
     let report = common::Report::parse(lax.stdout.as_bytes()).unwrap();
-    assert_eq!(report.stats()["skipped"]["unread_format"], 5, "{}", report.stats());
+    assert_eq!(
+        report.stats()["skipped"]["unread_format"],
+        5,
+        "{}",
+        report.stats()
+    );
     assert_eq!(report.stat("findings"), 1, "only report.txt is read");
-    for said in ["JPEG image", "PNG image", "Word 97–2003", "PowerPoint 97–2003", "Outlook message"] {
+    for said in [
+        "JPEG image",
+        "PNG image",
+        "Word 97–2003",
+        "PowerPoint 97–2003",
+        "Outlook message",
+    ] {
         assert!(lax.stderr.contains(said), "{said} not said: {}", lax.stderr);
     }
-    assert!(lax.stderr.contains("unread_format 5"), "summary: {}", lax.stderr);
+    assert!(
+        lax.stderr.contains("unread_format 5"),
+        "summary: {}",
+        lax.stderr
+    );
     let strict = run(true);
-    assert_eq!(strict.code, 1, "--strict fails on formats not read: {}", strict.stderr);
+    assert_eq!(
+        strict.code, 1,
+        "--strict fails on formats not read: {}",
+        strict.stderr
+    );
 }
 
 #[test]
@@ -499,7 +678,10 @@ fn accuracy_on_the_labelled_mail_and_pdf_corpora() {
     let labels = std::fs::read_to_string(mail.join("labels.tsv")).unwrap();
     let (precision, recall, n) = accuracy(&found, &labels, |r| r.path.clone());
     eprintln!("mail: {n} labelled values, precision {precision:.4}, recall {recall:.4}");
-    assert!(precision >= 0.99 && recall >= 0.99, "mail: {precision} {recall}");
+    assert!(
+        precision >= 0.99 && recall >= 0.99,
+        "mail: {precision} {recall}"
+    );
 
     let pdf = pdf_dir().join("corpus");
     let (found, summary) = rows(&pdf, &[pdf.join("corpus.pdf")]);
@@ -507,5 +689,8 @@ fn accuracy_on_the_labelled_mail_and_pdf_corpora() {
     let labels = std::fs::read_to_string(pdf.join("labels.tsv")).unwrap();
     let (precision, recall, n) = accuracy(&found, &labels, |r| r.field.clone().unwrap_or_default());
     eprintln!("pdf: {n} labelled values, precision {precision:.4}, recall {recall:.4}");
-    assert!(precision >= 0.99 && recall >= 0.99, "pdf: {precision} {recall}");
+    assert!(
+        precision >= 0.99 && recall >= 0.99,
+        "pdf: {precision} {recall}"
+    );
 }

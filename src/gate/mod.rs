@@ -429,7 +429,11 @@ mod tests {
         let lax = Gate::new(GateConfig::default_for(None), None, today());
         let verdict = lax.verdict(&summary);
         assert!(!verdict.failed);
-        assert!(verdict.reason.contains("1 file not read"), "{}", verdict.reason);
+        assert!(
+            verdict.reason.contains("1 file not read"),
+            "{}",
+            verdict.reason
+        );
         let strict = Gate::new(
             GateConfig {
                 strict: true,

@@ -26,7 +26,9 @@
 use super::{Ctx, Flow, Node, SourceSink};
 use crate::model::{Notice, ScanError, Segment, SkipReason};
 use crate::position::{count_chars, count_newlines};
-use mail_parser::{Address, Encoding, HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{
+    Address, Encoding, HeaderName, HeaderValue, MessageParser, MimeHeaders, PartType,
+};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
@@ -273,7 +275,9 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
         // Encoded words (`=?utf-8?B?…?=`) are read decoded; positions then
         // count from the start of the header's value.
         let text: Cow<'_, str> = match &header.value {
-            HeaderValue::Text(decoded) if raw_text.contains("=?") => Cow::Borrowed(decoded.as_ref()),
+            HeaderValue::Text(decoded) if raw_text.contains("=?") => {
+                Cow::Borrowed(decoded.as_ref())
+            }
             _ => raw_text,
         };
         let text = text.trim_end_matches(['\r', '\n']);
@@ -295,8 +299,8 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
             let header_position = position.clone();
             let mut name_position = header_position.clone();
             for display in display_names(address) {
-                let at = start
-                    + memchr::memmem::find(value, display.as_bytes()).unwrap_or(value_start);
+                let at =
+                    start + memchr::memmem::find(value, display.as_bytes()).unwrap_or(value_start);
                 if at < name_position.at {
                     name_position = header_position.clone();
                 }
@@ -412,7 +416,11 @@ pub(super) fn scan_mbox<R: Read>(
                     return Flow::Done;
                 }
                 number += 1;
-                let child = node.member(&number.to_string(), node.modified, Some(message.len() as u64));
+                let child = node.member(
+                    &number.to_string(),
+                    node.modified,
+                    Some(message.len() as u64),
+                );
                 if oversized {
                     sink.notice(too_large(&child.display));
                 } else {
@@ -452,13 +460,20 @@ mod tests {
     fn mail_is_recognised_by_its_headers() {
         let eml = b"Received: from mx\r\n by host; Mon, 1 Jan 2024\r\nFrom: a@b.kz\r\nTo: c@d.kz\r\nSubject: x\r\n\r\nbody\r\n";
         assert_eq!(sniff(eml), Some(MailKind::Message));
-        let mbox = b"From a@b.kz Mon Jan  1 00:00:00 2024\nFrom: a@b.kz\nDate: Mon, 1 Jan 2024\n\nhi\n";
+        let mbox =
+            b"From a@b.kz Mon Jan  1 00:00:00 2024\nFrom: a@b.kz\nDate: Mon, 1 Jan 2024\n\nhi\n";
         assert_eq!(sniff(mbox), Some(MailKind::Mbox));
         // Not mail: an HTTP response, a CSV, prose starting with "From".
-        assert_eq!(sniff(b"HTTP/1.1 200 OK\nDate: x\nContent-Type: text/plain\n\n"), None);
+        assert_eq!(
+            sniff(b"HTTP/1.1 200 OK\nDate: x\nContent-Type: text/plain\n\n"),
+            None
+        );
         assert_eq!(sniff(b"Date: x\nContent-Type: text/plain\n\n"), None);
         assert_eq!(sniff(b"from,to,subject\na,b,c\n"), None);
-        assert_eq!(sniff(b"From the start of time we\nhave kept lists.\n"), None);
+        assert_eq!(
+            sniff(b"From the start of time we\nhave kept lists.\n"),
+            None
+        );
         assert_eq!(sniff(b"Subject: only one header\n\nbody\n"), None);
     }
 

@@ -58,11 +58,17 @@ pub enum Extracted {
     Pages(Vec<String>),
     Encrypted,
     /// Pages, but no text on any of them.
-    ImageOnly { pages: usize },
+    ImageOnly {
+        pages: usize,
+    },
 }
 
 /// Reads the PDF (bounded) and feeds each page's text to `sink`.
-pub(super) fn scan<R: Read>(reader: R, node: &super::Node, sink: &mut dyn SourceSink) -> super::Flow {
+pub(super) fn scan<R: Read>(
+    reader: R,
+    node: &super::Node,
+    sink: &mut dyn SourceSink,
+) -> super::Flow {
     let bytes = match super::read_bounded(reader, PDF_IN_MEMORY_LIMIT) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
@@ -127,8 +133,9 @@ pub fn extract_guarded(bytes: Vec<u8>) -> Result<Extracted, String> {
         .name(THREAD_NAME.to_string())
         .stack_size(STACK_SIZE)
         .spawn(move || {
-            let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract(&bytes, deadline)));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                extract(&bytes, deadline)
+            }));
             let _ = tx.send(result);
         });
     if let Err(e) = spawned {
@@ -210,7 +217,10 @@ struct Budget {
 impl Budget {
     fn exceeded(&self) -> Option<String> {
         if Instant::now() > self.deadline {
-            Some(format!("PDF not read within {} s; abandoned", TIME_LIMIT.as_secs()))
+            Some(format!(
+                "PDF not read within {} s; abandoned",
+                TIME_LIMIT.as_secs()
+            ))
         } else if self.text_left == 0 {
             Some(format!(
                 "PDF holds more than {} of text; not read",
@@ -303,8 +313,7 @@ fn inflate_streams(doc: &mut Document) -> Result<(), String> {
             continue;
         }
         let mut inflated = Vec::new();
-        let mut decoder =
-            flate2::read::ZlibDecoder::new(stream.content.as_slice()).take(left + 1);
+        let mut decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice()).take(left + 1);
         if decoder.read_to_end(&mut inflated).is_err() {
             continue;
         }
@@ -417,7 +426,9 @@ fn check_forms(doc: &Document) -> Result<(), String> {
         }
     }
     if sorted < callers.len() {
-        return Err("malformed PDF: form XObjects draw each other in a cycle; not read".to_string());
+        return Err(
+            "malformed PDF: form XObjects draw each other in a cycle; not read".to_string(),
+        );
     }
     Ok(())
 }

@@ -140,10 +140,16 @@ mod tests {
     #[test]
     fn ole_kinds_by_stream_names() {
         let kind = |streams: &[&str]| OleKind::of(io::Cursor::new(compound(streams))).unwrap();
-        assert_eq!(kind(&["Workbook", "SummaryInformation"]), OleKind::Spreadsheet);
+        assert_eq!(
+            kind(&["Workbook", "SummaryInformation"]),
+            OleKind::Spreadsheet
+        );
         assert_eq!(kind(&["Book"]), OleKind::Spreadsheet);
         assert_eq!(kind(&["WordDocument", "1Table"]), OleKind::Word);
-        assert_eq!(kind(&["PowerPoint Document", "Pictures"]), OleKind::PowerPoint);
+        assert_eq!(
+            kind(&["PowerPoint Document", "Pictures"]),
+            OleKind::PowerPoint
+        );
         assert_eq!(
             kind(&["__substg1.0_0037001F", "__properties_version1.0"]),
             OleKind::OutlookMessage
