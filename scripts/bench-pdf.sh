@@ -32,6 +32,6 @@ mt=$(median "${t_tizim[@]}")
 mp=$(median "${t_poppler[@]}")
 findings=$("$bin" scan --quiet --format ndjson "$pdf" | wc -l || true)
 echo "pdf: $pdf, $pages pages, $size bytes; $findings findings"
-echo "tizim scan:  median $mt s, $(echo "scale=2; $size / $mt / 1048576" | bc) MB/s (runs: ${t_tizim[*]})"
-echo "pdftotext:   median $mp s, $(echo "scale=2; $size / $mp / 1048576" | bc) MB/s (runs: ${t_poppler[*]})"
+echo "tizim scan:  median $mt s, $(echo "scale=2; $size / $mt / 1048576" | bc) MiB/s (runs: ${t_tizim[*]})"
+echo "pdftotext:   median $mp s, $(echo "scale=2; $size / $mp / 1048576" | bc) MiB/s (runs: ${t_poppler[*]})"
 echo "ratio tizim/pdftotext wall time: $(echo "scale=2; $mt / $mp" | bc)"

@@ -383,7 +383,7 @@ impl Ctx<'_> {
             return self.scan_ole(head, node, sink);
         }
         if pdf::looks_like(bytes) {
-            return pdf::scan(head, node, sink);
+            return pdf::scan(head, node, self, sink);
         }
         match mail::sniff(bytes) {
             Some(mail::MailKind::Message) => mail::scan_message_stream(head, node, self, sink),
@@ -407,6 +407,7 @@ impl Ctx<'_> {
             Err(e) => return self.report(e, &node.display, sink),
         };
         match unread::OleKind::of(io::Cursor::new(&bytes)) {
+            // The spreadsheet reader (issue 12, `.xls`) plugs in here.
             Ok(unread::OleKind::Spreadsheet) => {
                 let mut again = Peeked::new(io::Cursor::new(bytes));
                 if let Err(e) = again.fill(decode::SNIFF_LEN) {

@@ -67,6 +67,7 @@ pub enum Extracted {
 pub(super) fn scan<R: Read>(
     reader: R,
     node: &super::Node,
+    ctx: &super::Ctx,
     sink: &mut dyn SourceSink,
 ) -> super::Flow {
     let bytes = match super::read_bounded(reader, PDF_IN_MEMORY_LIMIT) {
@@ -83,13 +84,7 @@ pub(super) fn scan<R: Read>(
             });
             return super::Flow::Done;
         }
-        Err(e) => {
-            sink.error(ScanError {
-                path: node.display.clone(),
-                message: e.to_string(),
-            });
-            return super::Flow::InputFailed;
-        }
+        Err(e) => return ctx.report(e, &node.display, sink),
     };
     match extract_guarded(bytes) {
         Ok(Extracted::Pages(pages)) => {
