@@ -10,7 +10,7 @@
 //! was not written for hostile files (it unwraps, and it follows form
 //! XObjects recursively). So, per file:
 //! - the file is read into memory only up to [`PDF_IN_MEMORY_LIMIT`];
-//! - flate streams are inflated here, up to [`INFLATE_LIMIT`] in all,
+//! - flate streams (but images) are inflated here, up to [`INFLATE_LIMIT`] in all,
 //!   before the reader sees them (a flate bomb is cut, not allocated);
 //! - form XObjects that call each other in a cycle, or nest deeper than
 //!   [`MAX_FORM_DEPTH`], make the file an error before extraction starts
@@ -304,7 +304,17 @@ fn inflate_streams(doc: &mut Document) -> Result<(), String> {
         let Object::Stream(stream) = object else {
             continue;
         };
-        if filters(&stream.dict) != [b"FlateDecode".as_slice()] || stream.dict.has(b"DecodeParms") {
+        // Images are never drawn into text: inflating a scan's pages would
+        // only spend the allowance (and make an image-only PDF an error).
+        let image = stream
+            .dict
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .is_ok_and(|n| n == b"Image");
+        if image
+            || filters(&stream.dict) != [b"FlateDecode".as_slice()]
+            || stream.dict.has(b"DecodeParms")
+        {
             continue;
         }
         let mut inflated = Vec::new();
