@@ -11,8 +11,8 @@
 //! XObjects recursively). So, per file:
 //! - the file is read into memory only up to [`PDF_IN_MEMORY_LIMIT`];
 //! - flate streams other than images are inflated here, up to
-//!   [`INFLATE_LIMIT`] in all,
-//!   before the reader sees them (a flate bomb is cut, not allocated);
+//!   [`INFLATE_LIMIT`] in all, before the reader sees them (a flate bomb
+//!   is cut, not allocated);
 //! - form XObjects that call each other in a cycle, or nest deeper than
 //!   [`MAX_FORM_DEPTH`], make the file an error before extraction starts
 //!   (the reader would recurse until the stack overflows, which no
