@@ -289,6 +289,8 @@ pub enum SkipReason {
     SizeLimit,
     RatioLimit,
     Ignored,
+    /// A git blob absent from a partial clone: not fetched, not scanned.
+    Missing,
     /// A format tizim recognises but does not read (`.doc`, `.ppt`, `.msg`,
     /// images): said, not hidden; `--strict` fails on it.
     UnreadFormat,
@@ -309,6 +311,7 @@ impl SkipReason {
             SkipReason::SizeLimit => "size_limit",
             SkipReason::RatioLimit => "ratio_limit",
             SkipReason::Ignored => "ignored",
+            SkipReason::Missing => "missing",
             SkipReason::UnreadFormat => "unread_format",
             SkipReason::Encrypted => "encrypted",
             SkipReason::ImageOnly => "image_only",
