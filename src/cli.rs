@@ -210,7 +210,8 @@ pub struct ScanArgs {
     /// Ignore findings below this confidence
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<ConfidenceArg>,
-    /// Unreadable files, and git blobs missing from a partial clone, fail the run too
+    /// Unreadable files, git blobs missing from a partial clone, and formats not read (.doc,
+    /// images, encrypted PDF) fail the run too
     #[arg(long)]
     pub strict: bool,
     /// Only findings not in this baseline fail the run

@@ -291,6 +291,13 @@ pub enum SkipReason {
     Ignored,
     /// A git blob absent from a partial clone: not fetched, not scanned.
     Missing,
+    /// A format tizim recognises but does not read (`.doc`, `.ppt`, `.msg`,
+    /// images): said, not hidden; `--strict` fails on it.
+    UnreadFormat,
+    /// Encrypted content that cannot be opened without a password.
+    Encrypted,
+    /// A PDF without a text layer (scanned pages): it needs OCR.
+    ImageOnly,
 }
 
 impl SkipReason {
@@ -305,7 +312,28 @@ impl SkipReason {
             SkipReason::RatioLimit => "ratio_limit",
             SkipReason::Ignored => "ignored",
             SkipReason::Missing => "missing",
+            SkipReason::UnreadFormat => "unread_format",
+            SkipReason::Encrypted => "encrypted",
+            SkipReason::ImageOnly => "image_only",
         }
+    }
+
+    /// Content tizim could not read for what it is (not a limit it was told
+    /// to keep): `--strict` counts these like unreadable files.
+    pub const UNREAD: [SkipReason; 3] = [
+        SkipReason::UnreadFormat,
+        SkipReason::Encrypted,
+        SkipReason::ImageOnly,
+    ];
+}
+
+impl Stats {
+    /// Files and members skipped for a reason in [`SkipReason::UNREAD`].
+    pub fn unread(&self) -> u64 {
+        SkipReason::UNREAD
+            .iter()
+            .filter_map(|r| self.skipped.get(r.id()))
+            .sum()
     }
 }
 

@@ -232,6 +232,44 @@ fn write_tree(root: &Path) {
         format!("iin {}\n", p(3)),
     )
     .unwrap();
+    // Mail and PDF, from real producers (fixtures/mail/make.py,
+    // fixtures/pdf/make.sh): planted values in headers, display names,
+    // base64 and quoted-printable bodies, attachments (a cp1251 CSV, a zip,
+    // a forwarded message), mbox messages and PDF pages.
+    fs::create_dir_all(root.join("mail")).unwrap();
+    for name in ["0001.eml", "0002.eml", "inbox.mbox"] {
+        fs::copy(
+            common::fixture(&format!("mail/{name}")),
+            root.join("mail").join(name),
+        )
+        .unwrap();
+    }
+    fs::copy(
+        common::fixture("pdf/contract.pdf"),
+        root.join("hr/contract.pdf"),
+    )
+    .unwrap();
+    // An attachment named for someone, and a PDF broken right after a value.
+    fs::write(
+        root.join("mail/named.eml"),
+        format!(
+            "From: x@example-corp.kz\r\nTo: y@example-corp.kz\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"{}.txt\"\r\n\r\n\
+             ИИН {}\r\n--b--\r\n",
+            p(4),
+            p(3)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("hr/broken.pdf"),
+        format!(
+            "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Note ({}) >>\nendobj\n2 0 obj\n<< /Kids [",
+            p(0)
+        ),
+    )
+    .unwrap();
     // A broken file named for someone: its error names it.
     let truncated = gzip(b"line one\nline two\n");
     fs::write(
@@ -242,8 +280,9 @@ fn write_tree(root: &Path) {
 }
 
 /// Masked forms of the values in the names above, as reports show them.
-const MASKED_NAMES: [&str; 4] = [
+const MASKED_NAMES: [&str; 5] = [
     "backup.zip!scans/**********52.txt",
+    "mail/named.eml!**********52.txt",
     "hr/**********28_резюме.txt",
     "users/a***@g***.com/notes.txt",
     "logs/+7********21.log.gz",

@@ -118,7 +118,7 @@ pub(super) fn scan_tar<R: Read>(
 
 /// Once a file's decompression allowance is spent, the remaining members
 /// are reported in one notice instead of being opened one by one.
-fn stop_for_budget(
+pub(super) fn stop_for_budget(
     index: usize,
     count: usize,
     node: &Node,

@@ -49,8 +49,11 @@ use std::path::Path;
 pub mod archive;
 pub mod compress;
 pub mod decode;
+pub mod mail;
+pub mod pdf;
 pub mod structured;
 pub mod text;
+pub mod unread;
 
 use compress::{Budget, CompressedSize, Counting, Format, LimitHit, Limited};
 use decode::{Sniffed, TextDecoder};
@@ -398,7 +401,71 @@ impl Ctx<'_> {
                     Err(e) => self.report(e, &node.display, sink),
                 }
             }
-            _ => self.scan_text(head, node, sink),
+            _ => self.scan_document(head, node, sink),
+        }
+    }
+
+    /// Formats recognised by content that are not plain text (issue 12):
+    /// mail, PDF, and those said and not read (images, OLE documents).
+    /// Anything else is text.
+    fn scan_document<R: Read>(
+        &self,
+        head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let bytes = head.head();
+        if let Some(kind) = unread::image_kind(bytes) {
+            sink.notice(unread::image_notice(&node.display, kind));
+            return Flow::Done;
+        }
+        if unread::is_ole(bytes) {
+            return self.scan_ole(head, node, sink);
+        }
+        if pdf::looks_like(bytes) {
+            return pdf::scan(head, node, self, sink);
+        }
+        match mail::sniff(bytes) {
+            Some(mail::MailKind::Message) => mail::scan_message_stream(head, node, self, sink),
+            Some(mail::MailKind::Mbox) => mail::scan_mbox(head, node, self, sink),
+            None => self.scan_text(head, node, sink),
+        }
+    }
+
+    /// An OLE compound file: a spreadsheet goes on to be read; `.doc`,
+    /// `.ppt`, `.msg` and other kinds are said and not read.
+    fn scan_ole<R: Read>(&self, head: Peeked<R>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+        let bytes = match read_bounded(head, archive::ZIP_IN_MEMORY_LIMIT) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                sink.notice(unread::notice(
+                    &node.display,
+                    "OLE compound file (.doc/.xls/.ppt/.msg) too large to tell apart",
+                ));
+                return Flow::Done;
+            }
+            Err(e) => return self.report(e, &node.display, sink),
+        };
+        match unread::OleKind::of(io::Cursor::new(&bytes)) {
+            // The spreadsheet reader (issue 12, `.xls`) plugs in here.
+            Ok(unread::OleKind::Spreadsheet) => {
+                let mut again = Peeked::new(io::Cursor::new(bytes));
+                if let Err(e) = again.fill(decode::SNIFF_LEN) {
+                    return self.report(e, &node.display, sink);
+                }
+                self.scan_text(again, node, sink)
+            }
+            Ok(kind) => {
+                sink.notice(unread::ole_notice(&node.display, kind));
+                Flow::Done
+            }
+            Err(e) => {
+                sink.error(ScanError {
+                    path: node.display.clone(),
+                    message: format!("not a readable OLE compound file: {e}"),
+                });
+                Flow::Done
+            }
         }
     }
 
@@ -426,6 +493,14 @@ impl Ctx<'_> {
         sink.end();
         flow
     }
+}
+
+/// Reads all of `reader` into memory, or `None` if it holds more than
+/// `limit` bytes (for formats parsed whole: PDF, mail, OLE).
+pub(crate) fn read_bounded<R: Read>(reader: R, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// A reader whose first bytes can be looked at before anything consumes
