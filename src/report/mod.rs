@@ -275,6 +275,7 @@ mod tests {
             examples: vec![],
             modified: None,
             note: String::new(),
+            sample: None,
         }
     }
 
