@@ -807,7 +807,7 @@ fn run_demo(args: &DemoArgs) -> Result<u8, String> {
         );
         let _ = writeln!(
             err,
-            "  2. scanning {}: logs, a pg_dump, a mysqldump, CSV exports, old archives",
+            "  2. scanning {}: logs, a pg_dump, a mysqldump, a SQLite database, CSV exports, old archives",
             tree.data.display()
         );
         let _ = writeln!(err, "  3. the report shows a row in every status\n");

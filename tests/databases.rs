@@ -12,7 +12,7 @@ mod common;
 use common::{output, run_tizim, scan_json, tizim, Report};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -43,6 +43,7 @@ fn unique(prefix: &str) -> String {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos()
+            % 100_000
     )
 }
 
@@ -387,7 +388,9 @@ fn a_scan_changes_nothing_and_a_select_only_role_is_enough_and_its_password_neve
         assert!(matches!(out.code, 0 | 1), "{format}: exit {}:\n{}", out.code, out.stderr);
         assert!(!out.stdout.contains(&password), "{format}: the password is in the report");
         assert!(!out.stderr.contains(&password), "{format}: the password is on stderr");
-        assert!(out.stdout.contains("public.clients"), "{format}: nothing read");
+        if matches!(format, "json" | "ndjson" | "csv") {
+            assert!(out.stdout.contains("public.clients"), "{format}: nothing read");
+        }
     }
     // The table the role may not read is an error of its own; the rest is read.
     let report = scan(&[&url]);
@@ -464,9 +467,21 @@ fn samples_are_reproducible_and_their_estimates_are_within_ten_percent() {
     assert!((rows - 200_000.0).abs() <= 20_000.0, "estimated {rows} rows");
     assert!(a["note"].as_str().unwrap().contains("estimate"), "{}", a["note"]);
     assert_eq!(first.stat("rows_read"), read);
-    // Another seed, another sample.
-    let other = scan(&[&db.url(), "--sample-seed", "7"]);
-    assert_ne!(email_row(&other)["examples"], a["examples"]);
+    // The same seed reads the same rows; another seed, other rows.
+    let fingerprints = |seed: &str| -> std::collections::BTreeSet<String> {
+        let dir = scratch();
+        let out = common::scan_ndjson(dir.path(), &[&db.url(), "--sample-seed", seed]);
+        assert!(matches!(out.code, 0 | 1), "{}", out.stderr);
+        out.findings
+            .iter()
+            .filter(|f| f["category"] == "email")
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seven = fingerprints("7");
+    assert!(seven.len() > 1_000, "{} e-mails sampled", seven.len());
+    assert_eq!(fingerprints("7"), seven, "the same seed read other rows");
+    assert_ne!(fingerprints("8"), seven, "another seed read the same rows");
     // 0 reads everything, counted exactly.
     let all = scan(&[&db.url(), "--sample-rows", "0"]);
     assert_eq!(email_row(&all)["count"], 50_000);
@@ -502,7 +517,7 @@ fn faults_are_reported_and_the_scan_goes_on() {
          CREATE VIEW slow AS SELECT pg_sleep(3)::text AS nothing, 'a@b.kz'::text AS email; \
          CREATE VIEW suicide AS SELECT pg_terminate_backend(pg_backend_pid())::text AS email; \
          CREATE TABLE odd (id int, place point, flag bool, blob bytea, iin bigint); \
-         INSERT INTO odd VALUES (1, point(1, 2), true, '\\x00ff', 50315300128);",
+         INSERT INTO odd VALUES (1, point(1, 2), true, '\\x00ff', 50722600456);",
     )
     .unwrap();
     let report = scan(&[&db.url(), "--db-timeout", "1", "--db-connections", "1"]);
@@ -537,7 +552,7 @@ fn a_mariadb_table_in_cp1251_and_latin1_is_decoded_and_reported() {
     let cp1251 = "C8E2E0EDEEE220C8E2E0ED";
     c.query_drop(format!(
         "CREATE TABLE legacy (id INT, fio VARCHAR(100) CHARACTER SET latin1, \
-                              name VARCHAR(100) CHARACTER SET cp1251, iin CHAR(12)); \
+                              full_name VARCHAR(100) CHARACTER SET cp1251, iin CHAR(12)); \
          INSERT INTO legacy VALUES (1, _latin1 X'{cp1251}', _cp1251 X'{cp1251}', '850315300128'); \
          CREATE TABLE plain (id INT, email VARCHAR(100)); \
          INSERT INTO plain VALUES (1, 'ivan@mail.kz');"
@@ -557,7 +572,7 @@ fn a_mariadb_table_in_cp1251_and_latin1_is_decoded_and_reported() {
     );
     let rows = column_counts(&report, &format!("mysql://127.0.0.1:3306/{}", db.name));
     assert_eq!(rows.get(&("legacy.fio".into(), "person_name".into())), Some(&1), "{rows:?}");
-    assert_eq!(rows.get(&("legacy.name".into(), "person_name".into())), Some(&1), "{rows:?}");
+    assert_eq!(rows.get(&("legacy.full_name".into(), "person_name".into())), Some(&1), "{rows:?}");
     assert_eq!(rows.get(&("legacy.iin".into(), "iin".into())), Some(&1), "{rows:?}");
     assert_eq!(rows.get(&("plain.email".into(), "email".into())), Some(&1), "{rows:?}");
 }
@@ -605,6 +620,3 @@ fn json_columns_comments_row_times_and_policy_globs_work_on_databases() {
     assert_eq!(iin["modified"], "2015-01-10");
     assert_eq!(iin["sample"]["rows_past_retention"], 1, "{iin:#}");
 }
-
-#[allow(dead_code)]
-fn unused(_: PathBuf) {}

@@ -166,7 +166,7 @@ pub fn connect(url: &DbUrl, opts: &DbOptions) -> Result<Box<dyn Database>, DbErr
     let db: Box<dyn Database> = match url.kind() {
         DbKind::Postgres => Box::new(postgres::Postgres::connect(url, opts)?),
         DbKind::Mysql => Box::new(mysql::Mysql::connect(url, opts)?),
-        DbKind::Sqlite => Box::new(sqlite::Sqlite::open(url.sqlite_path(), opts)?),
+        DbKind::Sqlite => Box::new(sqlite::Sqlite::open(&url.sqlite_path(), opts)?),
     };
     Ok(db)
 }

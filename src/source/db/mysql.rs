@@ -192,7 +192,7 @@ impl Database for Mysql {
         let limit = sample_size(opts, estimated);
         let source = match (limit, estimated) {
             (Some(n), Some(rows)) if rows > 0 && !table.view => {
-                let p = (n as f64 / rows as f64 * 1.05).min(1.0);
+                let p = (n as f64 / rows as f64).min(1.0);
                 format!(
                     "{from} WHERE RAND({}) < {p} LIMIT {n}",
                     opts.sample_seed % (1 << 31)

@@ -20,6 +20,19 @@ const FETCH: i32 = 512;
 /// instead of reading every page to pick rows (`BERNOULLI`).
 const SYSTEM_SAMPLING_FACTOR: f64 = 50.0;
 
+/// The server's own message (`permission denied for table x`, `canceling
+/// statement due to statement timeout`) rather than the driver's bare
+/// "db error"; the cause of a client-side error otherwise.
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
 pub struct Postgres {
     client: Client,
     url: DbUrl,
@@ -63,7 +76,7 @@ impl Postgres {
             .connect_timeout(opts.timeout);
         let mut client = config
             .connect(NoTls)
-            .map_err(|e| url.error(&format!("connecting to {url}"), e))?;
+            .map_err(|e| url.error(&format!("connecting to {url}"), describe(&e)))?;
         let ms = opts.timeout.as_millis().max(1);
         client
             .batch_execute(&format!(
@@ -73,7 +86,7 @@ impl Postgres {
                  SET client_encoding = 'UTF8'",
                 ms.saturating_mul(4)
             ))
-            .map_err(|e| url.error(&format!("setting up the session on {url}"), e))?;
+            .map_err(|e| url.error(&format!("setting up the session on {url}"), describe(&e)))?;
         Ok(Postgres {
             client,
             url: url.clone(),
@@ -171,7 +184,7 @@ impl Database for Postgres {
         let rows = self
             .client
             .query(TABLES_QUERY, &[])
-            .map_err(|e| self.url.error("listing tables", e))?;
+            .map_err(|e| self.url.error("listing tables", describe(&e)))?;
         let mut tables: Vec<TableSpec> = Vec::new();
         for row in rows {
             let schema: String = row.get(0);
@@ -210,7 +223,9 @@ impl Database for Postgres {
         let qualified = table.qualified();
         let from = format!("{}.{}", quote_ident(&table.schema), quote_ident(&table.name));
         let url = &self.url;
-        let fail = |doing: &str, e: postgres::Error| url.error(&format!("{qualified}: {doing}"), e);
+        let fail = |doing: &str, e: postgres::Error| {
+            url.error(&format!("{qualified}: {doing}"), describe(&e))
+        };
         let mut tx = self
             .client
             .build_transaction()
@@ -231,7 +246,7 @@ impl Database for Postgres {
         let limit = sample_size(opts, estimated);
         let source = match (limit, estimated) {
             (Some(n), Some(rows)) if !table.view && rows > 0 => {
-                let percent = (100.0 * n as f64 / rows as f64 * 1.05).min(100.0);
+                let percent = (100.0 * n as f64 / rows as f64).min(100.0);
                 let method = match rows as f64 > n as f64 * SYSTEM_SAMPLING_FACTOR {
                     true => "SYSTEM",
                     false => "BERNOULLI",

@@ -4,7 +4,7 @@
 
 use super::DbError;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
@@ -39,13 +39,20 @@ pub struct DbUrl {
 
 impl DbUrl {
     /// Whether a scan argument is a database URL rather than a path.
+    /// Any `scheme://` counts, so that an unsupported one (`oracle://`,
+    /// `redis://`) is refused as a URL, not read as a missing file whose
+    /// name, password and all, would be printed.
     pub fn looks_like_url(arg: &str) -> bool {
-        let lower = arg.get(..14).unwrap_or(arg).to_ascii_lowercase();
-        SCHEMES
-            .iter()
-            .any(|(s, _)| lower.starts_with(s) && lower[s.len()..].starts_with("://"))
-            || lower.starts_with("redis://")
-            || lower.starts_with("rediss://")
+        match arg.split_once("://") {
+            Some((scheme, _)) => {
+                scheme.len() >= 2
+                    && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            }
+            None => false,
+        }
     }
 
     pub fn parse(raw: &str) -> Result<DbUrl, DbError> {
@@ -105,11 +112,7 @@ impl DbUrl {
     }
 
     /// `sqlite:///srv/app.db` → `/srv/app.db`.
-    pub fn sqlite_path(&self) -> &Path {
-        Path::new(self.url.path())
-    }
-
-    pub fn sqlite_path_buf(&self) -> PathBuf {
+    pub fn sqlite_path(&self) -> PathBuf {
         PathBuf::from(
             percent_encoding::percent_decode_str(self.url.path())
                 .decode_utf8_lossy()
@@ -205,6 +208,8 @@ mod tests {
         assert!(DbUrl::looks_like_url("SQLITE:///a.db"));
         assert!(!DbUrl::looks_like_url("postgres/dump.sql"));
         assert!(!DbUrl::looks_like_url("./mysql"));
+        assert!(DbUrl::looks_like_url("redis://cache/0"));
+        assert!(!DbUrl::looks_like_url("C://x"));
         assert!(DbUrl::parse("oracle://x/y").is_err());
     }
 }
