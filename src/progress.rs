@@ -110,7 +110,8 @@ impl FindingSink for Tracked<'_> {
     fn file_done(&self, stats: &Stats) {
         self.files.fetch_add(stats.files_scanned, Ordering::Relaxed);
         self.bytes.fetch_add(stats.bytes_scanned, Ordering::Relaxed);
-        self.tables.fetch_add(stats.tables_scanned, Ordering::Relaxed);
+        self.tables
+            .fetch_add(stats.tables_scanned, Ordering::Relaxed);
         self.rows.fetch_add(stats.rows_read, Ordering::Relaxed);
         self.inner.file_done(stats);
         self.update(false);

@@ -176,7 +176,10 @@ pub fn run_targets(
     for (url, first) in databases {
         db::scan_database(&url, first, &opts.source.db, &tables);
     }
-    let mut tables = tables.summary.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut tables = tables
+        .summary
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     if !opts.show_values {
         tables.mask_values(engine);
     }

@@ -70,7 +70,10 @@ impl PgDb {
 
     fn client(&self) -> postgres::Client {
         postgres::Client::connect(
-            &format!("host=127.0.0.1 port=5432 user=postgres dbname={}", self.name),
+            &format!(
+                "host=127.0.0.1 port=5432 user=postgres dbname={}",
+                self.name
+            ),
             postgres::NoTls,
         )
         .expect("connect to the test database")
@@ -88,18 +91,34 @@ impl PgDb {
     /// Loads a pg_dump file with psql, as an operator restoring it would.
     fn load(&self, dump: &Path) {
         let out = Command::new("psql")
-            .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", &self.name, "-f"])
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                &self.name,
+                "-f",
+            ])
             .arg(dump)
             .output()
             .expect("psql runs (package postgresql-client)");
-        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
 impl Drop for PgDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = postgres::Client::connect(PG_ADMIN, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -164,9 +183,18 @@ impl MyDb {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("mariadb runs (package mariadb-client)");
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "mariadb: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "mariadb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -205,7 +233,12 @@ fn column_counts(report: &Report, path: &str) -> BTreeMap<(String, String), u64>
 fn scan(args: &[&str]) -> Report {
     let dir = scratch();
     let out = scan_json(dir.path(), args);
-    assert!(matches!(out.code, 0 | 1), "exit {}:\n{}", out.code, out.stderr);
+    assert!(
+        matches!(out.code, 0 | 1),
+        "exit {}:\n{}",
+        out.code,
+        out.stderr
+    );
     out.report
 }
 
@@ -214,7 +247,13 @@ fn errors(report: &Report) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{}: {}", e["path"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["path"].as_str().unwrap(),
+                e["message"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -282,10 +321,16 @@ fn sqlite_from_pg(db: &PgDb, file: &Path) {
             .collect();
         lite.execute(&format!("CREATE TABLE {table} ({})", decl.join(", ")), [])
             .unwrap();
-        let select: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"::text")).collect();
+        let select: Vec<String> = columns
+            .iter()
+            .map(|(c, _)| format!("\"{c}\"::text"))
+            .collect();
         let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
         for row in pg
-            .query(&format!("SELECT {} FROM public.{table}", select.join(", ")), &[])
+            .query(
+                &format!("SELECT {} FROM public.{table}", select.join(", ")),
+                &[],
+            )
             .unwrap()
         {
             let values: Vec<Option<String>> = (0..columns.len()).map(|i| row.get(i)).collect();
@@ -317,7 +362,11 @@ fn a_sqlite_file_of_the_same_rows_gives_the_same_inventory_in_a_walk_and_in_an_a
     let url = format!("sqlite://{}", file.display());
     let by_url = scan(&[&url]);
     assert_eq!(column_counts(&by_url, &url), want);
-    assert_eq!(std::fs::read(&file).unwrap(), before, "the SQLite file changed");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the SQLite file changed"
+    );
 
     // The same file inside a .tar.gz: a member extracted to a private file.
     let archive = dir.path().join("backup.tar.gz");
@@ -382,21 +431,40 @@ fn a_scan_changes_nothing_and_a_select_only_role_is_enough_and_its_password_neve
     .unwrap();
     let before = pg_state(&db);
     let url = format!("postgres://{role}:{password}@127.0.0.1:5432/{}", db.name);
-    for format in ["json", "ndjson", "csv", "table", "markdown", "html", "sarif", "junit"] {
+    for format in [
+        "json", "ndjson", "csv", "table", "markdown", "html", "sarif", "junit",
+    ] {
         let dir = scratch();
         let out = output(tizim(dir.path()).args(["scan", "--format", format, &url]));
-        assert!(matches!(out.code, 0 | 1), "{format}: exit {}:\n{}", out.code, out.stderr);
-        assert!(!out.stdout.contains(&password), "{format}: the password is in the report");
-        assert!(!out.stderr.contains(&password), "{format}: the password is on stderr");
+        assert!(
+            matches!(out.code, 0 | 1),
+            "{format}: exit {}:\n{}",
+            out.code,
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains(&password),
+            "{format}: the password is in the report"
+        );
+        assert!(
+            !out.stderr.contains(&password),
+            "{format}: the password is on stderr"
+        );
         if matches!(format, "json" | "ndjson" | "csv") {
-            assert!(out.stdout.contains("public.clients"), "{format}: nothing read");
+            assert!(
+                out.stdout.contains("public.clients"),
+                "{format}: nothing read"
+            );
         }
     }
     // The table the role may not read is an error of its own; the rest is read.
     let report = scan(&[&url]);
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].contains("public.secrets") && errs[0].contains("permission denied"), "{errs:?}");
+    assert!(
+        errs[0].contains("public.secrets") && errs[0].contains("permission denied"),
+        "{errs:?}"
+    );
     assert_eq!(report.stat("tables_scanned"), 2);
     assert_eq!(pg_state(&db), before, "the scan changed the database");
     let _ = c.batch_execute(&format!(
@@ -419,7 +487,11 @@ fn bad_urls_and_unreachable_servers_exit_2_without_the_password() {
         let out = output(tizim(dir.path()).args(["scan", "--db-timeout", "5", &url]));
         assert_eq!(out.code, 2, "{url}: {}", out.stderr);
         assert!(out.stderr.contains("error"), "{}", out.stderr);
-        assert!(!out.stderr.contains(secret), "the password is printed: {}", out.stderr);
+        assert!(
+            !out.stderr.contains(secret),
+            "the password is printed: {}",
+            out.stderr
+        );
         assert!(!out.stdout.contains(secret));
     }
 }
@@ -464,8 +536,15 @@ fn samples_are_reproducible_and_their_estimates_are_within_ten_percent() {
         "estimated {estimated} e-mails, 50000 true"
     );
     let rows = sample["rows_estimated"].as_u64().unwrap() as f64;
-    assert!((rows - 200_000.0).abs() <= 20_000.0, "estimated {rows} rows");
-    assert!(a["note"].as_str().unwrap().contains("estimate"), "{}", a["note"]);
+    assert!(
+        (rows - 200_000.0).abs() <= 20_000.0,
+        "estimated {rows} rows"
+    );
+    assert!(
+        a["note"].as_str().unwrap().contains("estimate"),
+        "{}",
+        a["note"]
+    );
     assert_eq!(first.stat("rows_read"), read);
     // The same seed reads the same rows; another seed, other rows.
     let fingerprints = |seed: &str| -> std::collections::BTreeSet<String> {
@@ -495,7 +574,14 @@ fn a_million_rows_stream_through_in_bounded_memory() {
     let dir = scratch();
     for sample in ["10000", "0"] {
         let run = run_tizim(
-            ["scan", "--format", "ndjson", "--sample-rows", sample, &db.url()],
+            [
+                "scan",
+                "--format",
+                "ndjson",
+                "--sample-rows",
+                sample,
+                &db.url(),
+            ],
             dir.path(),
             Duration::from_secs(300),
         );
@@ -522,12 +608,23 @@ fn faults_are_reported_and_the_scan_goes_on() {
     .unwrap();
     let report = scan(&[&db.url(), "--db-timeout", "1", "--db-connections", "1"]);
     let errs = errors(&report).join("\n");
-    assert!(errs.contains("public.slow") && errs.contains("timeout"), "{errs}");
+    assert!(
+        errs.contains("public.slow") && errs.contains("timeout"),
+        "{errs}"
+    );
     assert!(errs.contains("public.suicide"), "{errs}");
     let rows = column_counts(&report, &db.location());
-    assert_eq!(rows.get(&("good.email".into(), "email".into())), Some(&2), "{rows:?}");
+    assert_eq!(
+        rows.get(&("good.email".into(), "email".into())),
+        Some(&2),
+        "{rows:?}"
+    );
     // An IIN kept as bigint lost its leading zero; the column name gives it back.
-    assert_eq!(rows.get(&("odd.iin".into(), "iin".into())), Some(&1), "{rows:?}");
+    assert_eq!(
+        rows.get(&("odd.iin".into(), "iin".into())),
+        Some(&1),
+        "{rows:?}"
+    );
     assert_eq!(report.stat("errors"), 2, "{errs}");
 
     // A corrupt SQLite file next to a good file: an error, and the walk goes on.
@@ -567,14 +664,32 @@ fn a_mariadb_table_in_cp1251_and_latin1_is_decoded_and_reported() {
         .map(|n| n["message"].as_str().unwrap().to_string())
         .collect();
     assert!(
-        notices.iter().any(|n| n.contains("legacy.fio") && n.contains("windows-1251")),
+        notices
+            .iter()
+            .any(|n| n.contains("legacy.fio") && n.contains("windows-1251")),
         "{notices:?}"
     );
     let rows = column_counts(&report, &format!("mysql://127.0.0.1:3306/{}", db.name));
-    assert_eq!(rows.get(&("legacy.fio".into(), "person_name".into())), Some(&1), "{rows:?}");
-    assert_eq!(rows.get(&("legacy.full_name".into(), "person_name".into())), Some(&1), "{rows:?}");
-    assert_eq!(rows.get(&("legacy.iin".into(), "iin".into())), Some(&1), "{rows:?}");
-    assert_eq!(rows.get(&("plain.email".into(), "email".into())), Some(&1), "{rows:?}");
+    assert_eq!(
+        rows.get(&("legacy.fio".into(), "person_name".into())),
+        Some(&1),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.get(&("legacy.full_name".into(), "person_name".into())),
+        Some(&1),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.get(&("legacy.iin".into(), "iin".into())),
+        Some(&1),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.get(&("plain.email".into(), "email".into())),
+        Some(&1),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -601,7 +716,10 @@ fn json_columns_comments_row_times_and_policy_globs_work_on_databases() {
         ),
     )
     .unwrap();
-    let out = scan_json(dir.path(), &[&db.url(), "--policy", policy.to_str().unwrap()]);
+    let out = scan_json(
+        dir.path(),
+        &[&db.url(), "--policy", policy.to_str().unwrap()],
+    );
     assert!(matches!(out.code, 0 | 1), "{}", out.stderr);
     let rows = out.report.0["inventory"].as_array().unwrap().clone();
     let find = |field: &str, category: &str| {
@@ -612,9 +730,15 @@ fn json_columns_comments_row_times_and_policy_globs_work_on_databases() {
     };
     let iin = find("public.events.payload.user.iin", "iin");
     assert_eq!(iin["count"], 1);
-    assert_eq!(find("public.events.payload.user.email", "email")["count"], 2);
+    assert_eq!(
+        find("public.events.payload.user.email", "email")["count"],
+        2
+    );
     // The comment names the column for what it is.
-    assert_eq!(find("public.events.kod", "iin")["evidence"][0], "column_name");
+    assert_eq!(
+        find("public.events.kod", "iin")["evidence"][0],
+        "column_name"
+    );
     // The oldest row is from 2015: past the one-year retention, and counted.
     assert_eq!(iin["status"], "past-retention", "{iin:#}");
     assert_eq!(iin["modified"], "2015-01-10");

@@ -469,10 +469,12 @@ impl<'p> InventoryBuilder<'p> {
     /// as samples and count the rows past retention.
     pub fn tables(&mut self, tables: &[TableRead]) {
         for t in tables {
-            self.tables.entry(t.path.clone()).or_default().push(t.clone());
+            self.tables
+                .entry(t.path.clone())
+                .or_default()
+                .push(t.clone());
         }
     }
-
 
     /// Suppressed findings and well-known test values are left out.
     pub fn add(&mut self, finding: &Finding) {

@@ -318,7 +318,9 @@ impl TableFilter {
     }
 
     fn admits(&self, qualified: &str) -> bool {
-        self.include.as_ref().map_or(true, |s| s.is_match(qualified))
+        self.include
+            .as_ref()
+            .map_or(true, |s| s.is_match(qualified))
             && !self.exclude.is_match(qualified)
     }
 }
@@ -528,7 +530,13 @@ impl<'s> TableWriter<'s> {
 
     /// Sends what is left, the table's read summary, and ends the table.
     /// `estimated`: the table's row count (or the server's estimate of it).
-    pub fn finish(mut self, table: &TableSpec, location: &str, sampled: bool, estimated: Option<u64>) {
+    pub fn finish(
+        mut self,
+        table: &TableSpec,
+        location: &str,
+        sampled: bool,
+        estimated: Option<u64>,
+    ) {
         self.flush();
         let estimated = match sampled {
             true => estimated.unwrap_or(self.rows).max(self.rows),

@@ -62,7 +62,8 @@ impl Mysql {
             .db_name(database.clone())
             .tcp_connect_timeout(Some(opts.timeout))
             .read_timeout(Some(opts.timeout * 2));
-        let mut conn = Conn::new(builder).map_err(|e| url.error(&format!("connecting to {url}"), e))?;
+        let mut conn =
+            Conn::new(builder).map_err(|e| url.error(&format!("connecting to {url}"), e))?;
         let version: Option<String> = conn
             .query_first("SELECT VERSION()")
             .map_err(|e| url.error(&format!("setting up the session on {url}"), e))?;
@@ -178,7 +179,11 @@ impl Database for Mysql {
         let qualified = table.qualified();
         let url = self.url.clone();
         let fail = |doing: &str, e: mysql::Error| url.error(&format!("{qualified}: {doing}"), e);
-        let from = format!("{}.{}", quote_ident(&table.schema), quote_ident(&table.name));
+        let from = format!(
+            "{}.{}",
+            quote_ident(&table.schema),
+            quote_ident(&table.name)
+        );
         // TABLE_ROWS of InnoDB is an estimate, and 0 for a table never
         // analysed: small or unknown tables are counted.
         let estimated = match table.estimated_rows {

@@ -40,14 +40,15 @@ pub struct Postgres {
 
 impl Postgres {
     pub fn connect(url: &DbUrl, opts: &DbOptions) -> Result<Postgres, DbError> {
-        let mut config = Config::from_str(url.raw())
-            .map_err(|e| url.error("not a valid PostgreSQL URL", e))?;
+        let mut config =
+            Config::from_str(url.raw()).map_err(|e| url.error("not a valid PostgreSQL URL", e))?;
         let sslmode = url
             .url()
             .query_pairs()
             .find(|(k, _)| k == "sslmode")
             .map(|(_, v)| v.into_owned());
-        if let Some(mode) = sslmode.filter(|m| !matches!(m.as_str(), "disable" | "allow" | "prefer"))
+        if let Some(mode) =
+            sslmode.filter(|m| !matches!(m.as_str(), "disable" | "allow" | "prefer"))
         {
             return Err(DbError(format!(
                 "{url}: sslmode={mode} needs TLS, which this build of tizim does not have for \
@@ -111,7 +112,12 @@ fn env_password(config: &Config) -> Option<Vec<u8>> {
         #[cfg(not(unix))]
         None => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let db = config.get_dbname().unwrap_or("");
     let user = config.get_user().unwrap_or("");
     pgpass_lookup(&text, [&host, &port, db, user]).map(String::into_bytes)
@@ -221,7 +227,11 @@ impl Database for Postgres {
         sink: &mut dyn SourceSink,
     ) -> Result<(), DbError> {
         let qualified = table.qualified();
-        let from = format!("{}.{}", quote_ident(&table.schema), quote_ident(&table.name));
+        let from = format!(
+            "{}.{}",
+            quote_ident(&table.schema),
+            quote_ident(&table.name)
+        );
         let url = &self.url;
         let fail = |doing: &str, e: postgres::Error| {
             url.error(&format!("{qualified}: {doing}"), describe(&e))

@@ -133,7 +133,10 @@ impl Database for Sqlite {
                 .map_err(|e| err("listing columns", e))?;
             let columns: Vec<Column> = cols
                 .query_map([&name], |r| {
-                    Ok(column_kind(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?))
+                    Ok(column_kind(
+                        &r.get::<_, String>(0)?,
+                        &r.get::<_, String>(1)?,
+                    ))
                 })
                 .and_then(|rows| rows.collect())
                 .map_err(|e| err(&format!("main.{name}: listing columns"), e))?;
@@ -195,8 +198,8 @@ impl Database for Sqlite {
         let ncols = table.columns.len();
         let mut out = TableWriter::begin(sink, location, table, modified);
         let read = |sql: &str,
-                        params: &[&dyn rusqlite::ToSql],
-                        out: &mut TableWriter<'_>|
+                    params: &[&dyn rusqlite::ToSql],
+                    out: &mut TableWriter<'_>|
          -> Result<Option<i64>, rusqlite::Error> {
             let mut stmt = self.conn.prepare(sql)?;
             let mut rows = stmt.query(params)?;
@@ -224,9 +227,12 @@ impl Database for Sqlite {
         };
         let result = match limit {
             None => read(&format!("SELECT {select} FROM {from}"), &[], &mut out).map(|_| ()),
-            Some(n) if table.view => {
-                read(&format!("SELECT {select} FROM {from} LIMIT {n}"), &[], &mut out).map(|_| ())
-            }
+            Some(n) if table.view => read(
+                &format!("SELECT {select} FROM {from} LIMIT {n}"),
+                &[],
+                &mut out,
+            )
+            .map(|_| ()),
             Some(n) => (|| {
                 let (lo, hi): (i64, i64) = self.conn.query_row(
                     &format!("SELECT min(rowid), max(rowid) FROM {from}"),
@@ -236,8 +242,9 @@ impl Database for Sqlite {
                 let span = (hi as i128 - lo as i128 + 1).max(1) as u64;
                 let per = n.div_ceil(STRATA);
                 let mut rng = SplitMix(opts.sample_seed);
-                let sql =
-                    format!("SELECT {select} FROM {from} WHERE rowid >= ?1 ORDER BY rowid LIMIT ?2");
+                let sql = format!(
+                    "SELECT {select} FROM {from} WHERE rowid >= ?1 ORDER BY rowid LIMIT ?2"
+                );
                 let mut next_free = i64::MIN;
                 for s in 0..STRATA {
                     let stratum = span / STRATA;
