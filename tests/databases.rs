@@ -384,7 +384,10 @@ fn a_sqlite_file_of_the_same_rows_gives_the_same_inventory_in_a_walk_and_in_an_a
 
 /// Per table: a checksum of its rows. And the write counters of
 /// `pg_stat_user_tables`.
-fn pg_state(db: &PgDb) -> (Vec<String>, Vec<(String, i64, i64, i64)>) {
+/// Table name, rows inserted, updated and deleted.
+type WriteCounters = Vec<(String, i64, i64, i64)>;
+
+fn pg_state(db: &PgDb) -> (Vec<String>, WriteCounters) {
     let mut c = db.client();
     let sums = ["clients", "orders", "secrets"]
         .iter()
