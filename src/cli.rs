@@ -127,7 +127,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
-    /// Files or directories to scan [default: .]
+    /// Files, directories or database URLs to scan [default: .]
     pub paths: Vec<PathBuf>,
 
     /// Output format
@@ -202,6 +202,29 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_structure: bool,
 
+    // Databases (scan arguments postgres://, mysql://, mariadb://, sqlite:///)
+    /// Rows read a table at most; larger tables are sampled (0 = every row)
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub sample_rows: u64,
+    /// Seed of the table samples: the same seed reads the same rows again
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sample_seed: u64,
+    /// Longest one database query may run or wait for a lock, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub db_timeout: f64,
+    /// Read only tables whose schema.table matches GLOB; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub db_include: Vec<String>,
+    /// Skip tables whose schema.table matches GLOB; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub db_exclude: Vec<String>,
+    /// Connections to one database server; tables are read in parallel
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub db_connections: usize,
+    /// The column dating a table's rows: schema.table=column; repeatable
+    #[arg(long, value_name = "TABLE=COLUMN", value_parser = parse_row_time)]
+    pub db_row_time: Vec<(String, String)>,
+
     // Gate
     /// What fails the run: any, undeclared, prohibited, none
     /// [default: undeclared with a policy, any (medium+) without]
@@ -262,6 +285,14 @@ impl From<ConfidenceArg> for Confidence {
     }
 }
 
+/// `schema.table=column`.
+fn parse_row_time(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((t, c)) if !t.is_empty() && !c.is_empty() => Ok((t.to_string(), c.to_string())),
+        _ => Err(format!("expected schema.table=column, got {s:?}")),
+    }
+}
+
 /// `10M`, `2G`, `512k`, or plain bytes.
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -311,6 +342,17 @@ impl ScanArgs {
                 max_decompressed: self.max_decompressed,
                 max_ratio: self.max_ratio,
                 structured: !self.no_structure,
+                db: tizim::source::db::DbOptions {
+                    sample_rows: self.sample_rows,
+                    sample_seed: self.sample_seed,
+                    timeout: std::time::Duration::from_secs_f64(
+                        self.db_timeout.clamp(0.001, 86_400.0),
+                    ),
+                    include: self.db_include.clone(),
+                    exclude: self.db_exclude.clone(),
+                    connections: self.db_connections.max(1),
+                    row_time: self.db_row_time.clone(),
+                },
             },
             fingerprint_key,
             show_values: self.show_values,
@@ -724,7 +766,7 @@ fn execute(
         Some((scope, target)) => {
             gate::git::scan(scope, target, opts, engine, &suppress).map_err(|e| e.to_string())?
         }
-        None => scan::run(&args.roots(), opts, engine, &suppress),
+        None => scan::run_targets(&args.roots(), opts, engine, &suppress)?,
     };
     suppress.finish(&mut summary);
     Ok(summary)
@@ -894,7 +936,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             findings.iter().for_each(|f| gate.add(f));
             return Ok(finish_scan(args, &summary, gate.verdict(&summary)));
         }
-        let inventory = inventory::build(&findings, policy.as_ref(), today);
+        let inventory =
+            inventory::build_with_tables(&findings, &summary.tables, policy.as_ref(), today);
         let report = Report {
             findings: &findings,
             inventory: &inventory,
@@ -992,7 +1035,7 @@ fn run_demo(args: &DemoArgs) -> Result<u8, String> {
         );
         let _ = writeln!(
             err,
-            "  2. scanning {}: logs, a pg_dump, a mysqldump, CSV exports, old archives",
+            "  2. scanning {}: logs, a pg_dump, a mysqldump, a SQLite database, CSV exports, old archives",
             tree.data.display()
         );
         let _ = writeln!(err, "  3. the report shows a row in every status\n");

@@ -380,7 +380,43 @@ pub struct Stats {
     pub errors: u64,
     /// Structured files whose parser gave up and fell back to plain text.
     pub structured_fallbacks: u64,
+    /// Database tables read (live databases and SQLite files).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tables_scanned: u64,
+    /// Rows read from them (the samples, for sampled tables).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_read: u64,
+    /// Rows the tables hold, as counted or estimated by the server.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_estimated: u64,
     pub elapsed_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// How one database table was read: what the inventory needs to show a
+/// sample as a sample, and retention to judge rows by their own age.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRead {
+    /// The location's path: the URL without credentials, or the SQLite
+    /// file's path.
+    pub path: String,
+    /// `schema.table`.
+    pub table: String,
+    pub rows_read: u64,
+    /// Rows the table holds (counted, or the server's estimate).
+    pub rows_estimated: u64,
+    /// Only a sample of the rows was read.
+    pub sampled: bool,
+    /// The oldest row time read (Unix seconds), from its row-time column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_row: Option<i64>,
+    /// Rows read by the day of their row time (days since the Unix epoch,
+    /// ascending), to count the rows past a retention period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_days: Vec<(i64, u64)>,
 }
 
 impl Stats {
@@ -398,5 +434,8 @@ impl Stats {
         self.suppressed += other.suppressed;
         self.errors += other.errors;
         self.structured_fallbacks += other.structured_fallbacks;
+        self.tables_scanned += other.tables_scanned;
+        self.rows_read += other.rows_read;
+        self.rows_estimated += other.rows_estimated;
     }
 }

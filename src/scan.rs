@@ -7,10 +7,10 @@
 use crate::detect::{Engine, FieldContext, FingerprintKey};
 use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
-    SkipReason, Stats,
+    SkipReason, Stats, TableRead,
 };
 use crate::source::structured::CellBatch;
-use crate::source::{self, SourceOptions, SourceSink};
+use crate::source::{self, db, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -149,6 +149,8 @@ pub struct ScanSummary {
     pub errors: Vec<ScanError>,
     pub notices: Vec<Notice>,
     pub stats: Stats,
+    /// Database tables read, in no particular order.
+    pub tables: Vec<TableRead>,
 }
 
 /// Scans `roots` and streams findings into `sink`.
@@ -248,6 +250,81 @@ pub fn run(
     summary
 }
 
+/// Scans `roots`, where database URLs (`postgres://…`, `mysql://…`,
+/// `sqlite:///…`) stand beside paths. Every database is connected to
+/// before anything is read: a bad URL or an unreachable server is an error
+/// (with no password in it), not a finding-less report.
+pub fn run_targets(
+    roots: &[PathBuf],
+    opts: &ScanOptions,
+    engine: &Engine,
+    sink: &dyn FindingSink,
+) -> Result<ScanSummary, String> {
+    let started = Instant::now();
+    let mut paths = Vec::new();
+    let mut databases = Vec::new();
+    for root in roots {
+        match root.to_str().filter(|r| db::DbUrl::looks_like_url(r)) {
+            Some(url) => {
+                let url = db::DbUrl::parse(url).map_err(|e| e.0)?;
+                let first = db::connect(&url, &opts.source.db).map_err(|e| e.0)?;
+                databases.push((url, first));
+            }
+            None => paths.push(root.clone()),
+        }
+    }
+    db::validate(&opts.source.db)?;
+    let mut summary = match paths.is_empty() && !databases.is_empty() {
+        true => ScanSummary::default(),
+        false => run(&paths, opts, engine, sink),
+    };
+    let tables = TableScanners {
+        engine,
+        fingerprinter: &opts.fingerprint_key,
+        show_values: opts.show_values,
+        sink,
+        summary: Mutex::new(ScanSummary::default()),
+    };
+    for (url, first) in databases {
+        db::scan_database(&url, first, &opts.source.db, &tables);
+    }
+    let mut tables = tables
+        .summary
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    if !opts.show_values {
+        tables.mask_values(engine);
+    }
+    summary.absorb(tables);
+    summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// A fresh detection stage for each database table, on whichever thread
+/// reads it; what each found is added up.
+struct TableScanners<'a> {
+    engine: &'a Engine,
+    fingerprinter: &'a FingerprintKey,
+    show_values: bool,
+    sink: &'a dyn FindingSink,
+    summary: Mutex<ScanSummary>,
+}
+
+impl db::TableSinks for TableScanners<'_> {
+    fn with_sink(&self, read: &mut dyn FnMut(&mut dyn SourceSink)) {
+        let mut scanner =
+            FileScanner::streaming(self.engine, self.fingerprinter, self.show_values, self.sink);
+        read(&mut scanner);
+        let (_, table_summary) = scanner.finish();
+        self.sink.file_done(&table_summary.stats);
+        self.summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .absorb(table_summary);
+    }
+}
+
 impl ScanSummary {
     /// Masks values in the paths and messages of errors and notices: a file
     /// named for a person must not put their IIN in the report.
@@ -279,6 +356,7 @@ impl ScanSummary {
         self.stats.merge(&other.stats);
         self.errors.extend(other.errors);
         self.notices.extend(other.notices);
+        self.tables.extend(other.tables);
     }
 }
 
@@ -333,6 +411,8 @@ struct OpenFile {
     /// name-only evidence check at its end. Few per file: a Vec is enough.
     valued_fields: Vec<(Category, Arc<str>)>,
     had_text: bool,
+    /// A database table, counted as a table rather than a file.
+    table: bool,
 }
 
 /// Whether the line around an offset holds the inline allow marker. Matches
@@ -379,6 +459,21 @@ impl<'t> AllowLines<'t> {
 }
 
 impl<'e> FileScanner<'e> {
+    /// Remembers a field whose name (or description) suggests `category`,
+    /// for name-only evidence at the end of the file.
+    fn named_field(&mut self, name: &str, category: Category, line: u64) {
+        let Some(file) = self.open.last_mut() else {
+            return;
+        };
+        if !file.named_fields.iter().any(|f| f.name == name) {
+            file.named_fields.push(NamedField {
+                name: name.to_string(),
+                category,
+                line,
+            });
+        }
+    }
+
     pub fn new(engine: &'e Engine, fingerprinter: &'e FingerprintKey, show_values: bool) -> Self {
         FileScanner {
             engine,
@@ -569,6 +664,7 @@ impl SourceSink for FileScanner<'_> {
             named_fields: Vec::new(),
             valued_fields: Vec::new(),
             had_text: false,
+            table: false,
         });
     }
 
@@ -714,17 +810,27 @@ impl SourceSink for FileScanner<'_> {
 
     fn field(&mut self, name: &str, line: u64) {
         if let Some(category) = self.name_says(name).category {
-            let Some(file) = self.open.last_mut() else {
-                return;
-            };
-            if !file.named_fields.iter().any(|f| f.name == name) {
-                file.named_fields.push(NamedField {
-                    name: name.to_string(),
-                    category,
-                    line,
-                });
+            self.named_field(name, category, line);
+        }
+    }
+
+    fn field_described(&mut self, name: &str, description: &str, line: u64) {
+        if self.name_says(name).category.is_none() {
+            if let Some(category) = self.engine.field_category(description) {
+                self.named_field(name, category, line);
             }
         }
+    }
+
+    fn table(&mut self, read: TableRead) {
+        let stats = &mut self.summary.stats;
+        stats.tables_scanned += 1;
+        stats.rows_read += read.rows_read;
+        stats.rows_estimated += read.rows_estimated;
+        if let Some(file) = self.open.last_mut() {
+            file.table = true;
+        }
+        self.summary.tables.push(read);
     }
 
     fn notice(&mut self, mut notice: Notice) {
@@ -756,7 +862,7 @@ impl SourceSink for FileScanner<'_> {
 
     fn end(&mut self) {
         let Some(file) = self.open.pop() else { return };
-        if file.had_text {
+        if file.had_text && !file.table {
             self.summary.stats.files_scanned += 1;
         }
         // Name-only evidence: a PII-named field none of whose values validated.

@@ -270,6 +270,17 @@ fn write_tree(root: &Path) {
         ),
     )
     .unwrap();
+    // A SQLite database (read as a database, not as a file): its values
+    // are masked like any other.
+    let db = rusqlite::Connection::open(root.join("db/app.sqlite3")).unwrap();
+    db.execute_batch("CREATE TABLE clients (id INTEGER, iin TEXT, email TEXT, phone TEXT)")
+        .unwrap();
+    db.execute(
+        "INSERT INTO clients VALUES (1, ?1, ?2, ?3)",
+        [p(0), p(8), p(6)],
+    )
+    .unwrap();
+    drop(db);
     // A broken file named for someone: its error names it.
     let truncated = gzip(b"line one\nline two\n");
     fs::write(

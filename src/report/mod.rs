@@ -304,6 +304,7 @@ mod tests {
             examples: vec![],
             modified: None,
             note: String::new(),
+            sample: None,
         }
     }
 

@@ -5,7 +5,7 @@
 //! dumps, CSV/TSV, JSON/NDJSON) all live under this module. A source never
 //! detects anything itself: it pushes [`Segment`]s into a [`SourceSink`].
 
-use crate::model::{FileMeta, Notice, ScanError, Segment, SkipReason};
+use crate::model::{FileMeta, Notice, ScanError, Segment, SkipReason, TableRead};
 
 /// Receives what a source reads. Implemented by the detection stage.
 ///
@@ -20,6 +20,17 @@ pub trait SourceSink {
     /// stage uses it for name-only evidence (a PII-named column whose values
     /// never validate).
     fn field(&mut self, name: &str, line: u64);
+    /// A field with a description of its own (a database column comment,
+    /// `COMMENT ON COLUMN … IS 'ИИН клиента'`): the description can give
+    /// name-only evidence as the name does. By default, ignored.
+    fn field_described(&mut self, name: &str, description: &str, line: u64) {
+        let _ = (name, description, line);
+    }
+    /// A database table was read (between its `begin` and `end`): rows read,
+    /// rows estimated, whether sampled, row ages. By default, ignored.
+    fn table(&mut self, read: TableRead) {
+        let _ = read;
+    }
     /// Raw text of a structured source with the values in it marked
     /// ([`structured::CellBatch`]), so that one detector pass serves many
     /// values. The default sends each value, and the text between values,
@@ -48,6 +59,7 @@ use std::path::Path;
 
 pub mod archive;
 pub mod compress;
+pub mod db;
 pub mod decode;
 pub mod mail;
 pub mod pdf;
@@ -74,6 +86,8 @@ pub struct SourceOptions {
     pub max_ratio: u64,
     /// Parse SQL / CSV / JSON structure (`--no-structure` turns it off).
     pub structured: bool,
+    /// How databases (and SQLite files met in the walk) are read.
+    pub db: db::DbOptions,
 }
 
 impl Default for SourceOptions {
@@ -84,6 +98,7 @@ impl Default for SourceOptions {
             max_decompressed: 4 << 30,
             max_ratio: 200,
             structured: true,
+            db: db::DbOptions::default(),
         }
     }
 }
@@ -187,6 +202,12 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
     let mut head = Peeked::new(file);
     if let Err(e) = head.fill(decode::SNIFF_LEN) {
         let _ = ctx.report(e, display, sink);
+        return;
+    }
+    if head.head().starts_with(db::SQLITE_MAGIC) {
+        // A SQLite database, whatever its name: read as one, by path.
+        let modified = unix_seconds(metadata.modified());
+        db::sqlite::read_file(path, display, modified, &opts.db, sink);
         return;
     }
     if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
@@ -347,6 +368,9 @@ impl Ctx<'_> {
         node: &Node,
         sink: &mut dyn SourceSink,
     ) -> Flow {
+        if head.head().starts_with(db::SQLITE_MAGIC) {
+            return self.scan_sqlite_member(head, node, sink);
+        }
         let format = Format::detect(head.head(), &node.name);
         match format {
             _ if format.is_compression() => {
@@ -466,6 +490,35 @@ impl Ctx<'_> {
                 });
                 Flow::Done
             }
+        }
+    }
+
+    /// A SQLite database inside an archive or a compressed stream: SQLite
+    /// reads files, so the member is copied (within the decompression
+    /// budget, which the reader enforces) to a private temporary file that
+    /// is deleted when read.
+    fn scan_sqlite_member<R: Read>(
+        &self,
+        mut head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let copied = tempfile::NamedTempFile::new().and_then(|mut tmp| {
+            io::copy(&mut head, tmp.as_file_mut())?;
+            Ok(tmp)
+        });
+        match copied {
+            Ok(tmp) => {
+                db::sqlite::read_file(
+                    tmp.path(),
+                    &node.display,
+                    node.modified,
+                    &self.opts.db,
+                    sink,
+                );
+                Flow::Done
+            }
+            Err(e) => self.report(e, &node.display, sink),
         }
     }
 
