@@ -49,6 +49,7 @@ use std::path::Path;
 pub mod archive;
 pub mod compress;
 pub mod decode;
+pub mod numeric;
 pub mod structured;
 pub mod text;
 
@@ -366,6 +367,10 @@ impl Ctx<'_> {
         let how = decode::sniff(head.head(), self.forced);
         if how == Sniffed::Binary {
             sink.skipped(&node.display, SkipReason::Binary);
+            return Flow::Done;
+        }
+        if numeric::recognise(head.head(), &node.name).is_some() {
+            sink.skipped(&node.display, SkipReason::NumericFormat);
             return Flow::Done;
         }
         sink.begin(&node.meta());
