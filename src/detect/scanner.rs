@@ -674,14 +674,11 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let sep = b[e];
-        // A group that follows another 4-digit group is inside a run of
-        // them (Unicode stroke tables, PostScript coordinates, hex dumps),
-        // not the start of a card.
-        if s >= 5 && b[s - 1] == sep && b[s - 5..s - 1].iter().all(u8::is_ascii_digit) {
-            let before = if s >= 6 { b[s - 6] } else { b' ' };
-            if !before.is_ascii_alphanumeric() {
-                return None;
-            }
+        // Groups that follow another number are inside a row of them
+        // (Unicode stroke tables, PostScript coordinates, hex dumps,
+        // catalog rows), not a card.
+        if s >= 2 && b[s - 1] == sep && self.number_token_before(s - 1) {
+            return None;
         }
         // Dates (`2024-03-15`) and times start like this: every card
         // layout's second group has 4 or 6 digits.
@@ -734,7 +731,7 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let (end, count, _) = groups[n - 1];
-            if !self.right_ok(end) {
+            if !self.right_ok(end) || (b.get(end) == Some(&sep) && self.number_token_after(end + 1)) {
                 continue;
             }
             let c = Candidate {
@@ -748,6 +745,35 @@ impl<'a> Scanner<'a> {
             }
         }
         None
+    }
+
+    /// The token ending at `end` (exclusive) is a number standing alone:
+    /// digits, or hex digits with a digit among them (`2261`, `00B1`),
+    /// after a blank or the line start. `10:22:01` ends in no such token.
+    fn number_token_before(&self, end: usize) -> bool {
+        let b = self.b;
+        let mut q = end;
+        while q > 0 && b[q - 1].is_ascii_hexdigit() {
+            q -= 1;
+        }
+        q < end
+            && b[q..end].iter().any(u8::is_ascii_digit)
+            && (q == 0 || b[q - 1].is_ascii_whitespace())
+    }
+
+    /// The token starting at `start` is a number of 4 or more digits or hex
+    /// digits, with a digit among them, standing alone before a blank or
+    /// the end (`20BBF` after a card-shaped row of stroke codes). A 3-digit
+    /// CVV or `12/25` after a card is not.
+    fn number_token_after(&self, start: usize) -> bool {
+        let b = self.b;
+        let mut q = start;
+        while q < b.len() && b[q].is_ascii_hexdigit() {
+            q += 1;
+        }
+        q - start >= 4
+            && b[start..q].iter().any(u8::is_ascii_digit)
+            && (q == b.len() || b[q].is_ascii_whitespace())
     }
 
     fn emit_card(&mut self, s: usize, e: usize, c: &Candidate<'_>) -> Option<usize> {
