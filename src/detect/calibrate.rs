@@ -258,7 +258,11 @@ mod tests {
             })
             .collect();
         let (t, mut out) = tally_of(&codes);
-        assert!(out.len() >= 10, "stroke codes pass by chance: {}", out.len());
+        assert!(
+            out.len() >= 10,
+            "stroke codes pass by chance: {}",
+            out.len()
+        );
         t.apply(Validator::Iin, &mut out);
         assert!(out
             .iter()

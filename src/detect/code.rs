@@ -48,7 +48,9 @@ mod tests {
     fn programming_languages_by_name() {
         assert!(is_code_path("src/strtod_test.c"));
         assert!(is_code_path("a.tar.gz!pkg/tests/test_float.py"));
-        assert!(is_code_path("/usr/share/perl/5.36.0/Unicode/Collate/CJK/Stroke.pm"));
+        assert!(is_code_path(
+            "/usr/share/perl/5.36.0/Unicode/Collate/CJK/Stroke.pm"
+        ));
         assert!(!is_code_path("dump.sql"));
         assert!(!is_code_path("export.csv"));
         assert!(!is_code_path("README"));

@@ -220,7 +220,12 @@ pub fn international_grouping_ok(lens: &[usize], country_code_len: usize) -> boo
 /// latitude and longitude in ISO 6709, as `zone.tab` writes them, not a
 /// phone number. Returns the length of the coordinates.
 pub fn iso6709_len(b: &[u8]) -> Option<usize> {
-    let run = |from: usize| b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let run = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
     if !matches!(b.first(), Some(b'+' | b'-')) {
         return None;
     }

@@ -617,6 +617,25 @@ impl<'a> Scanner<'a> {
             if !phone::trunk_grouping_ok(&lens[..=g]) {
                 return None;
             }
+            // Digit groups amid other numbers (`… 7 8 705 123 45 62 9 …`
+            // in a catalog row) only add up to a phone by chance.
+            if !plus && separated {
+                let end = groups[g].0;
+                let row_before =
+                    start >= 2 && b[start - 1] == b' ' && self.number_token_before(start - 1);
+                let row_after = b.get(end) == Some(&b' ')
+                    && b.get(end + 1).is_some_and(u8::is_ascii_digit)
+                    && {
+                        let t = b[end + 1..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_digit())
+                            .count();
+                        !matches!(b.get(end + 1 + t), Some(c) if !c.is_ascii_whitespace())
+                    };
+                if row_before || row_after {
+                    return None;
+                }
+            }
             return try_end(self, g);
         }
         // Other countries: the longest plausible grouping that validates.
@@ -629,7 +648,13 @@ impl<'a> Scanner<'a> {
             let Some((code, _)) = phone::split_country_code(&digits[..count]) else {
                 continue;
             };
-            let code_len = if code >= 100 { 3 } else if code >= 10 { 2 } else { 1 };
+            let code_len = if code >= 100 {
+                3
+            } else if code >= 10 {
+                2
+            } else {
+                1
+            };
             if !phone::international_grouping_ok(&lens[..=g], code_len) {
                 continue;
             }
@@ -731,7 +756,8 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let (end, count, _) = groups[n - 1];
-            if !self.right_ok(end) || (b.get(end) == Some(&sep) && self.number_token_after(end + 1)) {
+            if !self.right_ok(end) || (b.get(end) == Some(&sep) && self.number_token_after(end + 1))
+            {
                 continue;
             }
             let c = Candidate {
