@@ -320,6 +320,8 @@ pub enum SkipReason {
     SizeLimit,
     RatioLimit,
     Ignored,
+    /// A git blob absent from a partial clone: not fetched, not scanned.
+    Missing,
     /// A format made of numbers rather than text (PostScript, PDF content
     /// streams, font metrics): its digit runs are coordinates and widths.
     NumericFormat,
@@ -336,6 +338,7 @@ impl SkipReason {
             SkipReason::SizeLimit => "size_limit",
             SkipReason::RatioLimit => "ratio_limit",
             SkipReason::Ignored => "ignored",
+            SkipReason::Missing => "missing",
             SkipReason::NumericFormat => "numeric_format",
         }
     }
