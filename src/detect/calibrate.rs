@@ -171,6 +171,7 @@ mod tests {
     /// The chance rates PRECISION.md documents, worked out from the
     /// validators: `cargo test --lib calibrate -- --nocapture` prints them.
     #[test]
+    #[allow(clippy::print_stdout)] // the numbers PRECISION.md quotes
     fn chance_rates_of_the_check_digits() {
         let uniform = kz_chance(b"0123456789");
         let strokes = kz_chance(b"12345");
