@@ -135,6 +135,30 @@ pub enum Evidence {
     Derived,
 }
 
+/// Why a value finding's confidence was lowered to `low` below what its
+/// detector gives it: the value validated, but where it stands makes it
+/// more likely a coincidence than a real value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lowered {
+    /// Among the candidates of its detector in the same stretch of text (a
+    /// file's segment, a batch of rows), no more validated than a table of
+    /// numbers of the same digits would by chance (see `detect::calibrate`).
+    ChanceRate,
+    /// A bare card-length or 12-digit literal, without context, in a file of
+    /// a programming language (a test table, a constant).
+    CodeLiteral,
+}
+
+impl Lowered {
+    pub fn id(self) -> &'static str {
+        match self {
+            Lowered::ChanceRate => "chance_rate",
+            Lowered::CodeLiteral => "code_literal",
+        }
+    }
+}
+
 /// A stretch of decoded text handed from a source to the detectors.
 ///
 /// `text` may carry context before and after the part this segment is
@@ -190,6 +214,8 @@ pub struct Match {
     pub normalized: String,
     /// A well-known sandbox/test value (e.g. 4111 1111 1111 1111).
     pub test: bool,
+    /// Set when the confidence was lowered, and why.
+    pub lowered: Option<Lowered>,
 }
 
 /// A finding as it leaves the scanner. Never holds a raw value unless
@@ -211,6 +237,10 @@ pub struct Finding {
     pub masked: String,
     pub fingerprint: String,
     pub evidence: Evidence,
+    /// Why `confidence` is `low` although the value validated: present
+    /// only then, so older readers of the output see nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowered: Option<Lowered>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
     /// Set when an allow rule, inline `tizim:allow` or a baseline covers it.
@@ -250,6 +280,7 @@ impl Finding {
             masked: String::new(),
             fingerprint: "00".into(),
             evidence: Evidence::Value,
+            lowered: None,
             test: false,
             suppressed: None,
             modified: None,
@@ -298,6 +329,9 @@ pub enum SkipReason {
     Encrypted,
     /// A PDF without a text layer (scanned pages): it needs OCR.
     ImageOnly,
+    /// A format made of numbers rather than text (PostScript, PDF content
+    /// streams, font metrics): its digit runs are coordinates and widths.
+    NumericFormat,
 }
 
 impl SkipReason {
@@ -315,6 +349,7 @@ impl SkipReason {
             SkipReason::UnreadFormat => "unread_format",
             SkipReason::Encrypted => "encrypted",
             SkipReason::ImageOnly => "image_only",
+            SkipReason::NumericFormat => "numeric_format",
         }
     }
 

@@ -413,6 +413,9 @@ struct OpenFile {
     had_text: bool,
     /// A database table, counted as a table rather than a file.
     table: bool,
+    /// Written in a programming language: bare number literals there are
+    /// constants (see `detect::code`).
+    code: bool,
 }
 
 /// Whether the line around an offset holds the inline allow marker. Matches
@@ -557,17 +560,25 @@ impl<'e> FileScanner<'e> {
                 file.valued_fields.push((m.category, field.clone()));
             }
         }
+        let code_literal = file.code && crate::detect::code::is_bare_literal(m, raw);
         let finding = Finding {
             path: file.path.clone(),
             line: m.line,
             column,
             category: m.category,
             detector: Cow::Borrowed(m.detector),
-            confidence: m.confidence,
+            confidence: match code_literal {
+                true => Confidence::Low,
+                false => m.confidence,
+            },
             field,
             masked: self.fingerprinter.mask(m.category, &m.normalized),
             fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
             evidence: Evidence::Value,
+            lowered: match code_literal {
+                true => Some(crate::model::Lowered::CodeLiteral),
+                false => m.lowered,
+            },
             test: m.test,
             suppressed: allowed.then(|| "inline".to_string()),
             modified: file.modified,
@@ -665,6 +676,7 @@ impl SourceSink for FileScanner<'_> {
             valued_fields: Vec::new(),
             had_text: false,
             table: false,
+            code: crate::detect::code::is_code_path(&meta.path),
         });
     }
 
@@ -886,6 +898,7 @@ impl SourceSink for FileScanner<'_> {
                 masked: String::new(),
                 fingerprint: self.fingerprinter.fingerprint(nf.category, &location),
                 evidence: Evidence::ColumnName,
+                lowered: None,
                 test: false,
                 suppressed: None,
                 modified: file.modified,

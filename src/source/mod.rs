@@ -63,6 +63,7 @@ pub mod db;
 pub mod decode;
 pub mod mail;
 pub mod pdf;
+pub mod numeric;
 pub mod structured;
 pub mod text;
 pub mod unread;
@@ -526,6 +527,10 @@ impl Ctx<'_> {
         let how = decode::sniff(head.head(), self.forced);
         if how == Sniffed::Binary {
             sink.skipped(&node.display, SkipReason::Binary);
+            return Flow::Done;
+        }
+        if numeric::recognise(head.head(), &node.name).is_some() {
+            sink.skipped(&node.display, SkipReason::NumericFormat);
             return Flow::Done;
         }
         sink.begin(&node.meta());
