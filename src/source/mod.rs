@@ -49,6 +49,7 @@ use std::path::Path;
 pub mod archive;
 pub mod compress;
 pub mod decode;
+mod office;
 pub mod structured;
 pub mod text;
 
@@ -185,6 +186,27 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
     if let Err(e) = head.fill(decode::SNIFF_LEN) {
         let _ = ctx.report(e, display, sink);
         return;
+    }
+    if office::is_ole(head.head()) {
+        // An `.xls` needs random access, which the file gives.
+        let mut file = head.into_inner();
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        if office::scan_ole(io::BufReader::new(&mut file), &node, sink).is_some() {
+            return;
+        }
+        // Not a workbook (a `.doc`, an `.msg`): read on as any other file.
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        head = Peeked::new(file);
+        if let Err(e) = head.fill(decode::SNIFF_LEN) {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
     }
     if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
     {
@@ -344,6 +366,30 @@ impl Ctx<'_> {
                     sink,
                 ),
             Format::Tar => archive::scan_tar(head, node, self, sink),
+            _ if office::is_ole(head.head()) => {
+                let mut bytes = Vec::new();
+                match (&mut head)
+                    .take(archive::ZIP_IN_MEMORY_LIMIT + 1)
+                    .read_to_end(&mut bytes)
+                {
+                    Ok(n) if n as u64 > archive::ZIP_IN_MEMORY_LIMIT => {
+                        sink.notice(archive::zip_too_large_notice(node));
+                        Flow::Done
+                    }
+                    Ok(_) => match office::scan_ole(io::Cursor::new(&bytes), node, sink) {
+                        Some(flow) => flow,
+                        None => {
+                            let mut again = Peeked::new(io::Cursor::new(bytes));
+                            match again.fill(decode::SNIFF_LEN) {
+                                Ok(()) => self.scan_text(again, node, sink),
+                                Err(e) => self.report(e, &node.display, sink),
+                            }
+                        }
+                    },
+                    Err(e) => self.report(e, &node.display, sink),
+                }
+            }
+            _ if office::is_rtf(head.head()) => office::scan_rtf(head, node, self, sink),
             Format::Zip => {
                 let mut bytes = Vec::new();
                 match (&mut head)

@@ -76,14 +76,14 @@ fn split_line(line: &str, d: u8) -> Vec<String> {
 
 /// Content a header cell cannot have: an e-mail, a number, digits enough
 /// to be an identifier.
-fn looks_like_data(field: &str) -> bool {
+pub(crate) fn looks_like_data(field: &str) -> bool {
     let f = field.trim();
     f.contains('@')
         || f.bytes().filter(u8::is_ascii_digit).count() >= 5
         || f.replace(',', ".").parse::<f64>().is_ok()
 }
 
-fn label_like(field: &str) -> bool {
+pub(crate) fn label_like(field: &str) -> bool {
     let f = field.trim();
     !f.is_empty() && f.chars().count() <= 64 && f.chars().next().is_some_and(char::is_alphabetic)
 }

@@ -33,6 +33,7 @@ use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
 mod csv;
+pub(crate) use csv::{label_like, looks_like_data};
 mod json;
 mod sql;
 
