@@ -430,7 +430,9 @@ pub(super) fn scan_xml<R: Read>(
                 let name = e.local_name();
                 let name = name.as_ref();
                 if grammar.paragraph.contains(&name) {
-                    writer.end_paragraph();
+                    if in_paragraph == 0 {
+                        writer.end_paragraph();
+                    }
                 } else if grammar.cell.contains(&name) {
                     writer.start_cell();
                     writer.end_cell();
@@ -445,7 +447,13 @@ pub(super) fn scan_xml<R: Read>(
                 let name = name.as_ref();
                 if grammar.paragraph.contains(&name) {
                     in_paragraph = in_paragraph.saturating_sub(1);
-                    writer.end_paragraph();
+                    if in_paragraph == 0 {
+                        writer.end_paragraph();
+                    } else {
+                        // A note's paragraph ends inside its paragraph: the
+                        // line (paragraph number) goes on.
+                        writer.text.push(' ');
+                    }
                 } else if grammar.text.contains(&name) {
                     in_text = in_text.saturating_sub(1);
                 } else if name == grammar.table {
@@ -525,7 +533,7 @@ mod tests {
 <text:p>ИИН<text:s/>850315300128<text:note><text:note-body><text:p>сноска a@b.kz</text:p></text:note-body></text:note></text:p>
 </office:text></office:body></office:document-content>"#;
         let r = run(&ODF, xml);
-        assert_eq!(r.plain, "Заголовок\nИИН 850315300128 сноска a@b.kz\n\n");
+        assert_eq!(r.plain, "Заголовок\nИИН 850315300128 сноска a@b.kz \n");
     }
 
     #[test]

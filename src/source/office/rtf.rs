@@ -26,6 +26,9 @@ const CHUNK: usize = 32 << 10;
 /// stays bounded whatever the input.
 const MAX_DEPTH: usize = 1024;
 
+/// Destinations marked ignorable (`\*`) that hold document text.
+const TEXT_DESTINATIONS: &[&str] = &["annotation"];
+
 /// Destinations whose content is not document text.
 const SKIPPED: &[&str] = &[
     "fonttbl",
@@ -201,6 +204,8 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
     let mut to_skip = 0u32;
     // The group just opened may start with `\*` (an ignorable destination).
     let mut group_start = false;
+    // `\*` was just read: the next control word names the destination.
+    let mut starred = false;
     while let Some(b) = next(input)? {
         match b {
             b'{' => {
@@ -255,6 +260,11 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
                         input.consume(1);
                     }
                     let starts_group = std::mem::take(&mut group_start);
+                    if std::mem::take(&mut starred) && TEXT_DESTINATIONS.contains(&word.as_str()) {
+                        // `{\*\annotation …}`: marked ignorable, but it is a
+                        // comment's text.
+                        group.skip = stack.last().is_some_and(|outer| outer.skip);
+                    }
                     if starts_group && SKIPPED.contains(&word.as_str()) {
                         if word == "fonttbl" {
                             group.font_table = true;
@@ -275,7 +285,12 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
                 } else {
                     let starts_group = std::mem::take(&mut group_start);
                     match c {
-                        b'*' if starts_group => group.skip = true,
+                        b'*' if starts_group => {
+                            group.skip = true;
+                            starred = true;
+                            // What follows is the destination's word.
+                            continue;
+                        }
                         b'\'' => {
                             let (Some(h1), Some(h2)) = (next(input)?, next(input)?) else {
                                 break;
@@ -386,12 +401,12 @@ mod tests {
 {\colortbl;\red0\green0\blue0;}{\*\generator Writer;}{\info{\author Иван}}
 \pard\plain\f1 \'c8\'c8\'cd: 850315300128\par
 \f0 \u1058?\u1077?\u1083?: +7 701 234 56 78\par
-{\field{\*\fldinst HYPERLINK "mailto:a@b.kz"}{\fldrslt a@b.kz}}\par
+{\field{\*\fldinst HYPERLINK "mailto:a@b.kz"}{\fldrslt a@b.kz}}{\*\atnid x}{\*\annotation{\*\atndate 1}note}\par
 Table\cell x\cell\row
 a\{b\}\\c\~d\line e\par}"#;
         assert_eq!(
             text(rtf),
-            "ИИН: 850315300128\nТел: +7 701 234 56 78\na@b.kz\nTable\tx\t\na{b}\\c d\ne\n"
+            "ИИН: 850315300128\nТел: +7 701 234 56 78\na@b.kznote\nTable\tx\t\na{b}\\c d\ne\n"
         );
     }
 
