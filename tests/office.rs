@@ -412,8 +412,9 @@ fn a_large_sheet_streams_in_bounded_memory() {
         common::DEADLINE,
     );
     out.assert_survived();
-    // The sheet's XML alone is larger than this: it was not held whole.
-    out.assert_rss_below_mib(96);
+    // The sheet's XML (about 30 MB) is larger than this: it was streamed,
+    // not held whole (14 MiB measured).
+    out.assert_rss_below_mib(32);
     let findings = out.findings();
     assert_eq!(findings.len() as u64, ROWS, "{}", out.stderr);
     let last = findings.iter().map(|f| f["line"].as_u64().unwrap()).max();
