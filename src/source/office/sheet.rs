@@ -222,10 +222,11 @@ impl<'s> SheetWriter<'s> {
 }
 
 /// An ИИН/БИН stored as a number: 850315300128 keeps its 12 digits, but
-/// 050722600456 becomes 50722600456, and one born in 2000 loses two zeros.
-/// Such a number in a column named for identifiers is padded back to 12.
+/// 050722600456 becomes 50722600456, and one born in January 2000
+/// (000126…) loses three zeros. Such a number in a column named for
+/// identifiers is padded back to 12; the checksum still decides.
 fn push_padded_identifier(out: &mut String, digits: &str) {
-    if (10..12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+    if (9..12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         (digits.len()..12).for_each(|_| out.push('0'));
     }
     out.push_str(digits);
@@ -529,9 +530,14 @@ mod tests {
         w.row(1, vec![v(0, "ИИН", false), v(1, "Сумма", false)]);
         w.row(2, vec![v(0, "50722600456", true), v(1, "50722600456", true)]);
         w.row(3, vec![v(0, "50722600456", false)]);
+        w.row(4, vec![v(0, "126672973", true)]);
+        w.row(5, vec![v(0, "12345678", true)]);
         w.finish();
         let texts: Vec<_> = r.values.iter().map(|v| v.text.as_str()).collect();
-        assert_eq!(texts, ["ИИН", "Сумма", "050722600456", "50722600456", "50722600456"]);
+        assert_eq!(
+            texts,
+            ["ИИН", "Сумма", "050722600456", "50722600456", "50722600456", "000126672973", "12345678"]
+        );
     }
 
     #[test]
