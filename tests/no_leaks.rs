@@ -274,7 +274,11 @@ fn write_office(root: &Path) {
         inline("D2", p(7)),
     );
     fs::write(root.join("office/hr.xlsx"), xlsx(&rows)).unwrap();
-    let broken_rows = format!("<row r=\"1\">{}</row><row r=\"2\"><c><v>{}", inline("A1", "ИИН"), p(0));
+    let broken_rows = format!(
+        "<row r=\"1\">{}</row><row r=\"2\"><c><v>{}",
+        inline("A1", "ИИН"),
+        p(0)
+    );
     fs::write(root.join("office/broken.xlsx"), xlsx(&broken_rows)).unwrap();
     let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
     let cell = |t: &str| format!("<w:tc>{}</w:tc>", para(t));
@@ -286,13 +290,26 @@ fn write_office(root: &Path) {
         cell("ИИК"),
         cell(p(12)),
     );
-    let docx = |body: &str| zip(&[("[Content_Types].xml", b"<Types/>".as_slice()), ("word/document.xml", body.as_bytes())]);
+    let docx = |body: &str| {
+        zip(&[
+            ("[Content_Types].xml", b"<Types/>".as_slice()),
+            ("word/document.xml", body.as_bytes()),
+        ])
+    };
     fs::write(root.join("office/contract.docx"), docx(&body)).unwrap();
-    let broken = format!("<w:document><w:body><w:p><w:t>{}</w:t></w:p><w:p>{}</w:q>", p(9), p(2));
+    let broken = format!(
+        "<w:document><w:body><w:p><w:t>{}</w:t></w:p><w:p>{}</w:q>",
+        p(9),
+        p(2)
+    );
     fs::write(root.join("office/broken.docx"), docx(&broken)).unwrap();
     fs::write(
         root.join("office/letter.rtf"),
-        format!("{{\\rtf1\\ansi\\ansicpg1251 \\'c8\\'c8\\'cd {}\\par {}\\par}}", p(0), p(13)),
+        format!(
+            "{{\\rtf1\\ansi\\ansicpg1251 \\'c8\\'c8\\'cd {}\\par {}\\par}}",
+            p(0),
+            p(13)
+        ),
     )
     .unwrap();
     let export = format!("ФИО\tИИН\tКарта\r\n{}\t{}\t{}\r\n", NAMES[0], p(2), p(10));

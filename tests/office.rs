@@ -74,7 +74,11 @@ fn scan(name: &str) -> (BTreeSet<Found>, Vec<Value>) {
         .iter()
         .map(|f| {
             (
-                f["path"].as_str().unwrap().trim_start_matches(&base).to_string(),
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(&base)
+                    .to_string(),
                 f["line"].as_u64().unwrap(),
                 f["category"].as_str().unwrap().to_string(),
                 f["field"].as_str().map(str::to_string),
@@ -105,7 +109,13 @@ fn workbook(path: &str, with_formula_values: bool) -> BTreeSet<Found> {
         let f = |h: &str| format!("Сотрудники.{h}");
         expected.insert(found(path, line, "person_name", Some(&f("ФИО")), &p.name));
         expected.insert(found(path, line, "iin", Some(&f("ИИН")), &p.iin));
-        expected.insert(found(path, line, "birth_date", Some(&f("Дата рождения")), &p.born));
+        expected.insert(found(
+            path,
+            line,
+            "birth_date",
+            Some(&f("Дата рождения")),
+            &p.born,
+        ));
         expected.insert(found(path, line, "phone", Some(&f("Телефон")), &p.phone));
         expected.insert(found(path, line, "email", Some(&f("E-mail")), &p.email));
         expected.insert(found(path, line, "iban", Some(&f("ИИК")), &p.iban));
@@ -114,7 +124,13 @@ fn workbook(path: &str, with_formula_values: bool) -> BTreeSet<Found> {
         let line = 2 + k as u64;
         expected.insert(found(path, line, "bin", Some("Контрагенты.БИН"), &c.bin));
         if with_formula_values {
-            expected.insert(found(path, line, "email", Some("Контрагенты.Контакт"), &c.email));
+            expected.insert(found(
+                path,
+                line,
+                "email",
+                Some("Контрагенты.Контакт"),
+                &c.email,
+            ));
         }
     }
     expected
@@ -154,8 +170,20 @@ fn openpyxl_xlsx_iin_typed_as_a_number_gets_its_zero_back() {
     // the name's length plus 4.
     let column = people[0].name.chars().count() as u64 + 4;
     assert_eq!(
-        (iin["line"].as_u64(), iin["column"].as_u64(), iin["masked"].as_str()),
-        (Some(4), Some(column), Some(&*format!("{}******{}", &people[0].iin[..4], &people[0].iin[10..])))
+        (
+            iin["line"].as_u64(),
+            iin["column"].as_u64(),
+            iin["masked"].as_str()
+        ),
+        (
+            Some(4),
+            Some(column),
+            Some(&*format!(
+                "{}******{}",
+                &people[0].iin[..4],
+                &people[0].iin[10..]
+            ))
+        )
     );
 }
 
@@ -174,8 +202,20 @@ fn inline_strings_are_read() {
     let mut expected = BTreeSet::new();
     for (k, p) in people[..2].iter().enumerate() {
         let line = 2 + k as u64;
-        expected.insert(found("inline.xlsx", line, "person_name", Some("Лист1.ФИО"), &p.name));
-        expected.insert(found("inline.xlsx", line, "email", Some("Лист1.E-mail"), &p.email));
+        expected.insert(found(
+            "inline.xlsx",
+            line,
+            "person_name",
+            Some("Лист1.ФИО"),
+            &p.name,
+        ));
+        expected.insert(found(
+            "inline.xlsx",
+            line,
+            "email",
+            Some("Лист1.E-mail"),
+            &p.email,
+        ));
     }
     assert_same("inline.xlsx", &got, &expected);
 }
@@ -183,7 +223,13 @@ fn inline_strings_are_read() {
 /// The contract: a paragraph with an IIN and an e-mail, a table with a
 /// header row, a `label | value` table, a header, a footer and a comment.
 /// `body_shift` is the line of the first body paragraph minus 1.
-fn contract(body: &str, comment: (&str, u64), header: &str, footer: &str, footer_line: u64) -> BTreeSet<Found> {
+fn contract(
+    body: &str,
+    comment: (&str, u64),
+    header: &str,
+    footer: &str,
+    footer_line: u64,
+) -> BTreeSet<Found> {
     let (p, _) = truth();
     [
         found(body, 2, "iin", None, &p[0].iin),
@@ -272,7 +318,13 @@ fn pptx_and_odp_slides_tables_and_notes() {
         found(s2, 5, "iin", Some("ИИН"), &p[1].iin),
         found(s2, 6, "person_name", Some("ФИО"), &p[2].name),
         found(s2, 7, "iin", Some("ИИН"), &p[2].iin),
-        found("slides.pptx!ppt/notesSlides/notesSlide1.xml", 1, "phone", None, &p[3].phone),
+        found(
+            "slides.pptx!ppt/notesSlides/notesSlide1.xml",
+            1,
+            "phone",
+            None,
+            &p[3].phone,
+        ),
     ]
     .into_iter()
     .collect();
@@ -342,10 +394,22 @@ fn xlsx_with_sheet(path: &Path, sheet: &mut dyn FnMut(&mut dyn Write)) {
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
     let parts: [(&str, &str); 4] = [
-        ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#),
-        ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
-        ("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Big" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Big" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
     ];
     for (name, text) in parts {
         z.start_file(name, opts).unwrap();
@@ -371,9 +435,15 @@ fn a_zip_bomb_inside_an_xlsx_is_cut_off_and_reported() {
             w.write_all(&block).unwrap();
         }
     });
-    let size = std::fs::metadata(dir.path().join("bomb.xlsx")).unwrap().len();
+    let size = std::fs::metadata(dir.path().join("bomb.xlsx"))
+        .unwrap()
+        .len();
     assert!(size < (300 << 20) / 400, "not a bomb: {size} bytes");
-    std::fs::write(dir.path().join("canary.log"), "contact canary.office@mail.kz\n").unwrap();
+    std::fs::write(
+        dir.path().join("canary.log"),
+        "contact canary.office@mail.kz\n",
+    )
+    .unwrap();
     let out = common::run_tizim(
         ["scan", "--format", "json", "."],
         dir.path(),
@@ -387,7 +457,10 @@ fn a_zip_bomb_inside_an_xlsx_is_cut_off_and_reported() {
         "the bomb is not reported as cut off: {}",
         report.skip_and_error_text()
     );
-    assert!(report.located("email").iter().any(|(p, _)| p.ends_with("canary.log")));
+    assert!(report
+        .located("email")
+        .iter()
+        .any(|(p, _)| p.ends_with("canary.log")));
 }
 
 #[test]
@@ -431,22 +504,44 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
     // A docx whose body is not XML.
     let docx = common::zip(&[
         ("[Content_Types].xml", b"<Types/>"),
-        ("word/document.xml", b"<w:document><w:body><w:p><w:t>a@b.kz</w:t></w:p><w:p></w:q>"),
+        (
+            "word/document.xml",
+            b"<w:document><w:body><w:p><w:t>a@b.kz</w:t></w:p><w:p></w:q>",
+        ),
     ]);
     std::fs::write(dir.path().join("bad.docx"), docx).unwrap();
     // OLE magic and nothing after it.
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     ole.extend_from_slice(&[0u8; 600]);
     std::fs::write(dir.path().join("bad.xls"), ole).unwrap();
-    std::fs::write(dir.path().join("canary.log"), "contact canary.office@mail.kz\n").unwrap();
-    let out = common::run_tizim(["scan", "--format", "json", "."], dir.path(), common::DEADLINE);
+    std::fs::write(
+        dir.path().join("canary.log"),
+        "contact canary.office@mail.kz\n",
+    )
+    .unwrap();
+    let out = common::run_tizim(
+        ["scan", "--format", "json", "."],
+        dir.path(),
+        common::DEADLINE,
+    );
     out.assert_survived();
     let report = out.report();
     let emails = report.located("email");
-    assert!(emails.iter().any(|(p, _)| p.ends_with("canary.log")), "{emails:?}");
+    assert!(
+        emails.iter().any(|(p, _)| p.ends_with("canary.log")),
+        "{emails:?}"
+    );
     // What came before the XML error is still found.
-    assert!(emails.iter().any(|(p, l)| p.ends_with("bad.docx") && *l == 1), "{emails:?}");
+    assert!(
+        emails
+            .iter()
+            .any(|(p, l)| p.ends_with("bad.docx") && *l == 1),
+        "{emails:?}"
+    );
     let errors = report.skip_and_error_text();
-    assert!(errors.contains("bad.docx") && errors.contains("malformed XML"), "{errors}");
+    assert!(
+        errors.contains("bad.docx") && errors.contains("malformed XML"),
+        "{errors}"
+    );
     assert!(errors.contains("cut.xlsx"), "{errors}");
 }

@@ -373,7 +373,15 @@ impl Ctx<'_> {
                     .read_to_end(&mut bytes)
                 {
                     Ok(n) if n as u64 > archive::ZIP_IN_MEMORY_LIMIT => {
-                        sink.notice(archive::zip_too_large_notice(node));
+                        sink.notice(Notice {
+                            path: node.display.clone(),
+                            line: None,
+                            reason: Some(SkipReason::SizeLimit),
+                            message: format!(
+                                "OLE file (.xls) inside a stream is larger than {}; it is not opened",
+                                compress::human_size(archive::ZIP_IN_MEMORY_LIMIT)
+                            ),
+                        });
                         Flow::Done
                     }
                     Ok(_) => match office::scan_ole(io::Cursor::new(&bytes), node, sink) {

@@ -80,7 +80,11 @@ pub(super) fn scan_package<R: Read + Seek>(
     sink: &mut dyn SourceSink,
 ) -> Flow {
     let (body, grammar, extra): (Option<&str>, &Grammar, Vec<String>) = match kind {
-        Package::Docx => (Some("word/document.xml"), &WORD, parts(&zip, "word/", is_word_part)),
+        Package::Docx => (
+            Some("word/document.xml"),
+            &WORD,
+            parts(&zip, "word/", is_word_part),
+        ),
         Package::Pptx => (None, &SLIDE, parts(&zip, "ppt/", is_slide_part)),
         _ => (Some("content.xml"), &ODF, vec!["styles.xml".to_string()]),
     };
@@ -89,12 +93,16 @@ pub(super) fn scan_package<R: Read + Seek>(
         read_part(&mut zip, body, grammar, node, ctx, sink);
     }
     for part in extra {
-        let member = zip.index_for_name(&part).and_then(|i| zip.by_index(i).ok()).map(|m| {
-            (
-                m.last_modified().and_then(crate::source::archive::zip_time_to_unix),
-                m.size(),
-            )
-        });
+        let member = zip
+            .index_for_name(&part)
+            .and_then(|i| zip.by_index(i).ok())
+            .map(|m| {
+                (
+                    m.last_modified()
+                        .and_then(crate::source::archive::zip_time_to_unix),
+                    m.size(),
+                )
+            });
         let Some((modified, size)) = member else {
             continue;
         };
@@ -125,7 +133,11 @@ fn is_slide_part(name: &str) -> bool {
 
 /// Package members under `prefix` that `wanted` accepts, in natural order
 /// (`slide2` before `slide10`).
-fn parts<R: Read + Seek>(zip: &zip::ZipArchive<R>, prefix: &str, wanted: fn(&str) -> bool) -> Vec<String> {
+fn parts<R: Read + Seek>(
+    zip: &zip::ZipArchive<R>,
+    prefix: &str,
+    wanted: fn(&str) -> bool,
+) -> Vec<String> {
     let mut names: Vec<String> = zip
         .file_names()
         .filter(|n| n.starts_with(prefix) && wanted(n))
@@ -153,7 +165,11 @@ fn read_part<R: Read + Seek>(
         None => return,
         Some(Ok(r)) => r,
         Some(Err(e)) => {
-            sink.error(super::member_error(node, part, format!("not readable: {e}")));
+            sink.error(super::member_error(
+                node,
+                part,
+                format!("not readable: {e}"),
+            ));
             return;
         }
     };
@@ -215,8 +231,10 @@ impl<'s> DocWriter<'s> {
 
     fn push_text(&mut self, s: &str) {
         // Line breaks inside a paragraph would shift the paragraph numbers.
-        self.text
-            .extend(s.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
+        self.text.extend(
+            s.chars()
+                .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }),
+        );
     }
 
     fn end_paragraph(&mut self) {
@@ -301,9 +319,14 @@ impl<'s> DocWriter<'s> {
             .rows
             .iter()
             .filter(|r| !r.is_empty())
-            .map(|r| r.iter().map(|(range, _)| self.text[range.clone()].to_string()).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|(range, _)| self.text[range.clone()].to_string())
+                    .collect()
+            })
             .collect();
-        let rows: Vec<&Vec<(Range<usize>, u64)>> = table.rows.iter().filter(|r| !r.is_empty()).collect();
+        let rows: Vec<&Vec<(Range<usize>, u64)>> =
+            table.rows.iter().filter(|r| !r.is_empty()).collect();
         match shape(&texts) {
             TableShape::Plain => {}
             TableShape::Header(names) => {
@@ -328,7 +351,8 @@ impl<'s> DocWriter<'s> {
             }
             TableShape::LabelValue => {
                 for (row, text) in rows.iter().zip(&texts) {
-                    let Some(label) = presentable_name(&text[0]).map(|l| l.replace('\t', " ")) else {
+                    let Some(label) = presentable_name(&text[0]).map(|l| l.replace('\t', " "))
+                    else {
                         continue;
                     };
                     let (range, line) = row[1].clone();
@@ -513,7 +537,12 @@ mod tests {
 <w:p><w:r><w:t>A &amp; B&#33;</w:t></w:r></w:p>
 </w:body></w:document>"#;
         let r = run(&WORD, xml);
-        assert!(r.plain.starts_with("Договор № 5\nКлиент: ivan@mail.kz\nФИО\nИИН\n"), "{}", r.plain);
+        assert!(
+            r.plain
+                .starts_with("Договор № 5\nКлиент: ivan@mail.kz\nФИО\nИИН\n"),
+            "{}",
+            r.plain
+        );
         assert!(r.plain.ends_with("A & B!\n"), "{}", r.plain);
         let iin = r.value("850315300128");
         assert_eq!((iin.field.as_deref(), iin.line), (Some("ИИН"), 6));
@@ -522,7 +551,11 @@ mod tests {
         assert_eq!(r.value("Иванов Иван").field.as_deref(), Some("ФИО"));
         assert_eq!(
             r.fields,
-            [("ФИО".to_string(), 3), ("ИИН".to_string(), 3), ("Телефон".to_string(), 7)]
+            [
+                ("ФИО".to_string(), 3),
+                ("ИИН".to_string(), 3),
+                ("Телефон".to_string(), 7)
+            ]
         );
     }
 
@@ -539,7 +572,11 @@ mod tests {
     #[test]
     fn malformed_xml_keeps_what_came_before() {
         let mut r = Recorder::default();
-        let out = scan_xml("<w:p><w:t>a@b.kz</w:t></w:p><w:p><w:t>x</w:q>".as_bytes(), &WORD, &mut r);
+        let out = scan_xml(
+            "<w:p><w:t>a@b.kz</w:t></w:p><w:p><w:t>x</w:q>".as_bytes(),
+            &WORD,
+            &mut r,
+        );
         assert!(matches!(out, Err(XmlFailure::Syntax(_))));
         assert!(r.plain.contains("a@b.kz"));
     }

@@ -92,7 +92,9 @@ pub(crate) fn scan_package<R: Read + Seek>(
     sink: &mut dyn SourceSink,
 ) -> Flow {
     match kind {
-        Package::Xlsx | Package::Xlsb | Package::Ods => sheet::scan_package(zip, kind, node, ctx, sink),
+        Package::Xlsx | Package::Xlsb | Package::Ods => {
+            sheet::scan_package(zip, kind, node, ctx, sink)
+        }
         Package::Docx | Package::Pptx | Package::OdfText => {
             document::scan_package(zip, kind, node, ctx, sink)
         }
@@ -110,7 +112,12 @@ pub(crate) fn scan_ole<R: Read + Seek>(
 }
 
 /// Reads an RTF document from a stream.
-pub(crate) fn scan_rtf<R: Read>(reader: R, node: &Node, ctx: &Ctx, sink: &mut dyn SourceSink) -> Flow {
+pub(crate) fn scan_rtf<R: Read>(
+    reader: R,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn SourceSink,
+) -> Flow {
     sink.begin(&node.meta());
     let flow = match rtf::scan(reader, sink) {
         Ok(()) => Flow::Done,

@@ -108,7 +108,10 @@ impl Writer<'_> {
     fn decode_bytes(&mut self) {
         if !self.bytes.is_empty() {
             let (text, _) = self.bytes_encoding.decode_without_bom_handling(&self.bytes);
-            self.text.extend(text.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
+            self.text.extend(
+                text.chars()
+                    .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }),
+            );
             self.bytes.clear();
         }
     }
@@ -153,7 +156,8 @@ impl Writer<'_> {
         if self.text.is_empty() {
             return;
         }
-        self.sink.segment(&Segment::whole(&self.text, self.first_line, None));
+        self.sink
+            .segment(&Segment::whole(&self.text, self.first_line, None));
         self.first_line += crate::position::count_newlines(self.text.as_bytes());
         self.text.clear();
     }
@@ -247,7 +251,10 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
                         if !c.is_ascii_digit() || digits >= 10 {
                             break;
                         }
-                        let value = param.unwrap_or(0).saturating_mul(10).saturating_add(i32::from(c - b'0'));
+                        let value = param
+                            .unwrap_or(0)
+                            .saturating_mul(10)
+                            .saturating_add(i32::from(c - b'0'));
                         param = Some(value);
                         digits += 1;
                         input.consume(1);
@@ -281,7 +288,16 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
                         to_skip -= 1;
                         continue;
                     }
-                    control_word(&word, param, &mut group, &mut fonts, &mut default_encoding, &mut defining_font, &mut to_skip, w);
+                    control_word(
+                        &word,
+                        param,
+                        &mut group,
+                        &mut fonts,
+                        &mut default_encoding,
+                        &mut defining_font,
+                        &mut to_skip,
+                        w,
+                    );
                 } else {
                     let starts_group = std::mem::take(&mut group_start);
                     match c {
@@ -296,7 +312,9 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
                                 break;
                             };
                             let hex = [h1, h2];
-                            let byte = std::str::from_utf8(&hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                            let byte = std::str::from_utf8(&hex)
+                                .ok()
+                                .and_then(|h| u8::from_str_radix(h, 16).ok());
                             if to_skip > 0 {
                                 to_skip -= 1;
                             } else if let (Some(byte), false) = (byte, group.skip) {
@@ -412,7 +430,10 @@ a\{b\}\\c\~d\line e\par}"#;
 
     #[test]
     fn unicode_fallbacks_are_skipped_by_uc_and_surrogates_joined() {
-        assert_eq!(text(r"{\rtf1\uc2\u1048\'3f\'3fX\uc0\u-10179\u-8704\par}"), "ИX😀\n");
+        assert_eq!(
+            text(r"{\rtf1\uc2\u1048\'3f\'3fX\uc0\u-10179\u-8704\par}"),
+            "ИX😀\n"
+        );
     }
 
     #[test]

@@ -121,10 +121,12 @@ impl<'s> SheetWriter<'s> {
                     if names.len() <= col {
                         names.resize(col + 1, None);
                     }
-                    names[col] = presentable_name(&v.text).map(|n| n.replace(['\t', '\n', '\r'], " "));
+                    names[col] =
+                        presentable_name(&v.text).map(|n| n.replace(['\t', '\n', '\r'], " "));
                 }
                 for name in names.iter().flatten() {
-                    self.sink.field(&format!("{}.{name}", self.sheet), u64::from(row));
+                    self.sink
+                        .field(&format!("{}.{name}", self.sheet), u64::from(row));
                 }
                 // The header row itself is text like any other.
                 self.write_row(row, &values);
@@ -182,8 +184,13 @@ impl<'s> SheetWriter<'s> {
                 push_padded_identifier(&mut self.text, &v.text);
             } else {
                 // Line breaks inside a cell would shift the rows' lines.
-                self.text
-                    .extend(v.text.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }));
+                self.text.extend(v.text.chars().map(|c| {
+                    if matches!(c, '\n' | '\r' | '\t') {
+                        ' '
+                    } else {
+                        c
+                    }
+                }));
             }
             self.cells.push(Cell {
                 range: start..self.text.len(),
@@ -341,7 +348,11 @@ pub(super) fn scan_package<R: Read + Seek>(
             continue;
         }
         let compressed = member.compressed_size();
-        let mut limited = super::Limited::new(member, &ctx.budget, super::CompressedSize::Known(compressed));
+        let mut limited = super::Limited::new(
+            member,
+            &ctx.budget,
+            super::CompressedSize::Known(compressed),
+        );
         if let Err(e) = io::copy(&mut limited, &mut io::sink()) {
             super::report_member(ctx, node, &name, e, sink);
             return Flow::Done;
@@ -387,7 +398,11 @@ pub(super) fn scan_package<R: Read + Seek>(
 }
 
 /// Reads an OLE compound file as `.xls`; `None` when it holds no workbook.
-pub(super) fn scan_xls<R: Read + Seek>(reader: R, node: &Node, sink: &mut dyn SourceSink) -> Option<Flow> {
+pub(super) fn scan_xls<R: Read + Seek>(
+    reader: R,
+    node: &Node,
+    sink: &mut dyn SourceSink,
+) -> Option<Flow> {
     let mut book = match calamine::Xls::new(reader) {
         Ok(book) => book,
         // A `.doc`, `.ppt` or `.msg`: the same container, not a workbook.
@@ -431,8 +446,11 @@ fn stream_sheet<'a, E: std::fmt::Display>(
 }
 
 /// Reads every sheet of a workbook calamine loads whole (`.xls`, `.ods`).
-fn read_whole_sheets<R: Read + Seek, B: Reader<R>>(book: &mut B, node: &Node, sink: &mut dyn SourceSink)
-where
+fn read_whole_sheets<R: Read + Seek, B: Reader<R>>(
+    book: &mut B,
+    node: &Node,
+    sink: &mut dyn SourceSink,
+) where
     B::Error: std::fmt::Display,
 {
     for (i, name) in book.sheet_names().into_iter().enumerate() {
@@ -455,7 +473,13 @@ where
     }
 }
 
-fn sheet_error(result: Result<(), String>, node: &Node, index: usize, name: &str, sink: &mut dyn SourceSink) {
+fn sheet_error(
+    result: Result<(), String>,
+    node: &Node,
+    index: usize,
+    name: &str,
+    sink: &mut dyn SourceSink,
+) {
     if let Err(message) = result {
         let sheet = presentable_name(name)
             .map(str::to_string)
@@ -501,18 +525,38 @@ mod tests {
         let mut r = Recorder::default();
         let mut w = SheetWriter::new(0, "Сотрудники", &mut r);
         w.row(1, vec![v(0, "Список сотрудников", false)]);
-        w.row(3, vec![v(0, "ФИО", false), v(1, "ИИН", false), v(2, "Дата рождения", false)]);
+        w.row(
+            3,
+            vec![
+                v(0, "ФИО", false),
+                v(1, "ИИН", false),
+                v(2, "Дата рождения", false),
+            ],
+        );
         w.row(
             4,
-            vec![v(0, "Иванов Иван", false), v(1, "50722600456", true), v(2, "2005-07-22", false)],
+            vec![
+                v(0, "Иванов Иван", false),
+                v(1, "50722600456", true),
+                v(2, "2005-07-22", false),
+            ],
         );
         w.row(5, vec![v(1, "850315300128", false)]);
         w.finish();
         let iin = r.value("050722600456");
-        assert_eq!((iin.field.as_deref(), iin.line, iin.column), (Some("Сотрудники.ИИН"), 4, 13));
-        assert_eq!(r.value("2005-07-22").field.as_deref(), Some("Сотрудники.Дата рождения"));
+        assert_eq!(
+            (iin.field.as_deref(), iin.line, iin.column),
+            (Some("Сотрудники.ИИН"), 4, 13)
+        );
+        assert_eq!(
+            r.value("2005-07-22").field.as_deref(),
+            Some("Сотрудники.Дата рождения")
+        );
         assert_eq!(r.value("850315300128").line, 5);
-        assert_eq!(r.value("Список сотрудников").field.as_deref(), Some("Сотрудники.#1"));
+        assert_eq!(
+            r.value("Список сотрудников").field.as_deref(),
+            Some("Сотрудники.#1")
+        );
         assert_eq!(
             r.fields,
             [
@@ -528,7 +572,10 @@ mod tests {
         let mut r = Recorder::default();
         let mut w = SheetWriter::new(0, "S", &mut r);
         w.row(1, vec![v(0, "ИИН", false), v(1, "Сумма", false)]);
-        w.row(2, vec![v(0, "50722600456", true), v(1, "50722600456", true)]);
+        w.row(
+            2,
+            vec![v(0, "50722600456", true), v(1, "50722600456", true)],
+        );
         w.row(3, vec![v(0, "50722600456", false)]);
         w.row(4, vec![v(0, "126672973", true)]);
         w.row(5, vec![v(0, "12345678", true)]);
@@ -536,7 +583,15 @@ mod tests {
         let texts: Vec<_> = r.values.iter().map(|v| v.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["ИИН", "Сумма", "050722600456", "50722600456", "50722600456", "000126672973", "12345678"]
+            [
+                "ИИН",
+                "Сумма",
+                "050722600456",
+                "50722600456",
+                "50722600456",
+                "000126672973",
+                "12345678"
+            ]
         );
     }
 

@@ -9,7 +9,10 @@ use crate::source::structured::{label_like, looks_like_data};
 /// at least `min_labels` non-empty cells, two in three of them labels
 /// (`ФИО`, `Дата рождения`, `№` is tolerated), none holding data (a
 /// number, an e-mail, an identifier).
-pub(super) fn is_header_row<'a>(cells: impl IntoIterator<Item = &'a str>, min_labels: usize) -> bool {
+pub(super) fn is_header_row<'a>(
+    cells: impl IntoIterator<Item = &'a str>,
+    min_labels: usize,
+) -> bool {
     let (mut filled, mut labels) = (0usize, 0usize);
     for cell in cells {
         let cell = cell.trim();
