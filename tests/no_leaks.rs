@@ -281,6 +281,7 @@ fn write_tree(root: &Path) {
     )
     .unwrap();
     drop(db);
+    write_office(root);
     // A broken file named for someone: its error names it.
     let truncated = gzip(b"line one\nline two\n");
     fs::write(
@@ -288,6 +289,86 @@ fn write_tree(root: &Path) {
         &truncated[..truncated.len() / 2],
     )
     .unwrap();
+}
+
+/// An xlsx package around one worksheet's `<sheetData>` rows.
+fn xlsx(rows: &str) -> Vec<u8> {
+    let sheet = format!(
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{rows}</sheetData></worksheet>"
+    );
+    zip(&[
+        ("[Content_Types].xml", b"<Types/>".as_slice()),
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="HR" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+fn inline(cell: &str, text: &str) -> String {
+    format!("<c r=\"{cell}\" t=\"inlineStr\"><is><t>{text}</t></is></c>")
+}
+
+/// Office files (issue 12): a workbook with an IIN typed as a number, a
+/// document with a label | value table, RTF, Excel's UTF-16 "Unicode
+/// text", and broken ones that fail right after a value.
+fn write_office(root: &Path) {
+    let p = |i: usize| PLANTED[i].written;
+    fs::create_dir_all(root.join("office")).unwrap();
+    let rows = format!(
+        "<row r=\"1\">{}{}{}{}</row><row r=\"2\">{}<c r=\"B2\"><v>{}</v></c>{}{}</row>",
+        inline("A1", "ФИО"),
+        inline("B1", "ИИН"),
+        inline("C1", "E-mail"),
+        inline("D1", "Телефон"),
+        inline("A2", NAMES[0]),
+        p(3),
+        inline("C2", p(8)),
+        inline("D2", p(7)),
+    );
+    fs::write(root.join("office/hr.xlsx"), xlsx(&rows)).unwrap();
+    let broken_rows = format!(
+        "<row r=\"1\">{}</row><row r=\"2\"><c><v>{}",
+        inline("A1", "ИИН"),
+        p(0)
+    );
+    fs::write(root.join("office/broken.xlsx"), xlsx(&broken_rows)).unwrap();
+    let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let cell = |t: &str| format!("<w:tc>{}</w:tc>", para(t));
+    let body = format!(
+        "<w:document><w:body>{}<w:tbl><w:tr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl></w:body></w:document>",
+        para(&format!("Клиент, ИИН {}", p(1))),
+        cell("Телефон"),
+        cell(p(6)),
+        cell("ИИК"),
+        cell(p(12)),
+    );
+    let docx = |body: &str| {
+        zip(&[
+            ("[Content_Types].xml", b"<Types/>".as_slice()),
+            ("word/document.xml", body.as_bytes()),
+        ])
+    };
+    fs::write(root.join("office/contract.docx"), docx(&body)).unwrap();
+    let broken = format!(
+        "<w:document><w:body><w:p><w:t>{}</w:t></w:p><w:p>{}</w:q>",
+        p(9),
+        p(2)
+    );
+    fs::write(root.join("office/broken.docx"), docx(&broken)).unwrap();
+    fs::write(
+        root.join("office/letter.rtf"),
+        format!(
+            "{{\\rtf1\\ansi\\ansicpg1251 \\'c8\\'c8\\'cd {}\\par {}\\par}}",
+            p(0),
+            p(13)
+        ),
+    )
+    .unwrap();
+    let export = format!("ФИО\tИИН\tКарта\r\n{}\t{}\t{}\r\n", NAMES[0], p(2), p(10));
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(export.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::write(root.join("office/export.txt"), utf16).unwrap();
 }
 
 /// Masked forms of the values in the names above, as reports show them.
@@ -467,6 +548,12 @@ fn the_fixture_tree_is_found_at_all() {
         "logs/app.log.1.gz",
         "backup.zip!export/contacts.txt",
         "db/dump.sql",
+        "office/hr.xlsx",
+        "office/broken.xlsx",
+        "office/contract.docx",
+        "office/broken.docx",
+        "office/letter.rtf",
+        "office/export.txt",
     ] {
         assert!(
             findings

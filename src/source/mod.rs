@@ -62,8 +62,9 @@ pub mod compress;
 pub mod db;
 pub mod decode;
 pub mod mail;
-pub mod pdf;
 pub mod numeric;
+mod office;
+pub mod pdf;
 pub mod structured;
 pub mod text;
 pub mod unread;
@@ -210,6 +211,27 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
         let modified = unix_seconds(metadata.modified());
         db::sqlite::read_file(path, display, modified, &opts.db, sink);
         return;
+    }
+    if office::is_ole(head.head()) {
+        // An `.xls` needs random access, which the file gives.
+        let mut file = head.into_inner();
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        if office::scan_ole(io::BufReader::new(&mut file), &node, sink).is_some() {
+            return;
+        }
+        // Not a workbook (a `.doc`, an `.msg`): read on as any other file.
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        head = Peeked::new(file);
+        if let Err(e) = head.fill(decode::SNIFF_LEN) {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
     }
     if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
     {
@@ -412,6 +434,38 @@ impl Ctx<'_> {
                     sink,
                 ),
             Format::Tar => archive::scan_tar(head, node, self, sink),
+            _ if office::is_ole(head.head()) => {
+                let mut bytes = Vec::new();
+                match (&mut head)
+                    .take(archive::ZIP_IN_MEMORY_LIMIT + 1)
+                    .read_to_end(&mut bytes)
+                {
+                    Ok(n) if n as u64 > archive::ZIP_IN_MEMORY_LIMIT => {
+                        sink.notice(Notice {
+                            path: node.display.clone(),
+                            line: None,
+                            reason: Some(SkipReason::SizeLimit),
+                            message: format!(
+                                "OLE file (.xls) inside a stream is larger than {}; it is not opened",
+                                compress::human_size(archive::ZIP_IN_MEMORY_LIMIT)
+                            ),
+                        });
+                        Flow::Done
+                    }
+                    Ok(_) => match office::scan_ole(io::Cursor::new(&bytes), node, sink) {
+                        Some(flow) => flow,
+                        None => {
+                            let mut again = Peeked::new(io::Cursor::new(bytes));
+                            match again.fill(decode::SNIFF_LEN) {
+                                Ok(()) => self.scan_text(again, node, sink),
+                                Err(e) => self.report(e, &node.display, sink),
+                            }
+                        }
+                    },
+                    Err(e) => self.report(e, &node.display, sink),
+                }
+            }
+            _ if office::is_rtf(head.head()) => office::scan_rtf(head, node, self, sink),
             Format::Zip => {
                 let mut bytes = Vec::new();
                 match (&mut head)
