@@ -345,7 +345,7 @@ fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
         }
         PolicyCommand::Import { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            let draft = policy::import::draft_file(&file, &bytes)?;
             io::stdout()
                 .lock()
                 .write_all(draft.as_bytes())

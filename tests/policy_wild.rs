@@ -101,7 +101,7 @@ fn find(file: &str) -> Option<PathBuf> {
 
 fn draft_for(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
-    import::draft(&import::decode_text(&bytes))
+    import::draft_file(path, &bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn jaccard(a: &BTreeSet<Category>, b: &BTreeSet<Category>) -> f64 {
