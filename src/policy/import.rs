@@ -509,7 +509,7 @@ fn is_purpose_heading(rest: &str) -> bool {
 fn is_purpose_intro(rest: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+целях|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
+            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+целях|(?:такими|следующими)\s+целями(?:\s+как)?|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
         )
         .expect("valid")
     });
@@ -528,7 +528,7 @@ enum TableRow<'a> {
 fn table_row(text: &str) -> TableRow<'_> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^(?:(?P<p>цел[ьи]\s+обработки|өңдеу\s+мақсаты|purpose\s+of\s+processing)|(?P<d>(?:состав\s+|категории\s+)?персональн\w+\s+данн\w+|дербес\s+деректер|personal\s+data|categories\s+of\s+data)|(?P<b>правов\w+\s+основани\w+|құқықтық\s+негіз\w*|legal\s+basis)|(?P<r>срок\w*\s+(?:хранения|обработки)|сақтау\s+мерзімі|retention(?:\s+period)?)|(?P<o>виды\s+обработки|способы\s+обработки|өңдеу\s+әдістері|processing\s+operations))\s*(?:\t|:)\s*(?P<rest>.*)$",
+            r"(?i)^(?:(?P<p>цел[ьи]\s+обработки|өңдеу\s+мақсаты|purpose\s+of\s+processing)|(?P<d>(?:состав\s+|категории\s+)?персональн\w+\s+данн\w+|дербес\s+деректер|personal\s+data|categories\s+of\s+data)|(?P<b>правов\w+\s+основани\w+|құқықтық\s+негіз\w*|legal\s+basis)|(?P<r>срок\w*\s+(?:хранения|обработки)|сақтау\s+мерзімі|retention(?:\s+period)?)|(?P<o>виды\s+обработки|способы\s+обработки|өңдеу\s+әдістері|processing\s+operations))\s*(?:\t|:|\|)\s*(?P<rest>.*)$",
         )
         .expect("valid")
     });
@@ -547,6 +547,111 @@ fn table_row(text: &str) -> TableRow<'_> {
     } else {
         TableRow::Other
     }
+}
+
+/// Which column of a table holds what, from its header row.
+struct PurposeColumns {
+    purpose: usize,
+    data: usize,
+    basis: Option<usize>,
+    retention: Option<usize>,
+}
+
+fn purpose_table_header(text: &str) -> Option<PurposeColumns> {
+    static PURPOSE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:цел[ьи](?:\s+обработки)?|мақсат\w*|өңдеу\s+мақсаты|purposes?(?:\s+of\s+processing)?)$").expect("valid")
+    });
+    static DATA: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:(?:состав\s+|категории\s+|перечень\s+)?(?:персональн\w+\s+)?данн\w+|дербес\s+деректер|деректер\w*|(?:personal\s+)?data|categories\s+of\s+(?:personal\s+)?data)$").expect("valid")
+    });
+    static BASIS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)основани|негіз|basis").expect("valid")
+    });
+    static RETENTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:срок\w*|мерзім\w*|сақтау\s+мерзімі|retention(?:\s+period)?|period)").expect("valid")
+    });
+    if !text.contains(" | ") {
+        return None;
+    }
+    let cells: Vec<&str> = text.split(" | ").map(str::trim).collect();
+    Some(PurposeColumns {
+        purpose: cells.iter().position(|c| PURPOSE.is_match(c))?,
+        data: cells.iter().position(|c| DATA.is_match(c))?,
+        basis: cells.iter().position(|c| BASIS.is_match(c)),
+        retention: cells.iter().position(|c| RETENTION.is_match(c)),
+    })
+}
+
+fn purpose_table_row(line: &Line, columns: &PurposeColumns) -> Option<DraftPurpose> {
+    let cells: Vec<&str> = line.text.split(" | ").collect();
+    let title = cells.get(columns.purpose)?.trim();
+    if title.is_empty() {
+        return None;
+    }
+    // Each cell read as its own line, offsets kept for the quotes.
+    let cell_line = |index: usize| -> Option<(usize, Line)> {
+        let cell = cells.get(index)?;
+        let start = cell.as_ptr() as usize - line.text.as_ptr() as usize;
+        Some((start, Line { no: line.no, text: cell.to_string() }))
+    };
+    let own = cell_line(columns.data)
+        .map(|(_, l)| mentions_in(&l))
+        .unwrap_or_default();
+    let retention = columns
+        .retention
+        .and_then(cell_line)
+        .and_then(|(start, l)| {
+            let r = bare_period(&l.text).or_else(|| retention_in(&l).map(|(r, _)| r))?;
+            Some((r, Source::around(line, start, start + l.text.len())))
+        });
+    let legal_basis = columns.basis.and_then(cell_line).and_then(|(start, l)| {
+        let basis = l.text.trim();
+        (!basis.is_empty()).then(|| (basis.to_string(), Source::around(line, start, start + l.text.len())))
+    });
+    Some(DraftPurpose {
+        line: line.no,
+        last_line: line.no,
+        text: line.text.clone(),
+        title: title_of(title),
+        own,
+        retention,
+        legal_basis,
+    })
+}
+
+/// «Для целей X обрабатываются: A, B», "For X we collect: A, B", «X
+/// мақсатында … өңделеді: A, B»: a purpose line that names its own data.
+fn purpose_with_data(line: &Line, rest: &str) -> Option<DraftPurpose> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)^(?:
+                (?:для\s+цел(?:ей|и)|в\s+целях)\s+(?P<ru>[^:;]{3,150}?),?\s+(?:(?:оператор|компания|общество|мы)\w*\s+)?(?:обрабатыва|собира|использу|запрашива)\w*(?:\s+следующие)?(?:\s+\w+){0,3}
+              | for\s+(?:the\s+purposes?\s+of\s+)?(?P<en>[^:;]{3,150}?),?\s+we\s+(?:process|collect|use|need)(?:\s+the\s+following)?(?:\s+\w+){0,3}
+              | (?P<kk>[^:;]{3,150}?)\s+(?:мақсатында|үшін)\s+(?:\w+\s+){0,3}(?:өңделеді|жиналады|пайдаланылады|өңдейміз|жинаймыз)
+            )\s*:\s*(?P<data>.+)$",
+        )
+        .expect("valid")
+    });
+    let c = RE.captures(rest)?;
+    let title = c.name("ru").or(c.name("en")).or(c.name("kk"))?.as_str();
+    // Only the data after the colon belong to the purpose.
+    let data = Line {
+        no: line.no,
+        text: c["data"].to_string(),
+    };
+    let own = mentions_in(&data);
+    if own.is_empty() {
+        return None;
+    }
+    Some(DraftPurpose {
+        line: line.no,
+        last_line: line.no,
+        text: line.text.clone(),
+        title: title_of(title),
+        retention: retention_in(&data),
+        own,
+        legal_basis: None,
+    })
 }
 
 /// An item of a purposes list while it is being read.
@@ -581,6 +686,26 @@ fn read_purposes(lines: &[Line]) -> Vec<DraftPurpose> {
             continue;
         }
         let (mark, rest) = marker(&line.text);
+        // A table whose header names a purpose column and a data column:
+        // each row below it is a purpose with its own data.
+        if let Some(columns) = purpose_table_header(&line.text) {
+            let mut j = i + 1;
+            while let Some(row) = lines.get(j).filter(|l| l.text.contains(" | ")) {
+                if let Some(p) = purpose_table_row(row, &columns) {
+                    table.push(p);
+                }
+                j += 1;
+            }
+            state = State::Outside;
+            i = j;
+            continue;
+        }
+        // «Для целей X обрабатываются: A, B»: a purpose that names its data.
+        if let Some(p) = purpose_with_data(line, rest) {
+            table.push(p);
+            i += 1;
+            continue;
+        }
         // Table rows can sit anywhere; they have their own labels.
         match table_row(&line.text) {
             TableRow::Purpose(title) => {
@@ -1008,7 +1133,7 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
     let mut keeping_section = false;
     for p in paragraphs(lines) {
         let (mark, rest) = marker(&p.text);
-        if mark != Marker::Item && is_heading(rest) && !rest.contains(" | ") {
+        if mark != Marker::Item && is_heading(rest) && !rest.ends_with('.') && !rest.contains(" | ") {
             keeping_section = ABOUT_KEEPING.is_match(rest);
             continue;
         }
@@ -1645,6 +1770,91 @@ mod tests {
             found("Мы не храним пароли. Мы храним номер телефона."),
             vec![(Phone, false)]
         );
+    }
+
+    #[test]
+    fn the_issue_examples_prohibit_what_they_name() {
+        use Category::*;
+        let prohibited = |text: &str| -> Vec<Category> {
+            let mut v: Vec<Category> = found(text).into_iter().filter(|(_, n)| *n).map(|(c, _)| c).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(
+            prohibited("Компания не собирает биометрические данные, данные о здоровье, данные платёжных карт и банковских счетов."),
+            vec![Card, Iban, Biometric]
+        );
+        assert_eq!(prohibited("Приложение не запрашивает геолокацию."), vec![Location]);
+        assert_eq!(
+            prohibited("Оператор не передаёт и не хранит полные данные карты."),
+            vec![Card]
+        );
+        assert_eq!(prohibited("We never collect your date of birth or passport number."), vec![BirthDate, IdDocument]);
+        assert_eq!(prohibited("Biometric data and IP addresses are not processed."), vec![IpAddress, Biometric]);
+        assert_eq!(prohibited("Біз биометриялық деректерді жинамаймыз."), vec![Biometric]);
+        assert_eq!(prohibited("Төлем картасының деректері өңделмейді."), vec![Card]);
+    }
+
+    #[test]
+    fn purposes_that_name_their_data() {
+        let lines: Vec<Line> = [
+            "Цель обработки | Персональные данные | Правовые основания | Срок хранения",
+            "Доставка заказов | ФИО, адрес доставки | договор | 3 года",
+            "Рассылка | адрес электронной почты | согласие | 12 месяцев",
+            "",
+            "Для целей поддержки клиентов обрабатываются: номер телефона, e-mail.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line { no: i + 1, text: t.to_string() })
+        .collect();
+        let purposes = read_purposes(&lines);
+        let summary: Vec<(String, Vec<Category>, Option<Retention>)> = purposes
+            .iter()
+            .map(|p| {
+                let mut c: Vec<Category> = p.own.iter().map(|m| m.category).collect();
+                c.sort();
+                c.dedup();
+                (p.title.clone(), c, p.retention.as_ref().map(|(r, _)| *r))
+            })
+            .collect();
+        use Category::*;
+        assert_eq!(
+            summary,
+            vec![
+                ("Доставка заказов".to_string(), vec![PersonName, Address], Some(Retention::Months(36))),
+                ("Рассылка".to_string(), vec![Email], Some(Retention::Months(12))),
+                ("Поддержки клиентов".to_string(), vec![Phone, Email], None),
+            ]
+        );
+    }
+
+    #[test]
+    fn periods_per_category() {
+        let lines: Vec<Line> = [
+            "Cookie | Назначение | Срок",
+            "session | вход | 30 дней",
+            "lang | язык | 1 год",
+            "",
+            "- номер телефона — 5 лет;",
+            "Аккаунт хранится до удаления аккаунта.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line { no: i + 1, text: t.to_string() })
+        .collect();
+        let periods: Vec<(Category, Retention)> = read_category_retention(&lines)
+            .into_iter()
+            .map(|(c, r, _)| (c, r))
+            .collect();
+        assert_eq!(
+            periods,
+            vec![(Category::Phone, Retention::Months(60)), (Category::OnlineIdentifier, Retention::Months(12))]
+        );
+        let todos = read_non_periods(&lines);
+        assert_eq!(todos.len(), 1);
+        assert_eq!(todos[0].1.line, 6);
     }
 
     #[test]

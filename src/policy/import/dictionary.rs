@@ -33,11 +33,11 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Card,
-        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:платежн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details)",
+        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details)",
     ),
     (
         Category::Iban,
-        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)",
+        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|банковск\w+\s+сч[её]т\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)",
     ),
     (
         Category::PersonName,

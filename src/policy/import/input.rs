@@ -76,8 +76,10 @@ const BLOCKS: &[&str] = &[
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
-    // Cells already written in the current table row.
+    // Cells already written in the current table row, and whether we are
+    // inside one: a cell's paragraphs and list items stay on its row.
     let mut cells_in_row = 0usize;
+    let mut in_cell = false;
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
             push_text(&mut out, rest);
@@ -102,6 +104,13 @@ pub fn html_to_text(html: &str) -> String {
             continue;
         }
         match name {
+            "li" if !tag.closing && in_cell => {
+                trim_end_spaces(&mut out);
+                if !out.ends_with(['|', ' ', '\n']) {
+                    out.push(';');
+                }
+                out.push(' ');
+            }
             "li" if !tag.closing => {
                 new_line(&mut out);
                 out.push_str("- ");
@@ -109,6 +118,7 @@ pub fn html_to_text(html: &str) -> String {
             "tr" => {
                 new_line(&mut out);
                 cells_in_row = 0;
+                in_cell = false;
             }
             "td" | "th" if !tag.closing => {
                 if cells_in_row > 0 {
@@ -116,6 +126,13 @@ pub fn html_to_text(html: &str) -> String {
                     out.push_str(" | ");
                 }
                 cells_in_row += 1;
+                in_cell = true;
+            }
+            "td" | "th" => in_cell = false,
+            n if (BLOCKS.contains(&n) || n == "li") && in_cell => {
+                if !out.ends_with([' ', '\n']) {
+                    out.push(' ');
+                }
             }
             n if BLOCKS.contains(&n) || n == "li" => new_line(&mut out),
             _ => {}
@@ -387,11 +404,11 @@ mod tests {
 <nav><a href="/">Главная</a></nav>
 <h1>Политика</h1><p>Общество обязан<span>о</span> хранить&nbsp;данные &laquo;А&raquo;.</p>
 <ul><li>фамилия;</li><li>ИИН</li></ul>
-<table><tr><th>Цель</th><th>Данные</th></tr><tr><td>Доставка</td><td>адрес доставки</td></tr></table>
+<table><tr><th>Цель</th><th>Данные</th></tr><tr><td><p>Доставка</p></td><td><ul><li>адрес доставки</li><li>телефон</li></ul></td></tr></table>
 <script>var a = "<p>";</script><!-- c --><footer>©</footer></body></html>"#;
         assert_eq!(
             html_to_text(html),
-            "Политика\nОбщество обязано хранить данные «А».\n- фамилия;\n- ИИН\nЦель | Данные\nДоставка | адрес доставки\n"
+            "Политика\nОбщество обязано хранить данные «А».\n- фамилия;\n- ИИН\nЦель | Данные\nДоставка | адрес доставки; телефон\n"
         );
     }
 
