@@ -366,7 +366,11 @@ fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
             for line in &changes {
                 writeln!(out, "{line}").map_err(|e| e.to_string())?;
             }
-            Ok(if changes.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
+            Ok(if changes.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
         }
         PolicyCommand::Import { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;

@@ -510,7 +510,11 @@ fn cli_import_reads_html_and_markdown_and_refuses_documents() {
          и данные платёжных карт.</p></body></html>",
     )
     .unwrap();
-    let out = tizim().args(["policy", "import"]).arg(&html).output().unwrap();
+    let out = tizim()
+        .args(["policy", "import"])
+        .arg(&html)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let draft = String::from_utf8(out.stdout).unwrap();
     let p = policy::parse(&draft).unwrap();

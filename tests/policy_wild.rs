@@ -127,7 +127,11 @@ fn retention_score(label: &Label, draft: &str, policy: &Policy) -> (usize, usize
         if !policy.purposes.is_empty() && policy.purposes.iter().all(|p| p.retention == expected) {
             hits += 1;
         } else {
-            let got: Vec<String> = policy.purposes.iter().map(|p| p.retention.to_string()).collect();
+            let got: Vec<String> = policy
+                .purposes
+                .iter()
+                .map(|p| p.retention.to_string())
+                .collect();
             missed.push(format!("retention {expected} (got {})", got.join(",")));
         }
     }
@@ -142,7 +146,10 @@ fn retention_score(label: &Label, draft: &str, policy: &Policy) -> (usize, usize
     }
     if label.retention_todo {
         checks += 1;
-        if draft.lines().any(|l| l.contains("TODO") && l.contains("not a period")) {
+        if draft
+            .lines()
+            .any(|l| l.contains("TODO") && l.contains("not a period"))
+        {
             hits += 1;
         } else {
             missed.push("TODO for a limit that is not a period".to_string());
@@ -159,7 +166,13 @@ fn category_periods(draft: &str) -> Vec<String> {
         .skip_while(|l| !l.starts_with("# Periods the text gives for one kind of data"))
         .skip(1)
         .take_while(|l| l.starts_with("#   "))
-        .map(|l| l[4..].split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .map(|l| {
+            l[4..]
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
@@ -177,7 +190,10 @@ fn wild_policies_meet_the_targets() {
             continue;
         };
         if let Some(format) = &label.pending {
-            println!("{:<26} not scored: the {format} source is pending", label.file);
+            println!(
+                "{:<26} not scored: the {format} source is pending",
+                label.file
+            );
             continue;
         }
         let draft = draft_for(&path);
@@ -198,8 +214,16 @@ fn wild_policies_meet_the_targets() {
         jaccards.push(j);
         let prohibited: BTreeSet<Category> = policy.prohibited.iter().copied().collect();
         let true_pos = prohibited.intersection(&label.prohibited).count();
-        let precision = if prohibited.is_empty() { 1.0 } else { true_pos as f64 / prohibited.len() as f64 };
-        let recall = if label.prohibited.is_empty() { 1.0 } else { true_pos as f64 / label.prohibited.len() as f64 };
+        let precision = if prohibited.is_empty() {
+            1.0
+        } else {
+            true_pos as f64 / prohibited.len() as f64
+        };
+        let recall = if label.prohibited.is_empty() {
+            1.0
+        } else {
+            true_pos as f64 / label.prohibited.len() as f64
+        };
         let exact = prohibited == label.prohibited;
         prohibitions_exact += usize::from(exact);
         let (hits, checks, missed) = retention_score(label, &draft, &policy);
@@ -211,10 +235,20 @@ fn wild_policies_meet_the_targets() {
             if exact { "" } else { " (inexact)" },
         );
         if j < 1.0 {
-            println!("{:<26}   categories got {} want {}", "", ids(&got), ids(&label.categories));
+            println!(
+                "{:<26}   categories got {} want {}",
+                "",
+                ids(&got),
+                ids(&label.categories)
+            );
         }
         if !exact {
-            println!("{:<26}   prohibited got {} want {}", "", ids(&prohibited), ids(&label.prohibited));
+            println!(
+                "{:<26}   prohibited got {} want {}",
+                "",
+                ids(&prohibited),
+                ids(&label.prohibited)
+            );
             failures.push(format!("{}: prohibitions not exact", label.file));
         }
         for m in &missed {

@@ -15,11 +15,7 @@ use std::fmt::Write as _;
 pub fn diff(old: &Policy, new: &Policy) -> Vec<String> {
     let mut out = Vec::new();
     if old.operator.name != new.operator.name || old.operator.bin != new.operator.bin {
-        out.push(format!(
-            "operator: {} → {}",
-            operator(old),
-            operator(new)
-        ));
+        out.push(format!("operator: {} → {}", operator(old), operator(new)));
     }
     let (added, removed) = set_changes(&old.prohibited, &new.prohibited);
     for c in added {
@@ -33,7 +29,9 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<String> {
         out.push(format!("+ declared: {c} (newly allowed somewhere)"));
     }
     for c in removed {
-        out.push(format!("- declared: {c} (findings of it become undeclared)"));
+        out.push(format!(
+            "- declared: {c} (findings of it become undeclared)"
+        ));
     }
     for p in &new.purposes {
         match old.purpose(&p.id) {
@@ -49,7 +47,12 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<String> {
     }
     for p in &old.purposes {
         if new.purpose(&p.id).is_none() {
-            out.push(format!("- purpose {}: {} [{}]", p.id, p.title, ids(&p.categories)));
+            out.push(format!(
+                "- purpose {}: {} [{}]",
+                p.id,
+                p.title,
+                ids(&p.categories)
+            ));
         }
     }
     out
@@ -86,7 +89,10 @@ fn purpose_changes(old: &Purpose, new: &Purpose) -> Vec<String> {
         ));
     }
     if old.title != new.title {
-        out.push(format!("~ purpose {id}: title «{}» → «{}»", old.title, new.title));
+        out.push(format!(
+            "~ purpose {id}: title «{}» → «{}»",
+            old.title, new.title
+        ));
     }
     out
 }

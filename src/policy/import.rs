@@ -159,7 +159,12 @@ impl Facts {
         let mut purposes = read_purposes(lines);
         // A purpose whose every category has its own period keeps the longest.
         for p in purposes.iter_mut().filter(|p| p.retention.is_none()) {
-            let own: Vec<Category> = p.own.iter().filter(|m| !m.negated).map(|m| m.category).collect();
+            let own: Vec<Category> = p
+                .own
+                .iter()
+                .filter(|m| !m.negated)
+                .map(|m| m.category)
+                .collect();
             let periods: Vec<&(Category, Retention, Source)> = own
                 .iter()
                 .filter_map(|c| category_retention.iter().find(|(rc, _, _)| rc == c))
@@ -285,12 +290,12 @@ fn paragraphs(lines: &[Line]) -> Vec<Paragraph> {
             continue;
         }
         let continues = out.last().is_some_and(|p| {
-                let prev = p.text.trim_end();
-                !prev.ends_with(['.', ';', ':', '!', '?'])
-                    && !prev.contains(" | ")
-                    && !line.text.contains(" | ")
-                    && marker(&line.text).0 == Marker::None
-                    && line.text.chars().next().is_some_and(|c| !c.is_uppercase())
+            let prev = p.text.trim_end();
+            !prev.ends_with(['.', ';', ':', '!', '?'])
+                && !prev.contains(" | ")
+                && !line.text.contains(" | ")
+                && marker(&line.text).0 == Marker::None
+                && line.text.chars().next().is_some_and(|c| !c.is_uppercase())
         });
         if continues {
             let p = out.last_mut().expect("checked");
@@ -365,7 +370,6 @@ fn is_not_subject_data(category: Category, text: &str, start: usize, end: usize)
         Category::PersonName => IDIOM_BEFORE.is_match(&text[..start]),
         Category::Location => OPERATOR_AFTER.is_match(after),
         // "SHA-256 fingerprints", «цифровой отпечаток»: hashes, not fingers.
-
         _ => false,
     }
 }
@@ -564,11 +568,11 @@ fn purpose_table_header(text: &str) -> Option<PurposeColumns> {
     static DATA: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^(?:(?:состав\s+|категории\s+|перечень\s+)?(?:персональн\w+\s+)?данн\w+|дербес\s+деректер|деректер\w*|(?:personal\s+)?data|categories\s+of\s+(?:personal\s+)?data)$").expect("valid")
     });
-    static BASIS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)основани|негіз|basis").expect("valid")
-    });
+    static BASIS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)основани|негіз|basis").expect("valid"));
     static RETENTION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^(?:срок\w*|мерзім\w*|сақтау\s+мерзімі|retention(?:\s+period)?|period)").expect("valid")
+        Regex::new(r"(?i)^(?:срок\w*|мерзім\w*|сақтау\s+мерзімі|retention(?:\s+period)?|period)")
+            .expect("valid")
     });
     if !text.contains(" | ") {
         return None;
@@ -592,7 +596,13 @@ fn purpose_table_row(line: &Line, columns: &PurposeColumns) -> Option<DraftPurpo
     let cell_line = |index: usize| -> Option<(usize, Line)> {
         let cell = cells.get(index)?;
         let start = cell.as_ptr() as usize - line.text.as_ptr() as usize;
-        Some((start, Line { no: line.no, text: cell.to_string() }))
+        Some((
+            start,
+            Line {
+                no: line.no,
+                text: cell.to_string(),
+            },
+        ))
     };
     let own = cell_line(columns.data)
         .map(|(_, l)| mentions_in(&l))
@@ -606,7 +616,12 @@ fn purpose_table_row(line: &Line, columns: &PurposeColumns) -> Option<DraftPurpo
         });
     let legal_basis = columns.basis.and_then(cell_line).and_then(|(start, l)| {
         let basis = l.text.trim();
-        (!basis.is_empty()).then(|| (basis.to_string(), Source::around(line, start, start + l.text.len())))
+        (!basis.is_empty()).then(|| {
+            (
+                basis.to_string(),
+                Source::around(line, start, start + l.text.len()),
+            )
+        })
     });
     Some(DraftPurpose {
         line: line.no,
@@ -1038,12 +1053,13 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
         Regex::new(r"^\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
     });
     let mut found: Vec<(Category, Retention, Source)> = Vec::new();
-    let mut keep = |category: Category, retention: Retention, source: Source| {
-        match found.iter_mut().find(|(c, _, _)| *c == category) {
-            Some(entry) if longer(retention, entry.1) => *entry = (category, retention, source),
-            Some(_) => {}
-            None => found.push((category, retention, source)),
-        }
+    let mut keep = |category: Category, retention: Retention, source: Source| match found
+        .iter_mut()
+        .find(|(c, _, _)| *c == category)
+    {
+        Some(entry) if longer(retention, entry.1) => *entry = (category, retention, source),
+        Some(_) => {}
+        None => found.push((category, retention, source)),
     };
     let mut table: Option<(usize, Vec<Category>)> = None;
     for line in lines {
@@ -1064,9 +1080,16 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
             let Some(retention) = cells.get(*col).and_then(|c| bare_period(c)) else {
                 continue;
             };
-            let start = cells[..*col].iter().map(|c| c.len() + 3).sum::<usize>();
+            // Offsets from the untrimmed cells, so the quote starts on a char boundary.
+            let start = line
+                .text
+                .split(" | ")
+                .take(*col)
+                .map(|c| c.len() + 3)
+                .sum::<usize>();
             let source = Source::around(line, start.min(line.text.len()), line.text.len());
-            let mut categories: Vec<Category> = mentions_in(line).into_iter().map(|m| m.category).collect();
+            let mut categories: Vec<Category> =
+                mentions_in(line).into_iter().map(|m| m.category).collect();
             if categories.is_empty() {
                 categories = header.clone();
             }
@@ -1093,7 +1116,11 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
             if let Some(d) = DASH.find(after) {
                 if let Some(retention) = bare_period(&after[d.end()..]) {
                     let at = rest_start + found_at.start();
-                    keep(m.category, retention, Source::around(line, at, line.text.len()));
+                    keep(
+                        m.category,
+                        retention,
+                        Source::around(line, at, line.text.len()),
+                    );
                 }
             }
         }
@@ -1133,17 +1160,23 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
     let mut keeping_section = false;
     for p in paragraphs(lines) {
         let (mark, rest) = marker(&p.text);
-        if mark != Marker::Item && is_heading(rest) && !rest.ends_with('.') && !rest.contains(" | ") {
+        if mark != Marker::Item && is_heading(rest) && !rest.ends_with('.') && !rest.contains(" | ")
+        {
             keeping_section = ABOUT_KEEPING.is_match(rest);
             continue;
         }
         for sentence in sentences(&p.text) {
             let offset = sentence.as_ptr() as usize - p.text.as_ptr() as usize;
-            let Some(m) = NON_PERIOD.find(sentence) else { continue };
+            let Some(m) = NON_PERIOD.find(sentence) else {
+                continue;
+            };
             if !(keeping_section || ABOUT_KEEPING.is_match(sentence)) {
                 continue;
             }
-            let pseudo = Line { no: 0, text: sentence.to_string() };
+            let pseudo = Line {
+                no: 0,
+                text: sentence.to_string(),
+            };
             if retention_in(&pseudo).is_some() {
                 continue;
             }
@@ -1263,11 +1296,7 @@ impl Facts {
         }
         if !self.todos.is_empty() {
             for (what, source) in &self.todos {
-                let _ = writeln!(
-                    out,
-                    "# TODO: {}: {what}",
-                    comment_text(&source.comment())
-                );
+                let _ = writeln!(out, "# TODO: {}: {what}", comment_text(&source.comment()));
             }
             out.push('\n');
         }
@@ -1776,7 +1805,11 @@ mod tests {
     fn the_issue_examples_prohibit_what_they_name() {
         use Category::*;
         let prohibited = |text: &str| -> Vec<Category> {
-            let mut v: Vec<Category> = found(text).into_iter().filter(|(_, n)| *n).map(|(c, _)| c).collect();
+            let mut v: Vec<Category> = found(text)
+                .into_iter()
+                .filter(|(_, n)| *n)
+                .map(|(c, _)| c)
+                .collect();
             v.sort();
             v.dedup();
             v
@@ -1785,15 +1818,30 @@ mod tests {
             prohibited("Компания не собирает биометрические данные, данные о здоровье, данные платёжных карт и банковских счетов."),
             vec![Card, Iban, Biometric]
         );
-        assert_eq!(prohibited("Приложение не запрашивает геолокацию."), vec![Location]);
+        assert_eq!(
+            prohibited("Приложение не запрашивает геолокацию."),
+            vec![Location]
+        );
         assert_eq!(
             prohibited("Оператор не передаёт и не хранит полные данные карты."),
             vec![Card]
         );
-        assert_eq!(prohibited("We never collect your date of birth or passport number."), vec![BirthDate, IdDocument]);
-        assert_eq!(prohibited("Biometric data and IP addresses are not processed."), vec![IpAddress, Biometric]);
-        assert_eq!(prohibited("Біз биометриялық деректерді жинамаймыз."), vec![Biometric]);
-        assert_eq!(prohibited("Төлем картасының деректері өңделмейді."), vec![Card]);
+        assert_eq!(
+            prohibited("We never collect your date of birth or passport number."),
+            vec![BirthDate, IdDocument]
+        );
+        assert_eq!(
+            prohibited("Biometric data and IP addresses are not processed."),
+            vec![IpAddress, Biometric]
+        );
+        assert_eq!(
+            prohibited("Біз биометриялық деректерді жинамаймыз."),
+            vec![Biometric]
+        );
+        assert_eq!(
+            prohibited("Төлем картасының деректері өңделмейді."),
+            vec![Card]
+        );
     }
 
     #[test]
@@ -1807,7 +1855,10 @@ mod tests {
         ]
         .iter()
         .enumerate()
-        .map(|(i, t)| Line { no: i + 1, text: t.to_string() })
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
         .collect();
         let purposes = read_purposes(&lines);
         let summary: Vec<(String, Vec<Category>, Option<Retention>)> = purposes
@@ -1823,8 +1874,16 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("Доставка заказов".to_string(), vec![PersonName, Address], Some(Retention::Months(36))),
-                ("Рассылка".to_string(), vec![Email], Some(Retention::Months(12))),
+                (
+                    "Доставка заказов".to_string(),
+                    vec![PersonName, Address],
+                    Some(Retention::Months(36))
+                ),
+                (
+                    "Рассылка".to_string(),
+                    vec![Email],
+                    Some(Retention::Months(12))
+                ),
                 ("Поддержки клиентов".to_string(), vec![Phone, Email], None),
             ]
         );
@@ -1842,7 +1901,10 @@ mod tests {
         ]
         .iter()
         .enumerate()
-        .map(|(i, t)| Line { no: i + 1, text: t.to_string() })
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
         .collect();
         let periods: Vec<(Category, Retention)> = read_category_retention(&lines)
             .into_iter()
@@ -1850,7 +1912,10 @@ mod tests {
             .collect();
         assert_eq!(
             periods,
-            vec![(Category::Phone, Retention::Months(60)), (Category::OnlineIdentifier, Retention::Months(12))]
+            vec![
+                (Category::Phone, Retention::Months(60)),
+                (Category::OnlineIdentifier, Retention::Months(12))
+            ]
         );
         let todos = read_non_periods(&lines);
         assert_eq!(todos.len(), 1);

@@ -178,8 +178,14 @@ mod tests {
         assert_eq!(categories("payment card details"), vec![Card]);
         assert_eq!(categories("атыңыз, поштаңыз"), vec![Email, PersonName]);
         assert_eq!(categories("display name"), vec![PersonName]);
-        assert_eq!(categories("full name, address, email, zip code"), vec![Email, PersonName, Address]);
-        assert_eq!(categories("Determining the location of the User"), vec![Location]);
+        assert_eq!(
+            categories("full name, address, email, zip code"),
+            vec![Email, PersonName, Address]
+        );
+        assert_eq!(
+            categories("Determining the location of the User"),
+            vec![Location]
+        );
         assert_eq!(categories("места нахождения Пользователя"), vec![Location]);
         assert_eq!(categories("дата и данные о рождении"), vec![BirthDate]);
     }

@@ -103,8 +103,10 @@ static PRONOUN_OBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A contrast or a new clause inside a sentence.
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i),\s+(?:а|но|однако|при\s+этом|but|however|whereas|ал|бірақ)\s|;\s*|\.\s+|[!?]\s*|\.$")
-        .expect("valid")
+    Regex::new(
+        r"(?i),\s+(?:а|но|однако|при\s+этом|but|however|whereas|ал|бірақ)\s|;\s*|\.\s+|[!?]\s*|\.$",
+    )
+    .expect("valid")
 });
 
 /// The negated and excepted ranges of `text`, a paragraph; `negated_list`
@@ -120,7 +122,9 @@ pub fn scopes(text: &str, negated_list: bool) -> Scopes {
         let before_clause = std::mem::replace(&mut previous, clause.clone());
         let part = &text[clause.clone()];
         let offset = clause.start;
-        let exception = EXCEPT.find(part).map(|m| offset + m.start()..offset + m.end());
+        let exception = EXCEPT
+            .find(part)
+            .map(|m| offset + m.start()..offset + m.end());
         // A reflexive verb («не хранятся») is passive: its subject is the data.
         let active = NEGATED_VERB.captures(part).filter(|c| {
             c.name("ru")
@@ -135,7 +139,9 @@ pub fn scopes(text: &str, negated_list: bool) -> Scopes {
                 continue;
             }
             if PRONOUN_OBJECT.is_match(object) {
-                scopes.ambiguous.push((offset + m.start()..clause.end, before_clause));
+                scopes
+                    .ambiguous
+                    .push((offset + m.start()..clause.end, before_clause));
                 continue;
             }
             scopes.prohibited.push(scope.clone());
@@ -232,9 +238,16 @@ mod tests {
 
     #[test]
     fn a_negated_verb_covers_its_whole_list() {
-        let p = prohibited("Компания не собирает биометрические данные, данные о здоровье и номера карт.");
-        assert!(p.contains(&"биометрические") && p.contains(&"карт"), "{p:?}");
-        let p = prohibited("We do not store full card data (CVV, full number) or bank account numbers.");
+        let p = prohibited(
+            "Компания не собирает биометрические данные, данные о здоровье и номера карт.",
+        );
+        assert!(
+            p.contains(&"биометрические") && p.contains(&"карт"),
+            "{p:?}"
+        );
+        let p = prohibited(
+            "We do not store full card data (CVV, full number) or bank account numbers.",
+        );
         assert!(p.contains(&"card") && p.contains(&"account"), "{p:?}");
     }
 
@@ -264,7 +277,10 @@ mod tests {
     fn exceptions_invert_both_ways() {
         let text = "Мы не собираем персональные данные, за исключением имени и телефона.";
         let p = prohibited(text);
-        assert!(!p.contains(&"имени") && !p.contains(&"телефона") && p.contains(&"персональные"), "{p:?}");
+        assert!(
+            !p.contains(&"имени") && !p.contains(&"телефона") && p.contains(&"персональные"),
+            "{p:?}"
+        );
         let p = prohibited("Обрабатываются специальные категории, за исключением биометрических.");
         assert_eq!(p, ["за", "исключением", "биометрических"]);
     }
@@ -272,9 +288,15 @@ mod tests {
     #[test]
     fn disclosure_promises_and_pronouns_prohibit_nothing() {
         assert!(prohibited("Мы не передаем данные карт третьим лицам.").is_empty());
-        let s = scopes("GitHub may share your email address; we do not store it in our database.", false);
+        let s = scopes(
+            "GitHub may share your email address; we do not store it in our database.",
+            false,
+        );
         assert!(s.prohibited.is_empty() && s.ambiguous.len() == 1, "{s:?}");
-        let s = scopes("GitHub поштаңызды бере алады, біз оны дерекқорымызда сақтамаймыз.", false);
+        let s = scopes(
+            "GitHub поштаңызды бере алады, біз оны дерекқорымызда сақтамаймыз.",
+            false,
+        );
         assert!(s.prohibited.is_empty() && s.ambiguous.len() == 1, "{s:?}");
     }
 
