@@ -138,7 +138,7 @@ fn retention_score(label: &Label, draft: &str, policy: &Policy) -> (usize, usize
     for (category, expected) in &label.retention_by_category {
         checks += 1;
         let wanted = format!("{} {expected}", category.id());
-        if category_periods(draft).iter().any(|line| *line == wanted) {
+        if category_periods(draft).contains(&wanted) {
             hits += 1;
         } else {
             missed.push(format!("period of {wanted}"));

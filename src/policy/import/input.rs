@@ -158,11 +158,10 @@ pub fn html_to_text(html: &str) -> String {
                 in_cell = true;
             }
             "td" | "th" => in_cell = false,
-            n if (BLOCKS.contains(&n) || n == "li") && in_cell => {
-                if !out.ends_with([' ', '\n']) {
-                    out.push(' ');
-                }
+            n if (BLOCKS.contains(&n) || n == "li") && in_cell && !out.ends_with([' ', '\n']) => {
+                out.push(' ');
             }
+            n if (BLOCKS.contains(&n) || n == "li") && in_cell => {}
             n if BLOCKS.contains(&n) || n == "li" => new_line(&mut out),
             _ => {}
         }
@@ -461,8 +460,20 @@ mod tests {
     #[test]
     fn odd_markup_does_not_panic() {
         for html in [
-            "<", "<a", "&", "&#xZZ;", "&#99999999;", "<table><td>ә | б", "</td></tr>", "<!--",
-            "<script>", "<p attr='>'>т</p>", "<nav><nav></nav>", "ә&shy;б", "<<>>", "&amp",
+            "<",
+            "<a",
+            "&",
+            "&#xZZ;",
+            "&#99999999;",
+            "<table><td>ә | б",
+            "</td></tr>",
+            "<!--",
+            "<script>",
+            "<p attr='>'>т</p>",
+            "<nav><nav></nav>",
+            "ә&shy;б",
+            "<<>>",
+            "&amp",
         ] {
             let _ = html_to_text(html);
             let _ = crate::policy::import::draft(&html_to_text(html));

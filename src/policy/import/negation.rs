@@ -127,8 +127,9 @@ pub fn scopes(text: &str, negated_list: bool) -> Scopes {
             .map(|m| offset + m.start()..offset + m.end());
         // A reflexive verb («не хранятся») is passive: its subject is the data.
         let active = NEGATED_VERB.captures(part).filter(|c| {
-            c.name("ru")
-                .is_none_or(|v| !v.as_str().ends_with("ся") && !v.as_str().ends_with("сь"))
+            c.name("ru").map_or(true, |v| {
+                !v.as_str().ends_with("ся") && !v.as_str().ends_with("сь")
+            })
         });
         if let Some(m) = active.map(|c| c.get(0).expect("match")) {
             let verb = m.as_str();
@@ -223,7 +224,7 @@ mod tests {
     use super::*;
 
     /// The words of `text` inside prohibited scopes.
-    fn prohibited<'a>(text: &'a str) -> Vec<&'a str> {
+    fn prohibited(text: &str) -> Vec<&str> {
         let s = scopes(text, false);
         let mut words = Vec::new();
         let mut at = 0;
