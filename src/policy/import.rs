@@ -513,7 +513,7 @@ fn is_purpose_heading(rest: &str) -> bool {
 fn is_purpose_intro(rest: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+целях|(?:такими|следующими)\s+целями(?:\s+как)?|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
+            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+цел(?:ях|ей)|(?:такими|следующими)\s+целями(?:\s+как)?|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
         )
         .expect("valid")
     });
@@ -1616,6 +1616,7 @@ fn slug(title: &str) -> String {
 /// Words that say nothing about a purpose, skipped in ids.
 const STOPWORDS: &[&str] = &[
     "and", "for", "the", "with", "our", "your", "для", "при", "или", "его", "её", "және", "үшін",
+    "мен", "пен", "бен", "немесе",
 ];
 
 fn unique_id(base: &str, taken: &[String]) -> String {
@@ -1842,6 +1843,17 @@ mod tests {
             prohibited("Төлем картасының деректері өңделмейді."),
             vec![Card]
         );
+    }
+
+    #[test]
+    fn a_prohibition_declared_elsewhere_wins_with_a_comment() {
+        let text = "Цели обработки\n1) участие в конкурсе: ФИО, биометрические данные;\n\
+                    2. Обработка биометрических персональных данных не осуществляется.\n";
+        let toml = draft(text);
+        let p = crate::policy::parse(&toml).unwrap();
+        assert_eq!(p.prohibited, vec![Category::Biometric]);
+        assert_eq!(p.purposes[0].categories, vec![Category::PersonName]);
+        assert!(toml.contains("also named as processed, line 2"), "{toml}");
     }
 
     #[test]
