@@ -1615,8 +1615,24 @@ fn slug(title: &str) -> String {
 
 /// Words that say nothing about a purpose, skipped in ids.
 const STOPWORDS: &[&str] = &[
-    "and", "for", "the", "with", "our", "your", "для", "при", "или", "его", "её", "және", "үшін",
-    "мен", "пен", "бен", "немесе",
+    "and",
+    "for",
+    "the",
+    "with",
+    "our",
+    "your",
+    "для",
+    "при",
+    "или",
+    "его",
+    "её",
+    "және",
+    "үшін",
+    "мен",
+    "пен",
+    "бен",
+    "немесе",
+    "чтобы",
 ];
 
 fn unique_id(base: &str, taken: &[String]) -> String {
