@@ -289,6 +289,8 @@ pub enum SkipReason {
     SizeLimit,
     RatioLimit,
     Ignored,
+    /// A git blob absent from a partial clone: not fetched, not scanned.
+    Missing,
 }
 
 impl SkipReason {
@@ -302,6 +304,7 @@ impl SkipReason {
             SkipReason::SizeLimit => "size_limit",
             SkipReason::RatioLimit => "ratio_limit",
             SkipReason::Ignored => "ignored",
+            SkipReason::Missing => "missing",
         }
     }
 }

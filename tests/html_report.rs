@@ -2,10 +2,13 @@
 //! heat map with its own script, offline, and show the status counts.
 //!
 //! Needs the Debian `chromium` package (or `TIZIM_CHROMIUM=/path/to/chrome`).
-//! Without a browser the test fails, unless `TIZIM_SKIP_BROWSER_TESTS=1`.
+//! Without a browser the test fails, unless `TIZIM_SKIP_BROWSER_TESTS=1`
+//! (refused when `CI` is set, as is `TIZIM_CHROMIUM`: CI uses the packaged
+//! browser).
 //! `TIZIM_SCREENSHOT=out.png` keeps a screenshot (and the page, as
 //! `out.html`) for a human to look at.
 
+mod common;
 mod report_fixture;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ fn html_report(with_policy: bool) -> (String, tizim::inventory::Inventory) {
 
 /// The browser binary, or `None` when the test is told to skip.
 fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TIZIM_CHROMIUM") {
+    if let Some(path) = common::ci::knob("TIZIM_CHROMIUM") {
         return Some(PathBuf::from(path));
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -37,8 +40,8 @@ fn chromium() -> Option<PathBuf> {
             }
         }
     }
-    if std::env::var("TIZIM_SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
-        eprintln!("skipping: no chromium and TIZIM_SKIP_BROWSER_TESTS=1");
+    if common::ci::knob("TIZIM_SKIP_BROWSER_TESTS").as_deref() == Some("1") {
+        common::ci::skip("no chromium and TIZIM_SKIP_BROWSER_TESTS=1");
         return None;
     }
     panic!(

@@ -26,7 +26,7 @@
 //! UTF-16 text) are read whole from their blob by the source stage, and
 //! findings whose value was already in the old blob are dropped.
 
-use crate::detect::{Engine, Fingerprinter};
+use crate::detect::{Engine, FingerprintKey};
 use crate::model::{FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use crate::scan::{FileScanner, FindingSink, ScanOptions, ScanSummary};
 use crate::source::{self, decode, SourceSink};
@@ -75,14 +75,56 @@ fn is_null_blob(id: &str) -> bool {
     id.bytes().all(|b| b == b'0')
 }
 
+/// The one constructor for every git tizim runs: read-only and offline,
+/// whatever the scanned repository's config says. The repository is the
+/// thing under audit, so its `.git/config` and `.gitattributes` are treated
+/// as hostile: nothing in them may fetch, write, or run a program.
+///
+/// * `GIT_NO_LAZY_FETCH=1`: a partial clone's missing blobs are reported
+///   (see [`find_missing`]), never fetched from the promisor remote (a
+///   network connection, and a write into the scanned object store).
+/// * `protocol.allow=never`: no transport at all (file, ssh, https, ext::),
+///   should anything else try to reach a remote.
+/// * `GIT_TERMINAL_PROMPT=0`, `GIT_ASKPASS=`, `SSH_ASKPASS=` (empty values
+///   make git skip `core.askPass` too) and `credential.helper=` (an empty
+///   value clears the helper list): nothing asks for or looks up a password.
+/// * `GIT_OPTIONAL_LOCKS=0`: no opportunistic index refresh (a write).
+/// * `core.hooksPath=/dev/null`: no hook can run.
+/// * `core.fsmonitor=false`: the fsmonitor hook is a program the config names,
+///   run when the index is read.
+/// * `gc.auto=0`, `maintenance.auto=false`: no housekeeping writes.
+/// * `--no-pager` and `GIT_PAGER=cat`: `core.pager`/`pager.*` never run.
+/// * Diffs add `--no-ext-diff` (`diff.external`, `diff.<driver>.command`)
+///   and `--no-textconv` (`diff.<driver>.textconv`): see [`diff_command`].
+///   `log.showSignature=false` keeps `gpg.program` from running.
+///
+/// `GIT_CONFIG_NOSYSTEM` is deliberately *not* set: the system config is the
+/// administrator's, not the scanned repository's (it is where
+/// `safe.directory` lives), and every setting above is given on the command
+/// line, which overrides it anyway. Clean/smudge filters (`filter.*`) run only
+/// when git reads or writes work-tree files, which none of these commands do;
+/// `tests/git_readonly.rs` (`hostile_repository_config_runs_no_program`)
+/// holds that, with a config naming a program for each of the above.
 fn git_command(dir: &Path) -> Command {
     let mut c = Command::new("git");
     c.arg("-C")
         .arg(dir)
         .arg("--no-pager")
+        .args(["-c", "protocol.allow=never"])
+        .args(["-c", "core.hooksPath=/dev/null"])
+        .args(["-c", "core.fsmonitor=false"])
+        .args(["-c", "credential.helper="])
+        .args(["-c", "gc.auto=0"])
+        .args(["-c", "maintenance.auto=false"])
         // Non-ASCII paths verbatim; special characters are still quoted.
         .args(["-c", "core.quotePath=false"])
         .args(["-c", "log.showSignature=false"])
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PAGER", "cat")
         // Messages such as "Binary files … differ" must not be translated.
         .env("LC_ALL", "C")
         .env("LANGUAGE", "C")
@@ -187,13 +229,69 @@ pub fn locate(paths: &[PathBuf]) -> Result<GitTarget, GitError> {
     Ok(target)
 }
 
-/// The git command line for `scope`.
-fn diff_command(scope: &GitScope, target: &GitTarget) -> Result<Command, GitError> {
+/// What a diff command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DiffOutput {
+    /// The patch: added lines and binary markers (what is scanned).
+    Patch,
+    /// One `:modes ids status<TAB>path` line per change. Needs only trees,
+    /// never a blob's content, so it works in a partial clone that lacks
+    /// blobs; renames are not detected (that would read blobs).
+    Raw,
+}
+
+/// Which commits a `--git` diff shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Commits {
+    /// Every commit reachable from any ref, oldest first.
+    All,
+    /// Exactly those given on stdin, in that order.
+    Listed,
+}
+
+/// Checks `--since REV` before anything is diffed: a clear message rather
+/// than git's.
+fn check_since(rev: &str, dir: &Path) -> Result<(), GitError> {
+    if rev.starts_with('-') {
+        return Err(GitError(format!("--since: {rev:?} is not a revision")));
+    }
+    let spec = format!("{rev}^{{commit}}");
+    git_output(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
+    )
+    .map_err(|_| GitError(format!("--since: unknown revision {rev:?}")))?;
+    git_output(dir, &["merge-base", rev, "HEAD"]).map_err(|_| {
+        GitError(format!(
+            "--since: {rev} and HEAD have no common ancestor here; in CI fetch the \
+             full history (e.g. actions/checkout with fetch-depth: 0)"
+        ))
+    })?;
+    Ok(())
+}
+
+/// The git command line for `scope`; `excluded` paths are left out of the
+/// diff (their blobs are missing).
+fn diff_command(
+    scope: &GitScope,
+    target: &GitTarget,
+    output: DiffOutput,
+    commits: Commits,
+    excluded: &[String],
+) -> Result<Command, GitError> {
     let dir = &target.toplevel;
-    let common = [
+    let patch = [
         "-p",
         "-U0",
         "--no-color",
+        // No program named by the repository's config or attributes runs:
+        // diff.external, diff.<driver>.command and diff.<driver>.textconv.
         "--no-ext-diff",
         "--no-textconv",
         "--full-index",
@@ -202,6 +300,17 @@ fn diff_command(scope: &GitScope, target: &GitTarget) -> Result<Command, GitErro
         "--src-prefix=a/",
         "--dst-prefix=b/",
     ];
+    let raw = [
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+    ];
+    let options: &[&str] = match output {
+        DiffOutput::Patch => &patch,
+        DiffOutput::Raw => &raw,
+    };
     let mut cmd = git_command(dir);
     match scope {
         GitScope::Staged => {
@@ -210,45 +319,221 @@ fn diff_command(scope: &GitScope, target: &GitTarget) -> Result<Command, GitErro
                     "--staged needs a work tree, not a bare repository".into(),
                 ));
             }
-            cmd.args(["diff", "--cached"]).args(common);
+            cmd.args(["diff", "--cached"]).args(options);
         }
         GitScope::Since(rev) => {
-            if rev.starts_with('-') {
-                return Err(GitError(format!("--since: {rev:?} is not a revision")));
-            }
-            let spec = format!("{rev}^{{commit}}");
-            git_output(
-                dir,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    "--end-of-options",
-                    &spec,
-                ],
-            )
-            .map_err(|_| GitError(format!("--since: unknown revision {rev:?}")))?;
-            git_output(dir, &["merge-base", rev, "HEAD"]).map_err(|_| {
-                GitError(format!(
-                    "--since: {rev} and HEAD have no common ancestor here; in CI fetch the \
-                     full history (e.g. actions/checkout with fetch-depth: 0)"
-                ))
-            })?;
-            cmd.arg("diff").args(common).arg(format!("{rev}...HEAD"));
+            cmd.arg("diff").args(options).arg(format!("{rev}...HEAD"));
         }
         GitScope::History => {
-            cmd.args(["log", "--all", "--reverse", "--cc", "--format=%x00%H %aI"])
-                .args(common);
+            // Raw: a merge against each parent in turn, not combined. The
+            // combined patch diffs the merge against every parent (renames
+            // included) before keeping what is new, so it reads the blobs of
+            // every such pair; only the separate listing names them all.
+            let merges = match output {
+                DiffOutput::Patch => "--cc",
+                DiffOutput::Raw => "--diff-merges=separate",
+            };
+            cmd.args(["log", merges, "--format=%x00%H %aI"]);
+            match commits {
+                Commits::All => cmd.args(["--all", "--reverse"]),
+                Commits::Listed => cmd.args(["--no-walk=unsorted", "--stdin"]),
+            };
+            cmd.args(options);
         }
     }
     cmd.arg("--");
     cmd.args(&target.pathspecs);
+    if !excluded.is_empty() {
+        if target.pathspecs.is_empty() {
+            // Exclusions alone would mean "nothing"; with "." they cut from everything.
+            cmd.arg(".");
+        }
+        for path in excluded {
+            cmd.arg(format!(":(exclude,literal){path}"));
+        }
+    }
     Ok(cmd)
+}
+
+/// A blob a diff in the scope needs and the object store lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingBlob {
+    pub id: String,
+    /// The path it is (or was) at, the first time the scope needs it.
+    pub path: String,
+    /// The commit whose diff needs it (`--git` only).
+    pub commit: Option<String>,
+}
+
+/// The blobs missing from a partial clone, and what to leave out because of them.
+#[derive(Debug, Default)]
+struct MissingPlan {
+    blobs: Vec<MissingBlob>,
+    /// Per commit (`""` outside `--git`), paths whose diff needs a missing blob.
+    excluded: HashMap<String, Vec<String>>,
+    /// Every commit of the scope, in order, and whether any of its changes
+    /// can be diffed at all (`--git` only).
+    commits: Vec<(String, bool)>,
+}
+
+/// Whether the repository may lack objects by design: a partial clone has a
+/// promisor remote (`extensions.partialClone`, `remote.<name>.promisor`).
+/// Anywhere else a missing object is corruption, and git's own error stops
+/// the scan.
+fn is_partial_clone(dir: &Path) -> bool {
+    git_output(
+        dir,
+        &[
+            "config",
+            "--get-regexp",
+            r"^(extensions\.partialclone|remote\..*\.promisor)$",
+        ],
+    )
+    .is_ok_and(|out| out.lines().any(|l| !l.ends_with(" false")))
+}
+
+/// Lists the blobs the scope's diffs need that are not in the object store,
+/// without fetching them: the raw diff reads only trees, and `git cat-file
+/// --batch-check` answers `missing` (lazy fetching is off; see
+/// [`git_command`]).
+fn find_missing(scope: &GitScope, target: &GitTarget) -> Result<MissingPlan, GitError> {
+    let out = diff_command(scope, target, DiffOutput::Raw, Commits::All, &[])?
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(spawn_error)?;
+    if !out.status.success() {
+        return Err(GitError(format!(
+            "git (listing changes): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let (commits, changes) = parse_raw(&out.stdout);
+    let mut ids: Vec<&str> = changes
+        .iter()
+        .flat_map(|(_, _, ids)| ids.iter().map(String::as_str))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let absent = absent_objects(&target.toplevel, &ids)?;
+    let mut plan = MissingPlan::default();
+    let mut listed = HashSet::new();
+    // Commits (by position + 1; 0 = none) with a change that can be diffed.
+    let mut diffable = vec![false; commits.len() + 1];
+    for (commit, path, ids) in changes {
+        let missing: Vec<&String> = ids.iter().filter(|id| absent.contains(*id)).collect();
+        if missing.is_empty() {
+            diffable[commit] = true;
+            continue;
+        }
+        let commit_id = commit.checked_sub(1).map(|i| commits[i].clone());
+        for id in missing {
+            if listed.insert(id.clone()) {
+                plan.blobs.push(MissingBlob {
+                    id: id.clone(),
+                    path: path.clone(),
+                    commit: commit_id.clone(),
+                });
+            }
+        }
+        plan.excluded
+            .entry(commit_id.unwrap_or_default())
+            .or_default()
+            .push(path);
+    }
+    plan.commits = commits
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c, diffable[i + 1]))
+        .collect();
+    Ok(plan)
+}
+
+/// One change of a raw diff: the commit it belongs to (position in the
+/// commit list + 1; 0 outside `--git`), its path, and the blob ids it needs.
+type RawChange = (usize, String, Vec<String>);
+
+/// Parses `--raw` output (with `--format=%x00%H …` commit headers under
+/// `--git`, a merge's repeated for each parent): the commits in order, and
+/// every change.
+fn parse_raw(stdout: &[u8]) -> (Vec<String>, Vec<RawChange>) {
+    let mut changes = Vec::new();
+    let mut commits: Vec<String> = Vec::new();
+    for line in stdout.split(|&b| b == b'\n') {
+        if let Some(rest) = line.strip_prefix(b"\0") {
+            let rest = String::from_utf8_lossy(rest);
+            let id = rest.split_whitespace().next().unwrap_or_default();
+            // A merge is listed once per parent, one after the other.
+            if commits.last().map(String::as_str) != Some(id) {
+                commits.push(id.to_string());
+            }
+        } else if line.starts_with(b":") {
+            let Some(tab) = line.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let colons = line.iter().take_while(|&&b| b == b':').count();
+            let head = String::from_utf8_lossy(&line[colons..tab]);
+            // `colons + 1` modes, then as many object ids, then the status.
+            let fields: Vec<&str> = head.split_whitespace().collect();
+            let sides = colons + 1;
+            let (Some(modes), Some(ids)) = (fields.get(..sides), fields.get(sides..2 * sides))
+            else {
+                continue;
+            };
+            let ids = modes
+                .iter()
+                .zip(ids)
+                // A submodule's commit (mode 160000) lives in another repository.
+                .filter(|(mode, id)| **mode != "160000" && !is_null_blob(id))
+                .map(|(_, id)| id.to_string())
+                .collect();
+            changes.push((commits.len(), unquote(&line[tab + 1..]), ids));
+        }
+    }
+    (commits, changes)
+}
+
+/// The ids among `ids` that are not in the object store.
+fn absent_objects(dir: &Path, ids: &[&str]) -> Result<HashSet<String>, GitError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let out = run_with_input(
+        git_command(dir).args(["cat-file", "--batch-check"]),
+        ids.join("\n").into_bytes(),
+    )?;
+    // `<id> missing`, or `<id> <type> <size>`.
+    Ok(out
+        .lines()
+        .filter_map(|l| l.strip_suffix(" missing"))
+        .map(String::from)
+        .collect())
+}
+
+/// Runs `cmd` with `input` on its stdin and returns its stdout.
+fn run_with_input(cmd: &mut Command, input: Vec<u8>) -> Result<String, GitError> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    let writer = feed_stdin(&mut child, input);
+    let out = child.wait_with_output().map_err(spawn_error)?;
+    let _ = writer.map(std::thread::JoinHandle::join);
+    if !out.status.success() {
+        return Err(GitError(format!(
+            "git: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Scans what `scope` says was added in `target`, streaming findings into
 /// `sink`. Per-file problems are reported in the summary; only a failing
-/// git (not a repository, unknown revision…) is an error.
+/// git (not a repository, unknown revision…) is an error. Blobs missing from
+/// a partial clone are not fetched: the changes that need them are left out,
+/// and each is listed as a notice (`missing`).
 pub fn scan(
     scope: &GitScope,
     target: &GitTarget,
@@ -257,11 +542,6 @@ pub fn scan(
     sink: &dyn FindingSink,
 ) -> Result<ScanSummary, GitError> {
     let started = Instant::now();
-    let fingerprinter = Fingerprinter::new(
-        opts.fingerprint_key
-            .as_deref()
-            .unwrap_or(crate::detect::DEFAULT_FINGERPRINT_KEY),
-    );
     let forced_encoding = opts
         .source
         .encoding
@@ -269,26 +549,20 @@ pub fn scan(
         .map(decode::encoding_for_label)
         .transpose()
         .map_err(|e| GitError(format!("--encoding: {e}")))?;
-    let mut cmd = diff_command(scope, target)?;
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(spawn_error)?;
-    let mut stderr = child.stderr.take().expect("piped");
-    // Drained on its own thread so a chatty git cannot block on a full pipe.
-    let stderr_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).trim().to_string()
-    });
-    let stdout = child.stdout.take().expect("piped");
+    if let GitScope::Since(rev) = scope {
+        check_since(rev, &target.toplevel)?;
+    }
+    let plan = if is_partial_clone(&target.toplevel) {
+        find_missing(scope, target)?
+    } else {
+        MissingPlan::default()
+    };
     let mut scanner = DiffScanner {
         target,
         opts,
         forced_encoding,
         engine,
-        fingerprinter: &fingerprinter,
+        fingerprinter: &opts.fingerprint_key,
         sink,
         history: *scope == GitScope::History,
         seen: HashSet::new(),
@@ -300,20 +574,124 @@ pub fn scan(
         excluded: None,
         blob_values: HashMap::new(),
     };
-    let parsed = parse_diff(BufReader::with_capacity(1 << 16, stdout), &mut scanner);
-    let status = child.wait().map_err(|e| GitError(format!("git: {e}")))?;
-    let stderr = stderr_reader.join().unwrap_or_default();
-    parsed.map_err(|e| GitError(format!("reading git output: {e}")))?;
-    if !status.success() {
-        return Err(GitError(format!("git failed: {stderr}")));
+    if plan.blobs.is_empty() {
+        let cmd = diff_command(scope, target, DiffOutput::Patch, Commits::All, &[])?;
+        run_diff(cmd, None, &mut scanner)?;
+    } else if *scope != GitScope::History {
+        let excluded = plan.excluded.get("").map(Vec::as_slice).unwrap_or(&[]);
+        let cmd = diff_command(scope, target, DiffOutput::Patch, Commits::All, excluded)?;
+        run_diff(cmd, None, &mut scanner)?;
+    } else {
+        // Commits in order: runs of complete commits in one `git log`, each
+        // commit lacking blobs alone with its paths excluded (or not at all
+        // when nothing in it can be diffed).
+        let mut run: Vec<String> = Vec::new();
+        for (commit, diffable) in &plan.commits {
+            match plan.excluded.get(commit) {
+                None => run.push(commit.clone()),
+                Some(excluded) => {
+                    scan_commits(scope, target, &run, &[], &mut scanner)?;
+                    run.clear();
+                    if *diffable {
+                        scan_commits(
+                            scope,
+                            target,
+                            std::slice::from_ref(commit),
+                            excluded,
+                            &mut scanner,
+                        )?;
+                    }
+                }
+            }
+        }
+        scan_commits(scope, target, &run, &[], &mut scanner)?;
     }
     let mut summary = scanner.summary;
+    for blob in plan.blobs {
+        summary.stats.skip(SkipReason::Missing);
+        let commit = blob
+            .commit
+            .map(|c| format!(" (commit {c})"))
+            .unwrap_or_default();
+        summary.notices.push(Notice {
+            path: blob.path,
+            line: None,
+            reason: Some(SkipReason::Missing),
+            message: format!(
+                "blob {}{commit} not scanned: missing from a partial clone",
+                blob.id
+            ),
+        });
+    }
     if !opts.show_values {
         summary.mask_values(engine);
     }
     summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
+}
+
+/// `git log` over exactly `commits` (`--git` with missing blobs).
+fn scan_commits(
+    scope: &GitScope,
+    target: &GitTarget,
+    commits: &[String],
+    excluded: &[String],
+    scanner: &mut DiffScanner<'_>,
+) -> Result<(), GitError> {
+    if commits.is_empty() {
+        return Ok(());
+    }
+    let cmd = diff_command(scope, target, DiffOutput::Patch, Commits::Listed, excluded)?;
+    run_diff(cmd, Some(commits.join("\n").into_bytes()), scanner)
+}
+
+/// Writes `input` and a final newline to `child`'s piped stdin on a thread,
+/// so that a child filling its stdout pipe cannot deadlock with us.
+fn feed_stdin(
+    child: &mut std::process::Child,
+    mut input: Vec<u8>,
+) -> Option<std::thread::JoinHandle<io::Result<()>>> {
+    let mut stdin = child.stdin.take()?;
+    input.push(b'\n');
+    Some(std::thread::spawn(move || {
+        use std::io::Write as _;
+        stdin.write_all(&input)
+    }))
+}
+
+/// Runs one diff command and parses its output into `scanner`.
+fn run_diff(
+    mut cmd: Command,
+    input: Option<Vec<u8>>,
+    scanner: &mut DiffScanner<'_>,
+) -> Result<(), GitError> {
+    if input.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    let writer = input.and_then(|input| feed_stdin(&mut child, input));
+    let mut stderr = child.stderr.take().expect("piped");
+    // Drained on its own thread so a chatty git cannot block on a full pipe.
+    let stderr_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).trim().to_string()
+    });
+    let stdout = child.stdout.take().expect("piped");
+    let parsed = parse_diff(BufReader::with_capacity(1 << 16, stdout), scanner);
+    let status = child.wait().map_err(|e| GitError(format!("git: {e}")))?;
+    let _ = writer.map(std::thread::JoinHandle::join);
+    let stderr = stderr_reader.join().unwrap_or_default();
+    parsed.map_err(|e| GitError(format!("reading git output: {e}")))?;
+    if !status.success() {
+        return Err(GitError(format!("git failed: {stderr}")));
+    }
+    Ok(())
 }
 
 /// `--glob` patterns (gitignore syntax, `!` excludes) over repository paths.
@@ -621,7 +999,7 @@ struct DiffScanner<'a> {
     /// `--encoding`, resolved once.
     forced_encoding: Option<&'static encoding_rs::Encoding>,
     engine: &'a Engine,
-    fingerprinter: &'a Fingerprinter,
+    fingerprinter: &'a FingerprintKey,
     sink: &'a dyn FindingSink,
     history: bool,
     /// `(fingerprint, path)` already reported (`--git` only).
@@ -1057,6 +1435,36 @@ index 1111111111111111111111111111111111111111,222222222222222222222222222222222
         // The second piece starts right after the lines of the first.
         let first_len = pieces[0].matches(&line).count() as u64;
         assert!(pieces[1].starts_with(&format!("added big.txt:{} ", first_len + 1)));
+    }
+
+    #[test]
+    fn raw_changes_with_merges_gitlinks_and_quoted_paths() {
+        let (a, b, c) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+        let z = "0".repeat(40);
+        let raw = format!(
+            "\0c1 2024-05-01T10:00:00Z\n\n\
+             :000000 100644 {z} {a} A\tnew file.txt\n\
+             :160000 160000 {a} {b} M\tvendor/lib\n\
+             \0m1 2024-05-02T10:00:00Z\n\n\
+             :100644 100644 {a} {c} M\tother.txt\n\
+             \0m1 2024-05-02T10:00:00Z\n\n\
+             ::100644 100644 100644 {a} {b} {c} MM\t\"tab\\there.txt\"\n"
+        );
+        let (commits, changes) = parse_raw(raw.as_bytes());
+        assert_eq!(commits, ["c1", "m1"]);
+        assert_eq!(
+            changes,
+            vec![
+                (1, "new file.txt".to_string(), vec![a.clone()]),
+                (1, "vendor/lib".to_string(), vec![]),
+                (2, "other.txt".to_string(), vec![a.clone(), c.clone()]),
+                (2, "tab\there.txt".to_string(), vec![a, b, c]),
+            ]
+        );
+        // Outside --git there are no headers: commit 0.
+        let (commits, changes) = parse_raw(format!(":100644 100644 {z} {z} M\tx\n").as_bytes());
+        assert!(commits.is_empty());
+        assert_eq!(changes, vec![(0, "x".to_string(), vec![])]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! [`FindingSink`] wrapper, before findings reach the report and the gate.
 
 use crate::inventory::{self, Status};
-use crate::model::{Confidence, Finding};
+use crate::model::{Confidence, Finding, SkipReason};
 use crate::policy::Policy;
 use crate::scan::{FindingSink, ScanSummary};
 use chrono::NaiveDate;
@@ -60,7 +60,8 @@ pub struct GateConfig {
     pub fail_on: FailOn,
     /// Findings below this confidence never fail the run.
     pub min_confidence: Confidence,
-    /// Unreadable files fail the run too (exit 1, like failing findings).
+    /// Unreadable files, and blobs missing from a partial clone, fail the run
+    /// too (exit 1, like failing findings).
     pub strict: bool,
 }
 
@@ -155,7 +156,13 @@ impl<'p> Gate<'p> {
 
     pub fn verdict(&self, summary: &ScanSummary) -> Verdict {
         let errors = summary.errors.len() as u64;
-        let strict_failure = self.config.strict && errors > 0;
+        let missing = summary
+            .stats
+            .skipped
+            .get(SkipReason::Missing.id())
+            .copied()
+            .unwrap_or(0);
+        let strict_failure = self.config.strict && (errors > 0 || missing > 0);
         let failed = self.failing > 0 || strict_failure;
         let rule = match self.config.fail_on {
             FailOn::None => "--fail-on none".to_string(),
@@ -164,6 +171,11 @@ impl<'p> Gate<'p> {
                 other.id(),
                 self.config.min_confidence
             ),
+        };
+        let with_strict = if self.config.strict {
+            " (fail with --strict)"
+        } else {
+            ""
         };
         let mut reason = if self.failing > 0 {
             format!(
@@ -181,13 +193,15 @@ impl<'p> Gate<'p> {
         }
         if errors > 0 {
             reason.push_str(&format!(
-                "; {errors} unreadable {}{}",
+                "; {errors} unreadable {}{with_strict}",
                 plural(errors, "file", "files"),
-                if self.config.strict {
-                    " (fail with --strict)"
-                } else {
-                    ""
-                }
+            ));
+        }
+        if missing > 0 {
+            reason.push_str(&format!(
+                "; {missing} {} not scanned: missing from a partial clone; fetch them first, \
+                 or scan a full clone{with_strict}",
+                plural(missing, "blob", "blobs"),
             ));
         }
         Verdict {

@@ -8,6 +8,7 @@
 //! Each test crate compiles this module whole and uses part of it.
 #![allow(dead_code)]
 
+pub mod ci;
 mod monitored;
 mod tree;
 
@@ -27,13 +28,21 @@ use std::time::Duration;
 /// Generous: a debug build on a busy machine.
 pub const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The README's figure ("Limits"): a 2 GiB log or a 200 MB single-line file
+/// is scanned in under this much peak resident memory (tests/memory.rs
+/// checks that the README says so, and the 2 GiB log; tests/hostile.rs the
+/// 200 MB line).
+pub const FILE_MEMORY_MIB: u64 = 32;
+
 pub fn tizim_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tizim"))
 }
 
-/// An empty directory for `$HOME`, so that no `~/.gitconfig` or global
-/// gitignore of the machine running the tests changes what is scanned.
-/// Nothing writes into it.
+/// An empty directory for `$HOME` and `$XDG_CONFIG_HOME`, so that no
+/// `~/.gitconfig` or global gitignore of the machine running the tests
+/// changes what is scanned, and tizim's installation fingerprint key is
+/// created here (`tizim/fingerprint.key`), never in the user's own config
+/// directory. Nothing else writes into it.
 pub fn empty_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
@@ -53,7 +62,8 @@ pub fn isolate(cmd: &mut std::process::Command) {
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
-        .env_remove("TIZIM_FINGERPRINT_KEY");
+        .env_remove("TIZIM_FINGERPRINT_KEY")
+        .env_remove("TIZIM_FINGERPRINT_KEY_FILE");
 }
 
 /// `tizim` run in `dir`, [isolated](isolate), killed after [`DEADLINE`].
