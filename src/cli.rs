@@ -105,8 +105,12 @@ pub struct MergeArgs {
 pub enum PolicyCommand {
     /// Validate a policy file; errors carry line numbers
     Check { file: PathBuf },
-    /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English)
+    /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English;
+    /// .txt, .html or .md)
     Import { file: PathBuf },
+    /// What a revised policy file adds, removes and prohibits. Exit 0: no
+    /// change; 1: changes (listed on stdout); 2: a file is missing or invalid
+    Diff { old: PathBuf, new: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -443,7 +447,8 @@ fn run_key_new(output: Option<&std::path::Path>) -> Result<u8, String> {
 }
 
 /// `policy check`: a summary and exit 0, or every error with its line and
-/// exit 2. `policy import`: the drafted TOML on stdout.
+/// exit 2. `policy import`: the drafted TOML on stdout. `policy diff`: the
+/// changes, exit 1 when there are any.
 fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
     match cmd {
         PolicyCommand::Check { file } => {
@@ -507,9 +512,33 @@ fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
             );
             Ok(EXIT_OK)
         }
+        PolicyCommand::Diff { old, new } => {
+            let load = |path: &PathBuf| {
+                policy::load(path).map_err(|errors| {
+                    let list: Vec<String> = errors
+                        .iter()
+                        .map(|e| match e.line {
+                            Some(line) => format!("{}:{line}: {}", path.display(), e.message),
+                            None => format!("{}: {}", path.display(), e.message),
+                        })
+                        .collect();
+                    format!("invalid policy file:\n{}", list.join("\n"))
+                })
+            };
+            let changes = policy::diff::diff(&load(&old)?, &load(&new)?);
+            let mut out = io::stdout().lock();
+            for line in &changes {
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+            Ok(if changes.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
+        }
         PolicyCommand::Import { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            let draft = policy::import::draft_file(&file, &bytes)?;
             io::stdout()
                 .lock()
                 .write_all(draft.as_bytes())
