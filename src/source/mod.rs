@@ -455,9 +455,11 @@ impl Ctx<'_> {
                     Ok(_) => match office::scan_ole(io::Cursor::new(&bytes), node, sink) {
                         Some(flow) => flow,
                         None => {
+                            // Not a workbook: a `.doc`, `.ppt` or `.msg`, said
+                            // and not read (see `scan_document`).
                             let mut again = Peeked::new(io::Cursor::new(bytes));
                             match again.fill(decode::SNIFF_LEN) {
-                                Ok(()) => self.scan_text(again, node, sink),
+                                Ok(()) => self.scan_document(again, node, sink),
                                 Err(e) => self.report(e, &node.display, sink),
                             }
                         }
