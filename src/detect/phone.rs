@@ -3,18 +3,35 @@
 //!
 //! The crate's own `parse` + `is_valid` would do, but each call runs a nom
 //! parser, allocates, and matches every pattern through one process-wide
-//! `Mutex<LruCache>` of regexes, which serialises the scanning threads. The
-//! metadata is the part worth having, so we compile each country's
-//! patterns once, lazily, into fully built DFAs and apply the same
-//! rule libphonenumber's `isValidNumber` does: the national number must
-//! match the country's general pattern and at least one number type
-//! (fixed line, mobile, toll free, VoIP, …), with a possible length.
+//! `Mutex<LruCache>` of regexes, which serialises the scanning threads; and
+//! loading its database compiles a regex for every region, about 40 ms of
+//! CPU at every start. The metadata is the part worth having, so build.rs
+//! reads it at build time into static tables (`COUNTRY_PLANS`), and here we
+//! compile a country's patterns only when a number first needs them (most
+//! runs: Kazakhstan's alone), into fully built DFAs, and apply the same rule
+//! libphonenumber's `isValidNumber` does: the national number must match the
+//! country's general pattern and at least one number type (fixed line,
+//! mobile, toll free, VoIP, …), with a possible length.
 
-use phonenumber::metadata::{Descriptor, Metadata, DATABASE};
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::{util::syntax, Anchored, Input};
-use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
+
+/// One national-number pattern of the metadata, whitespace removed.
+struct PatternPlan {
+    pattern: &'static str,
+    /// Possible national-number lengths; empty when any length is.
+    lengths: &'static [u16],
+}
+
+/// One region's patterns: the general one, then each number type's.
+struct RegionPlan {
+    general: PatternPlan,
+    types: &'static [PatternPlan],
+}
+
+// `COUNTRY_PLANS: [(calling code, &[RegionPlan]); N]`, sorted by code.
+include!(concat!(env!("OUT_DIR"), "/phone_plans.rs"));
 
 /// A whole-string matcher over ASCII digits. A fully built DFA rather
 /// than `regex::Regex`: the patterns are small digit languages, and a
@@ -42,23 +59,16 @@ impl FullMatch {
 struct Pattern {
     re: FullMatch,
     /// The pattern without anchors, to combine with others.
-    source: String,
-    lengths: Vec<u16>,
+    source: &'static str,
+    lengths: &'static [u16],
 }
 
 impl Pattern {
-    fn compile(desc: &Descriptor) -> Option<Pattern> {
-        let src: String = desc
-            .national_number()
-            .as_str()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let re = FullMatch::new(&src)?;
+    fn compile(plan: &PatternPlan) -> Option<Pattern> {
         Some(Pattern {
-            re,
-            source: src,
-            lengths: desc.possible_length().to_vec(),
+            re: FullMatch::new(plan.pattern)?,
+            source: plan.pattern,
+            lengths: plan.lengths,
         })
     }
 
@@ -77,25 +87,9 @@ struct Region {
 }
 
 impl Region {
-    fn compile(meta: &Metadata) -> Option<Region> {
-        let d = meta.descriptors();
-        let general = Pattern::compile(d.general())?;
-        let types: Vec<Pattern> = [
-            d.fixed_line(),
-            d.mobile(),
-            d.toll_free(),
-            d.premium_rate(),
-            d.shared_cost(),
-            d.personal_number(),
-            d.voip(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(Pattern::compile)
-        .collect();
+    fn compile(plan: &RegionPlan) -> Option<Region> {
+        let general = Pattern::compile(&plan.general)?;
+        let types: Vec<Pattern> = plan.types.iter().filter_map(Pattern::compile).collect();
         let mut lengths: Vec<u16> = types
             .iter()
             .flat_map(|t| t.lengths.iter().copied())
@@ -109,7 +103,7 @@ impl Region {
                 let alts: Vec<&str> = types
                     .iter()
                     .filter(|t| t.lengths.is_empty() || t.lengths.contains(&len))
-                    .map(|t| t.source.as_str())
+                    .map(|t| t.source)
                     .collect();
                 if alts.is_empty() {
                     return None;
@@ -134,21 +128,21 @@ impl Region {
     }
 }
 
-/// Country calling code → its regions' compiled patterns (built on first use).
-static PLANS: LazyLock<HashMap<u16, OnceLock<Vec<Region>>>> = LazyLock::new(|| {
-    DATABASE
-        .iter()
-        .map(|m| (m.country_code(), OnceLock::new()))
-        .collect()
-});
+/// Each `COUNTRY_PLANS` entry's compiled regions, built on first use.
+static COMPILED: [OnceLock<Vec<Region>>; COUNTRY_PLANS.len()] =
+    [const { OnceLock::new() }; COUNTRY_PLANS.len()];
+
+/// Index of calling code `code` in `COUNTRY_PLANS`.
+fn country_index(code: u16) -> Option<usize> {
+    COUNTRY_PLANS.binary_search_by_key(&code, |(c, _)| *c).ok()
+}
 
 fn regions(code: u16) -> Option<&'static [Region]> {
-    let cell = PLANS.get(&code)?;
-    Some(cell.get_or_init(|| {
-        DATABASE
-            .by_code(&code)
-            .unwrap_or_default()
-            .into_iter()
+    let i = country_index(code)?;
+    Some(COMPILED[i].get_or_init(|| {
+        COUNTRY_PLANS[i]
+            .1
+            .iter()
             .filter_map(Region::compile)
             .collect()
     }))
@@ -171,7 +165,7 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
             .ok()?
             .parse::<u16>()
             .ok()?;
-        PLANS.contains_key(&code).then_some((code, &digits[n..]))
+        country_index(code).is_some().then_some((code, &digits[n..]))
     })
 }
 
