@@ -30,7 +30,8 @@ struct RegionPlan {
     types: &'static [PatternPlan],
 }
 
-// `COUNTRY_PLANS: [(calling code, &[RegionPlan]); N]`, sorted by code.
+// `REGION_PLANS: [RegionPlan; _]`, grouped by calling code, and
+// `COUNTRY_PLANS: [(calling code, range of REGION_PLANS); _]`, sorted by code.
 include!(concat!(env!("OUT_DIR"), "/phone_plans.rs"));
 
 /// A whole-string matcher over ASCII digits. A fully built DFA rather
@@ -128,29 +129,29 @@ impl Region {
     }
 }
 
-/// Each `COUNTRY_PLANS` entry's compiled regions, built on first use.
-static COMPILED: [OnceLock<Vec<Region>>; COUNTRY_PLANS.len()] =
-    [const { OnceLock::new() }; COUNTRY_PLANS.len()];
+/// Each `REGION_PLANS` entry compiled, on first use: a run compiles only the
+/// regions its numbers reach (`None`: a pattern the DFA builder refused).
+static COMPILED: [OnceLock<Option<Region>>; REGION_PLANS.len()] =
+    [const { OnceLock::new() }; REGION_PLANS.len()];
 
-/// Index of calling code `code` in `COUNTRY_PLANS`.
-fn country_index(code: u16) -> Option<usize> {
-    COUNTRY_PLANS.binary_search_by_key(&code, |(c, _)| *c).ok()
+/// The `REGION_PLANS` of calling code `code`.
+fn country_regions(code: u16) -> Option<std::ops::Range<usize>> {
+    let i = COUNTRY_PLANS.binary_search_by_key(&code, |(c, _)| *c).ok()?;
+    Some(COUNTRY_PLANS[i].1.clone())
 }
 
-fn regions(code: u16) -> Option<&'static [Region]> {
-    let i = country_index(code)?;
-    Some(COMPILED[i].get_or_init(|| {
-        COUNTRY_PLANS[i]
-            .1
-            .iter()
-            .filter_map(Region::compile)
-            .collect()
-    }))
-}
-
-/// Is `national` (ASCII digits) a valid number in country `code`?
+/// Is `national` (ASCII digits) a valid number in country `code`? Regions
+/// are tried in order, so later ones are compiled only when earlier ones
+/// reject the number.
 pub fn valid_national(code: u16, national: &str) -> bool {
-    regions(code).is_some_and(|rs| rs.iter().any(|r| r.valid(national)))
+    country_regions(code).is_some_and(|mut range| {
+        range.any(|i| {
+            COMPILED[i]
+                .get_or_init(|| Region::compile(&REGION_PLANS[i]))
+                .as_ref()
+                .is_some_and(|r| r.valid(national))
+        })
+    })
 }
 
 /// Splits an international number (digits after `+`) into its calling code
@@ -165,7 +166,7 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
             .ok()?
             .parse::<u16>()
             .ok()?;
-        country_index(code).is_some().then_some((code, &digits[n..]))
+        country_regions(code).is_some().then_some((code, &digits[n..]))
     })
 }
 
@@ -285,6 +286,22 @@ mod tests {
             Some("+79161234567")
         );
         assert_eq!(v("79161234567", false, false), None);
+    }
+
+    #[test]
+    fn plan_tables_are_sorted_and_contiguous() {
+        // `country_regions` binary-searches the codes; each code owns the
+        // next slice of regions.
+        let mut next = 0;
+        for pair in COUNTRY_PLANS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (code, range) in &COUNTRY_PLANS {
+            assert_eq!(range.start, next, "+{code}");
+            assert!(range.end > range.start, "+{code} has no region");
+            next = range.end;
+        }
+        assert_eq!(next, REGION_PLANS.len());
     }
 
     #[test]
