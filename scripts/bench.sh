@@ -30,7 +30,8 @@ RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-TIZIM=$CARGO_TARGET_DIR/release/tizim
+# TIZIM=path measures another build (e.g. a baseline) with the same script.
+TIZIM=${TIZIM:-$CARGO_TARGET_DIR/release/tizim}
 CORPUS=${CORPUS:-bench-corpus/mixed}
 BIG=bench-corpus/big
 BIG_MIB=${BIG_MIB:-2048}
