@@ -157,9 +157,21 @@ trace staged -- "$bin" scan --format json --fail-on none --staged .
 cd - >/dev/null
 echo "check-no-network: --git, --since and --staged on a partial clone ($missing blobs missing, remote http) opened no network socket"
 
-# Database URLs (when `tizim scan postgres://…` is on main): a scan of a
-# database on this machine may connect to it, and to nothing else, e.g.
-#   createdb -h 127.0.0.1 -U postgres "$db" && psql ... (a table with one value)
-#   trace pg --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
-#     "postgres://postgres@127.0.0.1:5432/$db"
-#   dropdb -h 127.0.0.1 -U postgres "$db"
+# Database URLs: a scan of a database on this machine may connect to it, on
+# its port, and to nothing else.
+db="tizim_nonet_$$"
+psql_admin() { psql -q -h 127.0.0.1 -U postgres -d postgres "$@" >/dev/null; }
+if ! psql_admin -c "CREATE DATABASE $db"; then
+  if [[ -n ${CI:-} ]]; then
+    echo "check-no-network: PostgreSQL on 127.0.0.1:5432 is needed with CI set" >&2
+    exit 1
+  fi
+  echo "check-no-network: skipped the database case: no PostgreSQL on 127.0.0.1:5432" >&2
+  exit 0
+fi
+trap 'psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; rm -rf "$work"' EXIT
+psql -q -h 127.0.0.1 -U postgres -d "$db" \
+  -c "CREATE TABLE clients (id int, email text); INSERT INTO clients VALUES (1, 'anna.k@mail.kz');" >/dev/null
+trace pg --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
+  "postgres://postgres@127.0.0.1:5432/$db"
+echo "check-no-network: a database scan connected to 127.0.0.1:5432 and nowhere else"

@@ -356,6 +356,7 @@ impl ScanArgs {
                     exclude: self.db_exclude.clone(),
                     connections: self.db_connections.max(1),
                     row_time: self.db_row_time.clone(),
+                    shard: self.shard,
                 },
             },
             fingerprint_key,
@@ -951,6 +952,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
         if args.format == Format::Partial {
             let mut builder = inventory::InventoryBuilder::new(policy.as_ref(), today);
+            builder.tables(&summary.tables);
             findings.iter().for_each(|f| builder.add(f));
             let header = tizim::partial::Header::new(
                 &opts.fingerprint_key,

@@ -85,6 +85,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
         let (header, contents) = partial::read_part(&mut BufReader::new(file), first.as_ref())
             .map_err(|e| format!("{}: {e}", part.display))?;
         first.get_or_insert(header);
+        builder.tables(&contents.summary.tables);
         builder.absorb(contents.inventory);
         slowest = slowest.max(contents.summary.stats.elapsed_ms);
         summary.absorb(contents.summary);

@@ -124,6 +124,10 @@ struct SummaryRecord {
     notices: Vec<Notice>,
     stats: Stats,
     test_values: u64,
+    /// Database tables read: their samples and row ages, which the merged
+    /// inventory's estimates and retention need.
+    #[serde(default)]
+    tables: Vec<crate::model::TableRead>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -201,6 +205,7 @@ pub fn write(
             notices: summary.notices.clone(),
             stats: summary.stats.clone(),
             test_values: part.test_values,
+            tables: summary.tables.clone(),
         }),
     )?;
     line(
@@ -355,6 +360,7 @@ pub fn read_part(
                     errors: s.errors,
                     notices: s.notices,
                     stats: s.stats,
+                    tables: s.tables,
                 };
                 contents.inventory.test_values = s.test_values;
             }

@@ -296,7 +296,7 @@ pub fn run_targets(
         tables.mask_values(engine);
     }
     summary.absorb(tables);
-    summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.sort();
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
 }

@@ -747,3 +747,41 @@ fn json_columns_comments_row_times_and_policy_globs_work_on_databases() {
     assert_eq!(iin["modified"], "2015-01-10");
     assert_eq!(iin["sample"]["rows_past_retention"], 1, "{iin:#}");
 }
+
+#[test]
+fn database_tables_are_sharded_by_location_like_files() {
+    let Some(db) = PgDb::create() else { return };
+    let mut client = db.client();
+    for t in 0..8 {
+        client
+            .batch_execute(&format!(
+                "CREATE TABLE t{t} (id int, email text); \
+                 INSERT INTO t{t} VALUES (1, 'client{t}@mail.kz'), (2, 'other{t}@inbox.kz');"
+            ))
+            .unwrap();
+    }
+    let locations = |report: &Report| -> Vec<String> {
+        let mut l: Vec<String> = report.0["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["category"] == "email")
+            .map(|r| r["location"].as_str().unwrap().to_string())
+            .collect();
+        l.sort();
+        l
+    };
+    let whole = locations(&scan(&[&db.url()]));
+    assert_eq!(whole.len(), 8, "{whole:?}");
+    let mut union = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let part = locations(&scan(&[&db.url(), "--shard", &shard]));
+        for l in &part {
+            assert!(!union.contains(l), "{l} is in two shards");
+        }
+        union.extend(part);
+    }
+    union.sort();
+    assert_eq!(union, whole);
+}

@@ -47,6 +47,9 @@ pub struct DbOptions {
     /// Row-time column of a table, `schema.table=column`, over the usual
     /// names ([`ROW_TIME_NAMES`]).
     pub row_time: Vec<(String, String)>,
+    /// Read only this shard's tables (`--shard I/N`): a table belongs to the
+    /// shard its location (`URL#schema.table`) hashes to, as a file does.
+    pub shard: Option<crate::scan::Shard>,
 }
 
 impl Default for DbOptions {
@@ -59,6 +62,7 @@ impl Default for DbOptions {
             exclude: Vec::new(),
             connections: 2,
             row_time: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -206,6 +210,11 @@ pub fn scan_database(
     let tables: Vec<TableSpec> = tables
         .into_iter()
         .filter(|t| filter.admits(&t.qualified()))
+        .filter(|t| {
+            opts.shard.map_or(true, |shard| {
+                shard.owns(&format!("{location}#{}", t.qualified()))
+            })
+        })
         .collect();
     let next = AtomicUsize::new(0);
     let work = |mut db: Option<Box<dyn Database>>| loop {
