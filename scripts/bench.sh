@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of `tizim scan`, measured against ripgrep in the same run.
 #
-#   scripts/bench.sh [all|compare|threads|bigfile|structured] [RUNS]
+#   scripts/bench.sh [all|compare|threads|bigfile|structured|startup] [RUNS]
 #
 #   compare     tizim --format ndjson vs `rg -c -z -o` with a union of regexes
 #               for the same five kinds (IIN/BIN, phone, e-mail, card, IBAN),
@@ -12,6 +12,10 @@
 #   threads     tizim -j1 vs -j2, alternating; the speed-up
 #   bigfile     peak RSS and throughput on one 2 GiB log (BIG_MIB to change)
 #   structured  structured vs --no-structure on the same SQL dump and CSV file
+#   startup     CPU (user+sys) of a one-file scan, as a pre-commit hook runs it:
+#               tizim -q --format ndjson one.txt vs ripgrep with the union
+#               regex on the same file, and `true` (process start alone);
+#               medians of STARTUP_RUNS (default 11) alternating runs
 #
 # The corpus (~150 MB: logs, rotated .gz logs, SQL dumps, CSV, a .tar.gz, 2000
 # small files) is generated once under bench-corpus/ (git-ignored) by
@@ -26,7 +30,8 @@ RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-TIZIM=$CARGO_TARGET_DIR/release/tizim
+# TIZIM=path measures another build (e.g. a baseline) with the same script.
+TIZIM=${TIZIM:-$CARGO_TARGET_DIR/release/tizim}
 CORPUS=${CORPUS:-bench-corpus/mixed}
 BIG=bench-corpus/big
 BIG_MIB=${BIG_MIB:-2048}
@@ -36,7 +41,7 @@ for tool in rg /usr/bin/time; do
 done
 
 cargo build --release --quiet --bin tizim --example bench_corpus
-if [ ! -d "$CORPUS" ]; then
+if [ "$MODE" != startup ] && [ ! -d "$CORPUS" ]; then
     echo "generating $CORPUS ..." >&2
     "$CARGO_TARGET_DIR/release/examples/bench_corpus" "$CORPUS"
 fi
@@ -132,12 +137,49 @@ structured() {
               csv-plain "$TIZIM scan --quiet --format ndjson --no-structure $csv"
 }
 
+startup() {
+    local one
+    one=$(mktemp --suffix=.txt)
+    # A small source file with one of each common finding.
+    printf '%s\n' 'fn main() {' \
+        '    // contact: +7 701 234 56 78, a.user@example.kz, IIN 900101300014' \
+        '    println!("hello");' '}' >"$one"
+    echo "== one-file start-up, CPU per run (median of ${STARTUP_RUNS:-11} alternating runs)"
+    # Child CPU from wait4's rusage (microseconds); GNU time rounds to 10 ms.
+    python3 - "$one" "${STARTUP_RUNS:-11}" "$TIZIM" "${RG_PATTERNS[@]}" <<'PY'
+import os, statistics, subprocess, sys
+one, runs, tizim, rg_patterns = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+cmds = {
+    "tizim": [tizim, "scan", "-q", "--format", "ndjson", one],
+    "rg": ["rg", "-c", "-o", *rg_patterns, one],
+    "true": ["true"],
+}
+def cpu_ms(cmd):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    return (ru.ru_utime + ru.ru_stime) * 1000
+times = {name: [] for name in cmds}
+for name, cmd in cmds.items():  # warm-up
+    cpu_ms(cmd)
+for _ in range(runs):
+    for name, cmd in cmds.items():
+        times[name].append(cpu_ms(cmd))
+med = {name: statistics.median(t) for name, t in times.items()}
+for name in cmds:
+    print(f"{name:<22} median CPU {med[name]:7.2f} ms   (min {min(times[name]):.2f}, max {max(times[name]):.2f})")
+print(f"{'ratio tizim/rg':<22} {med['tizim'] / med['rg']:.3f}")
+print(f"{'target':<22} tizim <= 15 ms: {'met' if med['tizim'] <= 15 else 'NOT met'}")
+PY
+    rm -f "$one"
+}
+
 echo "tizim $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
 case "$MODE" in
     compare) compare ;;
     threads) threads ;;
     bigfile) bigfile ;;
     structured) structured ;;
-    all) compare; threads; structured; bigfile ;;
+    startup) startup ;;
+    all) startup; compare; threads; structured; bigfile ;;
     *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac

@@ -3,18 +3,36 @@
 //!
 //! The crate's own `parse` + `is_valid` would do, but each call runs a nom
 //! parser, allocates, and matches every pattern through one process-wide
-//! `Mutex<LruCache>` of regexes, which serialises the scanning threads. The
-//! metadata is the part worth having, so we compile each country's
-//! patterns once, lazily, into fully built DFAs and apply the same
-//! rule libphonenumber's `isValidNumber` does: the national number must
-//! match the country's general pattern and at least one number type
-//! (fixed line, mobile, toll free, VoIP, …), with a possible length.
+//! `Mutex<LruCache>` of regexes, which serialises the scanning threads; and
+//! loading its database compiles a regex for every region, about 40 ms of
+//! CPU at every start. The metadata is the part worth having, so build.rs
+//! reads it at build time into static tables (`REGION_PLANS`), and here we
+//! compile a region's patterns only when a number first needs them (most
+//! runs: Kazakhstan's alone), into fully built DFAs, and apply the same rule
+//! libphonenumber's `isValidNumber` does: the national number must match the
+//! country's general pattern and at least one number type (fixed line,
+//! mobile, toll free, VoIP, …), with a possible length.
 
-use phonenumber::metadata::{Descriptor, Metadata, DATABASE};
 use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::{util::syntax, Anchored, Input};
-use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
+
+/// One national-number pattern of the metadata, whitespace removed.
+struct PatternPlan {
+    pattern: &'static str,
+    /// Possible national-number lengths; empty when any length is.
+    lengths: &'static [u16],
+}
+
+/// One region's patterns: the general one, then each number type's.
+struct RegionPlan {
+    general: PatternPlan,
+    types: &'static [PatternPlan],
+}
+
+// `REGION_PLANS: [RegionPlan; _]`, grouped by calling code, and
+// `COUNTRY_PLANS: [(calling code, range of REGION_PLANS); _]`, sorted by code.
+include!(concat!(env!("OUT_DIR"), "/phone_plans.rs"));
 
 /// A whole-string matcher over ASCII digits. A fully built DFA rather
 /// than `regex::Regex`: the patterns are small digit languages, and a
@@ -42,23 +60,16 @@ impl FullMatch {
 struct Pattern {
     re: FullMatch,
     /// The pattern without anchors, to combine with others.
-    source: String,
-    lengths: Vec<u16>,
+    source: &'static str,
+    lengths: &'static [u16],
 }
 
 impl Pattern {
-    fn compile(desc: &Descriptor) -> Option<Pattern> {
-        let src: String = desc
-            .national_number()
-            .as_str()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let re = FullMatch::new(&src)?;
+    fn compile(plan: &PatternPlan) -> Option<Pattern> {
         Some(Pattern {
-            re,
-            source: src,
-            lengths: desc.possible_length().to_vec(),
+            re: FullMatch::new(plan.pattern)?,
+            source: plan.pattern,
+            lengths: plan.lengths,
         })
     }
 
@@ -77,25 +88,9 @@ struct Region {
 }
 
 impl Region {
-    fn compile(meta: &Metadata) -> Option<Region> {
-        let d = meta.descriptors();
-        let general = Pattern::compile(d.general())?;
-        let types: Vec<Pattern> = [
-            d.fixed_line(),
-            d.mobile(),
-            d.toll_free(),
-            d.premium_rate(),
-            d.shared_cost(),
-            d.personal_number(),
-            d.voip(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(Pattern::compile)
-        .collect();
+    fn compile(plan: &RegionPlan) -> Option<Region> {
+        let general = Pattern::compile(&plan.general)?;
+        let types: Vec<Pattern> = plan.types.iter().filter_map(Pattern::compile).collect();
         let mut lengths: Vec<u16> = types
             .iter()
             .flat_map(|t| t.lengths.iter().copied())
@@ -109,7 +104,7 @@ impl Region {
                 let alts: Vec<&str> = types
                     .iter()
                     .filter(|t| t.lengths.is_empty() || t.lengths.contains(&len))
-                    .map(|t| t.source.as_str())
+                    .map(|t| t.source)
                     .collect();
                 if alts.is_empty() {
                     return None;
@@ -134,29 +129,31 @@ impl Region {
     }
 }
 
-/// Country calling code → its regions' compiled patterns (built on first use).
-static PLANS: LazyLock<HashMap<u16, OnceLock<Vec<Region>>>> = LazyLock::new(|| {
-    DATABASE
-        .iter()
-        .map(|m| (m.country_code(), OnceLock::new()))
-        .collect()
-});
+/// Each `REGION_PLANS` entry compiled, on first use: a run compiles only the
+/// regions its numbers reach (`None`: a pattern the DFA builder refused).
+static COMPILED: [OnceLock<Option<Region>>; REGION_PLANS.len()] =
+    [const { OnceLock::new() }; REGION_PLANS.len()];
 
-fn regions(code: u16) -> Option<&'static [Region]> {
-    let cell = PLANS.get(&code)?;
-    Some(cell.get_or_init(|| {
-        DATABASE
-            .by_code(&code)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(Region::compile)
-            .collect()
-    }))
+/// The `REGION_PLANS` of calling code `code`.
+fn country_regions(code: u16) -> Option<std::ops::Range<usize>> {
+    let i = COUNTRY_PLANS
+        .binary_search_by_key(&code, |(c, _)| *c)
+        .ok()?;
+    Some(COUNTRY_PLANS[i].1.clone())
 }
 
-/// Is `national` (ASCII digits) a valid number in country `code`?
+/// Is `national` (ASCII digits) a valid number in country `code`? Regions
+/// are tried in order, so later ones are compiled only when earlier ones
+/// reject the number.
 pub fn valid_national(code: u16, national: &str) -> bool {
-    regions(code).is_some_and(|rs| rs.iter().any(|r| r.valid(national)))
+    country_regions(code).is_some_and(|mut range| {
+        range.any(|i| {
+            COMPILED[i]
+                .get_or_init(|| Region::compile(&REGION_PLANS[i]))
+                .as_ref()
+                .is_some_and(|r| r.valid(national))
+        })
+    })
 }
 
 /// Splits an international number (digits after `+`) into its calling code
@@ -171,7 +168,9 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
             .ok()?
             .parse::<u16>()
             .ok()?;
-        PLANS.contains_key(&code).then_some((code, &digits[n..]))
+        country_regions(code)
+            .is_some()
+            .then_some((code, &digits[n..]))
     })
 }
 
@@ -360,6 +359,22 @@ mod tests {
             Some("+79161234567")
         );
         assert_eq!(v("79161234567", false, false), None);
+    }
+
+    #[test]
+    fn plan_tables_are_sorted_and_contiguous() {
+        // `country_regions` binary-searches the codes; each code owns the
+        // next slice of regions.
+        let mut next = 0;
+        for pair in COUNTRY_PLANS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (code, range) in &COUNTRY_PLANS {
+            assert_eq!(range.start, next, "+{code}");
+            assert!(range.end > range.start, "+{code} has no region");
+            next = range.end;
+        }
+        assert_eq!(next, REGION_PLANS.len());
     }
 
     #[test]
