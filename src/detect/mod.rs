@@ -16,9 +16,11 @@ use std::borrow::Cow;
 use std::path::Path;
 
 mod context;
+mod dates;
 mod email;
 pub mod fields;
 mod fingerprint;
+mod ip;
 mod phone;
 mod scanner;
 pub mod spec;
@@ -58,6 +60,9 @@ struct Plan {
     phone: Vec<usize>,
     iban: Vec<usize>,
     email: Vec<usize>,
+    ip: Vec<usize>,
+    id_document: Vec<usize>,
+    date: Vec<usize>,
     regex: Vec<usize>,
 }
 
@@ -129,6 +134,9 @@ impl Engine {
                 Extractor::Builtin(BuiltinExtractor::PhoneNumber) => plan.phone.push(i),
                 Extractor::Builtin(BuiltinExtractor::KzIban) => plan.iban.push(i),
                 Extractor::Builtin(BuiltinExtractor::Email) => plan.email.push(i),
+                Extractor::Builtin(BuiltinExtractor::IpAddress) => plan.ip.push(i),
+                Extractor::Builtin(BuiltinExtractor::IdDocument) => plan.id_document.push(i),
+                Extractor::Builtin(BuiltinExtractor::Date) => plan.date.push(i),
                 Extractor::Regex { .. } => plan.regex.push(i),
             }
         }
