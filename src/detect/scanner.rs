@@ -395,10 +395,12 @@ impl<'a> Scanner<'a> {
         if let Some(nl) = memchr::memrchr(b'\n', &b[ws..start]) {
             ws += nl + 1;
         }
-        // Adjacent keywords only: none with another number between.
+        // Adjacent keywords only: none with another number or a clause
+        // break between (`(15.03.1985 г.р.), договор от 01.02.2010`).
         if d.adjacent {
-            if let Some(digit) = b[ws..start].iter().rposition(u8::is_ascii_digit) {
-                ws += digit + 1;
+            let stop = |c: &u8| c.is_ascii_digit() || matches!(c, b',' | b';' | b')');
+            if let Some(p) = b[ws..start].iter().rposition(stop) {
+                ws += p + 1;
             }
         }
         let ws = ceil_char_boundary(self.text, ws);
@@ -407,8 +409,9 @@ impl<'a> Scanner<'a> {
             we = end + nl;
         }
         if d.adjacent {
-            if let Some(digit) = b[end..we].iter().position(u8::is_ascii_digit) {
-                we = end + digit;
+            let stop = |c: &u8| c.is_ascii_digit() || matches!(c, b',' | b';' | b'(');
+            if let Some(p) = b[end..we].iter().position(stop) {
+                we = end + p;
             }
         }
         let we = super::floor_char_boundary(self.text, we);
