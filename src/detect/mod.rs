@@ -351,3 +351,6 @@ fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod declared_tests;
