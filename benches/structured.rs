@@ -20,7 +20,7 @@
 use divan::counter::BytesCount;
 use divan::{black_box, Bencher};
 use std::fmt::Write as _;
-use tizim::detect::{Engine, Fingerprinter};
+use tizim::detect::{Engine, FingerprintKey};
 use tizim::model::{FileMeta, Notice, ScanError, Segment, SkipReason};
 use tizim::scan::FileScanner;
 use tizim::source::structured::{self, CellBatch, StructuredKind};
@@ -169,7 +169,7 @@ fn meta() -> FileMeta {
 fn plain(bencher: Bencher, format: &str) {
     let text = generate(format);
     let engine = Engine::builtin().unwrap();
-    let fp = Fingerprinter::default();
+    let fp = FingerprintKey::default();
     bencher
         .counter(BytesCount::new(text.len()))
         .bench_local(|| {
@@ -185,7 +185,7 @@ fn plain(bencher: Bencher, format: &str) {
 fn structured(bencher: Bencher, format: &str) {
     let text = generate(format);
     let engine = Engine::builtin().unwrap();
-    let fp = Fingerprinter::default();
+    let fp = FingerprintKey::default();
     bencher
         .counter(BytesCount::new(text.len()))
         .bench_local(|| {
@@ -205,7 +205,7 @@ fn structured_no_names(bencher: Bencher, format: &str) {
         .replace(";ФИО;", ";Title;")
         .replace("\"fio\":", "\"title\":");
     let engine = Engine::builtin().unwrap();
-    let fp = Fingerprinter::default();
+    let fp = FingerprintKey::default();
     bencher
         .counter(BytesCount::new(text.len()))
         .bench_local(|| {

@@ -6,8 +6,9 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use tizim::detect::Engine;
-use tizim::detect::Fingerprinter;
+use tizim::detect::{Engine, FingerprintKey};
+use tizim::gate::allow::LocalSettings;
+use tizim::gate::baseline::{BaselineBuilder, Identity};
 use tizim::gate::git::{GitScope, GitTarget};
 use tizim::gate::{self, allow, Baseline, FailOn, Gate, GateConfig, Suppress, Suppressions};
 use tizim::inventory;
@@ -54,6 +55,20 @@ pub enum Command {
     },
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
+    /// Fingerprint keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Print a new random fingerprint key (for a key file or a CI secret)
+    New {
+        /// Write it to FILE (created with mode 0600; an existing file is
+        /// never overwritten) instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,7 +112,9 @@ pub struct ScanArgs {
     /// Also load the *.toml detectors in this directory
     #[arg(long, value_name = "DIR")]
     pub detectors: Option<PathBuf>,
-    /// Key for value fingerprints
+    /// Key for value fingerprints, given as text (other users may see it in
+    /// the process list: prefer --fingerprint-key-file)
+    /// [default: the installation key, random, in the user's config directory]
     #[arg(
         long,
         env = "TIZIM_FINGERPRINT_KEY",
@@ -105,6 +122,9 @@ pub struct ScanArgs {
         hide_env_values = true
     )]
     pub fingerprint_key: Option<String>,
+    /// File holding the key for value fingerprints (make one with `tizim key new`)
+    #[arg(long, env = "TIZIM_FINGERPRINT_KEY_FILE", value_name = "PATH")]
+    pub fingerprint_key_file: Option<PathBuf>,
     /// Print raw values. Output then contains personal data
     #[arg(long)]
     pub show_values: bool,
@@ -224,7 +244,9 @@ impl ScanArgs {
         }
     }
 
-    pub fn scan_options(&self) -> ScanOptions {
+    /// The scan's options, with the fingerprint key already resolved
+    /// ([`fingerprint_key`]).
+    pub fn scan_options(&self, fingerprint_key: FingerprintKey) -> ScanOptions {
         ScanOptions {
             walk: WalkOptions {
                 respect_ignore: !self.no_ignore,
@@ -242,7 +264,7 @@ impl ScanArgs {
                 max_ratio: self.max_ratio,
                 structured: !self.no_structure,
             },
-            fingerprint_key: self.fingerprint_key.clone(),
+            fingerprint_key,
             show_values: self.show_values,
         }
     }
@@ -268,6 +290,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Policy(cmd) => run_policy(cmd),
         Command::Demo(args) => run_demo(&args),
         Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
+        Command::Key(KeyCommand::New { output }) => run_key_new(output.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -276,6 +299,28 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// `tizim key new`: a fresh key on stdout, or in a new file of mode 0600
+/// (never over an existing key file: the fingerprints and baselines made
+/// with that key would be lost with it).
+fn run_key_new(output: Option<&std::path::Path>) -> Result<u8, String> {
+    let key = tizim::key::new_key_text()?;
+    match output {
+        None => {
+            let _ = writeln!(io::stdout(), "{key}");
+        }
+        Some(path) => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            opts.open(path)
+                .and_then(|mut file| writeln!(file, "{key}"))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 /// `policy check`: a summary and exit 0, or every error with its line and
@@ -471,14 +516,61 @@ fn git_target(args: &ScanArgs) -> Result<Option<(GitScope, GitTarget)>, String> 
     Ok(Some((scope, target)))
 }
 
+/// The directory whose `.tizim.toml` applies: the repository's top level
+/// for git scans, else the first scan root that is a directory, else `.`.
+fn settings_dir(args: &ScanArgs, git: Option<&(GitScope, GitTarget)>) -> PathBuf {
+    match git {
+        Some((_, target)) => target.toplevel.clone(),
+        None => args
+            .roots()
+            .into_iter()
+            .next()
+            .filter(|r| r.is_dir())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    }
+}
+
+/// The fingerprint key: `--fingerprint-key` / `TIZIM_FINGERPRINT_KEY`,
+/// `--fingerprint-key-file` / `TIZIM_FINGERPRINT_KEY_FILE`,
+/// `fingerprint_key_file` in `.tizim.toml`, else the installation key.
+/// Warnings about it (a guessable key, a key file others can read) go to
+/// stderr even with --quiet: they are about what the reports give away.
+fn fingerprint_key(
+    args: &ScanArgs,
+    local: Option<&LocalSettings>,
+) -> Result<FingerprintKey, String> {
+    let loaded = tizim::key::resolve(&tizim::key::KeySettings {
+        given: args.fingerprint_key.as_deref(),
+        file: args.fingerprint_key_file.as_deref(),
+        configured_file: local.and_then(|l| l.fingerprint_key_file.as_deref()),
+    })?;
+    let mut err = io::stderr().lock();
+    for w in &loaded.warnings {
+        let _ = writeln!(err, "tizim: warning: {w}");
+    }
+    Ok(loaded.key)
+}
+
+/// What a scan needs before it starts: `.tizim.toml`, the fingerprint key,
+/// the scan options.
+fn prepare(
+    args: &ScanArgs,
+    git: Option<&(GitScope, GitTarget)>,
+) -> Result<(Option<LocalSettings>, ScanOptions), String> {
+    let local = allow::load_local_settings(&settings_dir(args, git))?;
+    let key = fingerprint_key(args, local.as_ref())?;
+    Ok((local, args.scan_options(key)))
+}
+
 /// Allow rules (`[allow]` in the policy, `.tizim.toml` at the scan root) and,
-/// when `use_baseline`, the `--baseline` in force.
+/// given the scan's `key`, the `--baseline` in force (checked against it).
 fn suppressions(
     args: &ScanArgs,
     policy: Option<&Policy>,
     git: Option<&(GitScope, GitTarget)>,
+    local: Option<&LocalSettings>,
     engine: &Engine,
-    use_baseline: bool,
+    key: Option<&FingerprintKey>,
 ) -> Result<Suppressions, String> {
     let roots: Vec<String> = match git {
         // git prints paths relative to the top level already.
@@ -489,20 +581,10 @@ fn suppressions(
             .map(|r| r.display().to_string())
             .collect(),
     };
-    let root_dir = match git {
-        Some((_, target)) => target.toplevel.clone(),
-        None => args
-            .roots()
-            .into_iter()
-            .next()
-            .filter(|r| r.is_dir())
-            .unwrap_or_else(|| PathBuf::from(".")),
-    };
-    let allow_file = allow::load_allow_file(&root_dir)?;
     let tables = policy
         .map(|p| &p.allow)
         .into_iter()
-        .chain(allow_file.as_ref());
+        .chain(local.map(|l| &l.allow));
     let allow = gate::AllowRules::compile(tables)?;
     let mut known: Vec<&str> = engine.detectors().iter().map(|d| d.id.as_str()).collect();
     known.push("column-name");
@@ -513,14 +595,13 @@ fn suppressions(
             unknown.join(", ")
         ));
     }
-    let baseline = match (&args.baseline, use_baseline) {
-        (Some(path), true) => {
-            let fingerprinter = Fingerprinter::new(
-                args.fingerprint_key
-                    .as_deref()
-                    .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
-            );
-            Some(Baseline::load(path, &fingerprinter)?)
+    let baseline = match (&args.baseline, key) {
+        (Some(path), Some(key)) => {
+            let baseline = Baseline::load(path, key)?;
+            if git.is_some() && baseline.identity() == Identity::Location {
+                return Err(format!("{}: {LOCATION_IN_DIFFS}", path.display()));
+            }
+            Some(baseline)
         }
         _ => None,
     };
@@ -530,6 +611,13 @@ fn suppressions(
         roots,
     })
 }
+
+/// Why location baselines and diff scans do not mix.
+const LOCATION_IN_DIFFS: &str = "a location baseline (made without a shared fingerprint key) \
+    counts the findings of each file, and a diff (--staged, --since, --git) holds only some of \
+    them, so it cannot tell a moved value from a new one: create the baseline with a shared key \
+    (--fingerprint-key-file, TIZIM_FINGERPRINT_KEY_FILE or fingerprint_key_file in .tizim.toml) \
+    and scan with the same key";
 
 /// Runs the scan (a walk, or what git says was added) with suppressions
 /// applied on the way to `sink`.
@@ -556,18 +644,23 @@ fn execute(
 /// `--baseline` is ignored) and prints the baseline.
 fn run_baseline_create(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
-    let opts = args.scan_options();
     let policy = find_policy(args)?;
     let git = git_target(args)?;
-    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, false)?;
-    let fingerprinter = Fingerprinter::new(
-        opts.fingerprint_key
-            .as_deref()
-            .unwrap_or(tizim::detect::DEFAULT_FINGERPRINT_KEY),
-    );
+    let (local, opts) = prepare(args, git.as_ref())?;
+    if git.is_some() && Identity::for_key(&opts.fingerprint_key) == Identity::Location {
+        return Err(LOCATION_IN_DIFFS.replace("a location baseline", "a baseline"));
+    }
+    let rules = suppressions(
+        args,
+        policy.as_ref(),
+        git.as_ref(),
+        local.as_ref(),
+        &engine,
+        None,
+    )?;
     struct BaselineSink<'r> {
         roots: &'r [String],
-        builder: Mutex<gate::baseline::BaselineBuilder>,
+        builder: Mutex<BaselineBuilder>,
     }
     impl FindingSink for BaselineSink<'_> {
         fn finding(&self, finding: Finding) {
@@ -580,14 +673,16 @@ fn run_baseline_create(args: &ScanArgs) -> Result<u8, String> {
     }
     let sink = BaselineSink {
         roots: &rules.roots,
-        builder: Mutex::default(),
+        builder: Mutex::new(BaselineBuilder::new(Identity::for_key(
+            &opts.fingerprint_key,
+        ))),
     };
     let summary = execute(args, &engine, &opts, git.as_ref(), &rules, &sink)?;
     let builder = sink.builder.into_inner().unwrap_or_else(|e| e.into_inner());
     let entries = builder.len();
     let mut out = open_output(args.output.as_deref())?;
     builder
-        .write(&fingerprinter, &mut out)
+        .write(&opts.fingerprint_key, &mut out)
         .and_then(|_| out.flush())
         .map_err(|e| e.to_string())?;
     if !args.quiet {
@@ -613,7 +708,9 @@ struct Streaming<'p> {
     gate: Gate<'p>,
 }
 
-struct StreamingSink<'p>(Mutex<Streaming<'p>>);
+/// The stream, and the id of the key the findings are fingerprinted with
+/// (on every line).
+struct StreamingSink<'p>(Mutex<Streaming<'p>>, &'p str);
 
 impl FindingSink for StreamingSink<'_> {
     fn finding(&self, finding: Finding) {
@@ -625,7 +722,7 @@ impl FindingSink for StreamingSink<'_> {
     fn findings(&self, batch: &mut Vec<Finding>) {
         let mut lines = Vec::with_capacity(batch.len() * 320);
         for finding in batch.iter() {
-            tizim::report::ndjson::write_line(finding, &mut lines);
+            tizim::report::ndjson::write_line(finding, self.1, &mut lines);
         }
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         // A closed pipe (`| head`) must not panic; the scan just has nobody to tell.
@@ -638,7 +735,8 @@ impl FindingSink for StreamingSink<'_> {
 
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let engine = args.engine()?;
-    let opts = args.scan_options();
+    let git = git_target(args)?;
+    let (local, opts) = prepare(args, git.as_ref())?;
     if let Some(label) = &opts.source.encoding {
         tizim::source::decode::encoding_for_label(label).map_err(|e| format!("--encoding: {e}"))?;
     }
@@ -646,8 +744,14 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     let show_bar = !args.quiet && io::stderr().is_terminal();
     let policy = find_policy(args)?;
     let gate_config = gate_config(args, policy.as_ref())?;
-    let git = git_target(args)?;
-    let rules = suppressions(args, policy.as_ref(), git.as_ref(), &engine, true)?;
+    let rules = suppressions(
+        args,
+        policy.as_ref(),
+        git.as_ref(),
+        local.as_ref(),
+        &engine,
+        Some(&opts.fingerprint_key),
+    )?;
     let today = chrono::Local::now().date_naive();
     // Not silenced by --quiet: whoever reads the output must be told it holds raw data.
     if args.show_values {
@@ -658,10 +762,13 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
     }
     let out = open_output(args.output.as_deref())?;
     let (summary, verdict) = if args.format == Format::Ndjson {
-        let sink = StreamingSink(Mutex::new(Streaming {
-            out,
-            gate: Gate::new(gate_config, policy.as_ref(), today),
-        }));
+        let sink = StreamingSink(
+            Mutex::new(Streaming {
+                out,
+                gate: Gate::new(gate_config, policy.as_ref(), today),
+            }),
+            opts.fingerprint_key.id_str(),
+        );
         let tracked = crate::progress::Tracked::new(&sink, show_bar);
         let scanned = execute(args, &engine, &opts, git.as_ref(), &rules, &tracked);
         tracked.finish();
@@ -687,6 +794,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
             policy: policy.as_ref(),
             summary: &summary,
             detectors: engine.detectors(),
+            key: &opts.fingerprint_key,
         };
         let mut out = out;
         let rendered = match args.format {

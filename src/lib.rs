@@ -11,6 +11,7 @@ pub mod demo;
 pub mod detect;
 pub mod gate;
 pub mod inventory;
+pub mod key;
 pub mod model;
 pub mod policy;
 pub mod position;

@@ -4,7 +4,7 @@
 //! engine over each segment and turns matches into masked, fingerprinted
 //! [`Finding`]s. [`run`] drives it over a whole tree on the walker's threads.
 
-use crate::detect::{mask, Engine, FieldContext, Fingerprinter};
+use crate::detect::{Engine, FieldContext, FingerprintKey};
 use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
     SkipReason, Stats,
@@ -29,7 +29,10 @@ pub const INLINE_ALLOW: &str = "tizim:allow";
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub source: SourceOptions,
-    pub fingerprint_key: Option<String>,
+    /// The key of value fingerprints; by default a random one for this
+    /// process only (the CLI resolves flag, key file or installation key:
+    /// [`crate::key::resolve`]).
+    pub fingerprint_key: FingerprintKey,
     /// Put raw values into findings (`--show-values`).
     pub show_values: bool,
 }
@@ -89,18 +92,13 @@ pub fn run(
     sink: &dyn FindingSink,
 ) -> ScanSummary {
     let started = Instant::now();
-    let fingerprinter = Fingerprinter::new(
-        opts.fingerprint_key
-            .as_deref()
-            .unwrap_or(crate::detect::DEFAULT_FINGERPRINT_KEY),
-    );
+    let fingerprinter = &opts.fingerprint_key;
     let summary = Mutex::new(ScanSummary::default());
     let visit = |event: WalkEvent| match event {
         WalkEvent::File { path, display } => {
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
-            let mut scanner =
-                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
+            let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
             source::read_file(&path, &display, &opts.source, &mut scanner);
             let (_, file_summary) = scanner.finish();
             sink.file_done(&file_summary.stats);
@@ -180,7 +178,7 @@ struct NamedField {
 /// The detection stage for one top-level file (and its archive members).
 pub struct FileScanner<'e> {
     engine: &'e Engine,
-    fingerprinter: &'e Fingerprinter,
+    fingerprinter: &'e FingerprintKey,
     show_values: bool,
     /// Open files and members; the innermost is last.
     open: Vec<OpenFile>,
@@ -261,7 +259,7 @@ impl<'t> AllowLines<'t> {
 }
 
 impl<'e> FileScanner<'e> {
-    pub fn new(engine: &'e Engine, fingerprinter: &'e Fingerprinter, show_values: bool) -> Self {
+    pub fn new(engine: &'e Engine, fingerprinter: &'e FingerprintKey, show_values: bool) -> Self {
         FileScanner {
             engine,
             fingerprinter,
@@ -283,7 +281,7 @@ impl<'e> FileScanner<'e> {
     /// it is made, so memory does not grow with the number of findings.
     pub fn streaming(
         engine: &'e Engine,
-        fingerprinter: &'e Fingerprinter,
+        fingerprinter: &'e FingerprintKey,
         show_values: bool,
         out: &'e dyn FindingSink,
     ) -> Self {
@@ -352,7 +350,7 @@ impl<'e> FileScanner<'e> {
             detector: Cow::Borrowed(m.detector),
             confidence: m.confidence,
             field,
-            masked: mask(m.category, &m.normalized),
+            masked: self.fingerprinter.mask(m.category, &m.normalized),
             fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
             evidence: Evidence::Value,
             test: m.test,
@@ -690,7 +688,7 @@ mod tests {
     /// `(field, confidence)` of the IIN findings in `text`, read as file `name`.
     fn iin_confidences(name: &str, text: &str) -> Vec<(Option<String>, Confidence)> {
         let engine = Engine::builtin().unwrap();
-        let fingerprinter = Fingerprinter::default();
+        let fingerprinter = FingerprintKey::default();
         let mut scanner = FileScanner::new(&engine, &fingerprinter, false);
         scanner.begin(&FileMeta {
             path: name.to_string(),

@@ -12,7 +12,7 @@ mod corpus;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use tizim::detect::{Engine, Fingerprinter};
+use tizim::detect::{Engine, FingerprintKey};
 use tizim::model::{Category, Confidence, Evidence};
 use tizim::scan::{self, Collect, ScanOptions};
 
@@ -58,16 +58,15 @@ fn precision_and_recall_on_the_labelled_corpus() {
     let engine = Engine::builtin().unwrap();
     let sink = Collect::default();
     let root: PathBuf = dir.path().to_path_buf();
-    let summary = scan::run(
-        std::slice::from_ref(&root),
-        &ScanOptions::default(),
-        &engine,
-        &sink,
-    );
+    let fp = FingerprintKey::default();
+    let opts = ScanOptions {
+        fingerprint_key: fp.clone(),
+        ..ScanOptions::default()
+    };
+    let summary = scan::run(std::slice::from_ref(&root), &opts, &engine, &sink);
     assert_eq!(summary.stats.errors, 0, "{:?}", summary.errors);
     let findings = sink.into_findings();
 
-    let fp = Fingerprinter::default();
     let prefix = format!("{}/", root.display());
     // (path, line, category, fingerprint) → labels not matched yet
     let mut expected: BTreeMap<Key, u64> = BTreeMap::new();

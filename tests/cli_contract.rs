@@ -77,10 +77,10 @@ fn allow_globs_match_the_masked_path() {
         ),
         ("hr/other.txt", "contact bolat.seitkali@inbox.kz\n"),
     ]);
-    // The README's example: the IIN in the name is masked as 8503******28.
+    // The README's example: the IIN in the name is masked as **********28.
     std::fs::write(
         dir.path().join(".tizim.toml"),
-        "[allow]\npaths = [\"hr/8503******28_*\"]\n",
+        "[allow]\npaths = [\"hr/**********28_*\"]\n",
     )
     .unwrap();
     let r = common::scan_ndjson(dir.path(), &[]);
@@ -94,7 +94,7 @@ fn allow_globs_match_the_masked_path() {
         .iter()
         .find(|f| f["path"].as_str().unwrap().contains("_resume"))
         .expect("the finding in the resume");
-    assert_eq!(resume["path"], "./hr/8503******28_resume.txt");
+    assert_eq!(resume["path"], "./hr/**********28_resume.txt");
     assert_eq!(resume["suppressed"], "allow.paths", "{resume}");
     let other = emails
         .iter()

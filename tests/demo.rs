@@ -1,15 +1,14 @@
 //! `tizim demo`: drafts a policy from the bundled privacy policy, scans the
 //! demo tree, and shows a row in every status.
 
-use assert_cmd::Command;
+mod common;
+
 use serde_json::Value;
 
 fn demo(format: &str, keep: &std::path::Path) -> (String, String) {
-    let out = Command::cargo_bin("tizim")
-        .unwrap()
+    let out = common::tizim(std::path::Path::new("."))
         .args(["demo", "--format", format, "--keep"])
         .arg(keep)
-        .env_remove("TIZIM_FINGERPRINT_KEY")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

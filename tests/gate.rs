@@ -470,11 +470,19 @@ fn baseline_survives_inserted_lines_and_edits() {
     let r = with_baseline(dir.path());
     assert!(lines_of(&live(&r.findings)).contains(&("other.txt".into(), 1)));
 
-    // A baseline made with another key would match nothing: refused.
+    // Made with a shared key, it holds fingerprints, and a run with another
+    // key would match nothing: refused (tests/keys.rs has the rest).
+    let keyed = output(
+        tizim(dir.path())
+            .args(["baseline", "create"])
+            .env("TIZIM_FINGERPRINT_KEY", "the first key, long enough"),
+    );
+    assert_eq!(keyed.code, 0, "{}", keyed.stderr);
+    std::fs::write(&baseline_path, &keyed.stdout).unwrap();
     let r = output(
         tizim(dir.path())
             .args(["scan", "--baseline", baseline_path.to_str().unwrap()])
-            .env("TIZIM_FINGERPRINT_KEY", "another key"),
+            .env("TIZIM_FINGERPRINT_KEY", "another key, also long enough"),
     );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("fingerprint key"), "{}", r.stderr);
@@ -485,21 +493,44 @@ fn baseline_applies_to_git_scans() {
     let repo = Repo::new();
     repo.write("seed/users.csv", &format!("email\n{ALICE}\n"));
     repo.commit_all("2023-01-01T09:00:00+00:00", "seed data");
-    let created = output(tizim(repo.path()).args(["baseline", "create", "--git"]));
+    // Without a shared key a baseline cannot tell a moved value from a new
+    // one in a diff: refused, rather than silently passing new values.
+    let refused = output(tizim(repo.path()).args(["baseline", "create", "--git"]));
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("shared"), "{}", refused.stderr);
+    let team = |cmd: &mut assert_cmd::Command| {
+        cmd.env("TIZIM_FINGERPRINT_KEY", "the team's key, long enough");
+    };
+    let mut create = tizim(repo.path());
+    team(&mut create);
+    let created = output(create.args(["baseline", "create", "--git"]));
     assert_eq!(created.code, 0, "{}", created.stderr);
     std::fs::write(repo.path().join(".tizim-baseline.json"), created.stdout).unwrap();
     repo.write("seed/users.csv", &format!("email\nfirst\n{ALICE}\n{BOB}\n"));
     repo.git(&["add", "seed/users.csv"]);
     // Re-adding the baselined value (moved down a line) does not fail; the new one does.
-    let r = scan_ndjson(
-        repo.path(),
-        &["--staged", "--baseline", ".tizim-baseline.json"],
-    );
+    let mut scan = tizim(repo.path());
+    team(&mut scan);
+    let r = ndjson(scan.args([
+        "scan",
+        "--format",
+        "ndjson",
+        "--staged",
+        "--baseline",
+        ".tizim-baseline.json",
+    ]));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         lines_of(&live(&r.findings)),
         vec![("seed/users.csv".to_string(), 4)]
     );
+    // A location baseline (no shared key) is refused for diff scans too.
+    let plain = output(tizim(repo.path()).args(["baseline", "create"]));
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    std::fs::write(repo.path().join("plain.json"), plain.stdout).unwrap();
+    let r = scan_ndjson(repo.path(), &["--staged", "--baseline", "plain.json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("location"), "{}", r.stderr);
 }
 
 #[test]

@@ -35,7 +35,7 @@ fn parsed_draft(name: &str) -> Policy {
 }
 
 fn tizim() -> Command {
-    Command::cargo_bin("tizim").unwrap()
+    common::tizim(std::path::Path::new("."))
 }
 
 /// Every purpose's categories, sorted, for comparing sets.

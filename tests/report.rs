@@ -1,8 +1,9 @@
 //! Every report format: its shape, and that none of them carries a raw value.
 
+mod common;
+
 mod report_fixture;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use tizim::gate::{FailOn, GateConfig};
@@ -323,6 +324,7 @@ fn table_has_summary_statuses_rows_purposes_and_minors() {
             policy: Some(&sample.policy),
             summary: &sample.summary,
             detectors: &[],
+            key: report_fixture::fixture_key(),
         };
         let mut out = Vec::new();
         report::table::render(&report, &mut out, true).unwrap();
@@ -378,8 +380,7 @@ fn plant(dir: &std::path::Path) {
 }
 
 fn scan(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::cargo_bin("tizim")
-        .unwrap()
+    let out = common::tizim(std::path::Path::new("."))
         .arg("scan")
         .arg(dir)
         .args(args)
@@ -477,8 +478,7 @@ locations = ["hr/**"]
         assert!(out.contains("support"), "--format {format} used the policy");
         std::fs::write(reports.join(file), out).unwrap();
     }
-    let rescan = Command::cargo_bin("tizim")
-        .unwrap()
+    let rescan = common::tizim(std::path::Path::new("."))
         .arg("scan")
         .arg(&reports)
         .args([

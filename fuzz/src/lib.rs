@@ -19,7 +19,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use tizim::detect::{Engine, Fingerprinter};
+use tizim::detect::{Engine, FingerprintKey};
 use tizim::model::{Category, FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use tizim::scan::{FileScanner, ScanSummary};
 use tizim::source::structured::CellBatch;
@@ -40,9 +40,9 @@ pub fn warm_up() {
     let _ = fingerprinter();
 }
 
-pub fn fingerprinter() -> &'static Fingerprinter {
-    static FP: OnceLock<Fingerprinter> = OnceLock::new();
-    FP.get_or_init(Fingerprinter::default)
+pub fn fingerprinter() -> &'static FingerprintKey {
+    static FP: OnceLock<FingerprintKey> = OnceLock::new();
+    FP.get_or_init(FingerprintKey::default)
 }
 
 /// Buffer sizes for readers built over fuzz input: tiny buffers split UTF-8

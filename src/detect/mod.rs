@@ -27,7 +27,8 @@ pub mod spec;
 pub mod validate;
 
 pub use context::FieldContext;
-pub use fingerprint::{mask, Fingerprinter, DEFAULT_FINGERPRINT_KEY};
+pub(crate) use fingerprint::{hex, random_bytes};
+pub use fingerprint::{mask, FingerprintKey, KeyScope, MIN_STRONG_KEY_BYTES};
 use spec::{BuiltinExtractor, Detector, Extractor};
 
 /// Description of one loaded detector, for reports (SARIF rules, `--list-detectors`).

@@ -5,7 +5,10 @@
 //! what purpose `locations` mean.
 //!
 //! ```toml
-//! # .tizim.toml: an [allow] table and nothing else.
+//! # .tizim.toml: an [allow] table, and the fingerprint key file.
+//! # A file holding the key (never the key itself), relative to this
+//! # directory or absolute; keep it out of the repository.
+//! fingerprint_key_file = "/run/secrets/tizim-key"
 //! [allow]
 //! # Location globs: `*` stays in one path component, `**` spans several; a
 //! # glob matches the whole path or any trailing run of its components
@@ -25,10 +28,44 @@ use std::path::Path;
 /// The file, at the scan root, that holds allow rules apart from a policy.
 pub const ALLOW_FILE: &str = ".tizim.toml";
 
-/// Parses the text of a `.tizim.toml`: an `[allow]` table and nothing else.
-/// Errors name the line.
+/// The `.tizim.toml` key naming a fingerprint key file.
+pub const KEY_FILE_SETTING: &str = "fingerprint_key_file";
+
+/// What `.tizim.toml` holds.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LocalSettings {
+    pub allow: Allow,
+    /// `fingerprint_key_file`, resolved against the file's directory.
+    pub fingerprint_key_file: Option<std::path::PathBuf>,
+}
+
+/// Parses the text of a `.tizim.toml` found in `dir`: an `[allow]` table and
+/// `fingerprint_key_file`, nothing else. Errors name the line.
+pub fn parse_local_settings(text: &str, dir: &Path) -> Result<LocalSettings, String> {
+    let allow = parse_allow_table(text)?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let fingerprint_key_file = match table.get(KEY_FILE_SETTING) {
+        None => None,
+        Some(toml::Value::String(p)) if !p.trim().is_empty() => Some(dir.join(p.trim())),
+        Some(_) => {
+            return Err(format!(
+                "{KEY_FILE_SETTING} must be the path of a file holding the key (a string)"
+            ))
+        }
+    };
+    Ok(LocalSettings {
+        allow,
+        fingerprint_key_file,
+    })
+}
+
+/// Parses the text of a `.tizim.toml` for its `[allow]` table.
 pub fn parse_allow_file(text: &str) -> Result<Allow, String> {
-    let parsed = policy::parse(text).map_err(|errors| {
+    parse_allow_table(text)
+}
+
+fn parse_allow_table(text: &str) -> Result<Allow, String> {
+    let parsed = policy::parse_with_extra_keys(text, &[KEY_FILE_SETTING]).map_err(|errors| {
         errors
             .iter()
             .map(ToString::to_string)
@@ -40,7 +77,7 @@ pub fn parse_allow_file(text: &str) -> Result<Allow, String> {
         || parsed.operator != policy::Operator::default()
     {
         return Err(format!(
-            "{ALLOW_FILE} holds only an [allow] table; purposes, prohibited categories and \
+            "{ALLOW_FILE} holds only an [allow] table and {KEY_FILE_SETTING}; purposes, prohibited categories and \
              the operator belong in the policy file (tizim.toml)"
         ));
     }
@@ -48,10 +85,10 @@ pub fn parse_allow_file(text: &str) -> Result<Allow, String> {
 }
 
 /// Reads `.tizim.toml` from `dir`, if there is one.
-pub fn load_allow_file(dir: &Path) -> Result<Option<Allow>, String> {
+pub fn load_local_settings(dir: &Path) -> Result<Option<LocalSettings>, String> {
     let path = dir.join(ALLOW_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse_allow_file(&text)
+        Ok(text) => parse_local_settings(&text, dir)
             .map(Some)
             .map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -199,5 +236,30 @@ fingerprints = ["0F1E2D3C4B5A69788796A5B4C3D2E1F0"]
             ..Allow::default()
         };
         assert!(AllowRules::compile([&bad]).unwrap_err().contains("32 hex"));
+    }
+
+    #[test]
+    fn the_key_file_setting_is_a_path_relative_to_the_file() {
+        let dir = Path::new("/repo");
+        let settings = parse_local_settings(
+            "fingerprint_key_file = \"../secrets/tizim.key\"\n[allow]\ndetectors = [\"email\"]\n",
+            dir,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.fingerprint_key_file.as_deref(),
+            Some(Path::new("/repo/../secrets/tizim.key"))
+        );
+        assert_eq!(settings.allow.detectors, vec!["email".to_string()]);
+        let absolute = parse_local_settings("fingerprint_key_file = \"/k\"\n", dir).unwrap();
+        assert_eq!(
+            absolute.fingerprint_key_file.as_deref(),
+            Some(Path::new("/k"))
+        );
+        let err = parse_local_settings("fingerprint_key_file = 3\n", dir).unwrap_err();
+        assert!(err.contains("a string"), "{err}");
+        // Not the key itself, and nowhere but .tizim.toml.
+        assert!(parse_local_settings("fingerprint_key = \"x\"\n", dir).is_err());
+        assert!(crate::policy::parse("fingerprint_key_file = \"k\"\n").is_err());
     }
 }

@@ -26,7 +26,7 @@
 //! UTF-16 text) are read whole from their blob by the source stage, and
 //! findings whose value was already in the old blob are dropped.
 
-use crate::detect::{Engine, Fingerprinter};
+use crate::detect::{Engine, FingerprintKey};
 use crate::model::{FileMeta, Finding, Notice, ScanError, Segment, SkipReason};
 use crate::scan::{FileScanner, FindingSink, ScanOptions, ScanSummary};
 use crate::source::{self, decode, SourceSink};
@@ -542,11 +542,6 @@ pub fn scan(
     sink: &dyn FindingSink,
 ) -> Result<ScanSummary, GitError> {
     let started = Instant::now();
-    let fingerprinter = Fingerprinter::new(
-        opts.fingerprint_key
-            .as_deref()
-            .unwrap_or(crate::detect::DEFAULT_FINGERPRINT_KEY),
-    );
     let forced_encoding = opts
         .source
         .encoding
@@ -567,7 +562,7 @@ pub fn scan(
         opts,
         forced_encoding,
         engine,
-        fingerprinter: &fingerprinter,
+        fingerprinter: &opts.fingerprint_key,
         sink,
         history: *scope == GitScope::History,
         seen: HashSet::new(),
@@ -1004,7 +999,7 @@ struct DiffScanner<'a> {
     /// `--encoding`, resolved once.
     forced_encoding: Option<&'static encoding_rs::Encoding>,
     engine: &'a Engine,
-    fingerprinter: &'a Fingerprinter,
+    fingerprinter: &'a FingerprintKey,
     sink: &'a dyn FindingSink,
     history: bool,
     /// `(fingerprint, path)` already reported (`--git` only).

@@ -126,6 +126,15 @@ pub fn parse(text: &str) -> Result<Policy, Vec<PolicyError>> {
     parse::parse(text)
 }
 
+/// Like [`parse`], letting through the top-level keys `extra_top_keys`,
+/// which the caller reads itself.
+pub fn parse_with_extra_keys(
+    text: &str,
+    extra_top_keys: &'static [&'static str],
+) -> Result<Policy, Vec<PolicyError>> {
+    parse::parse_with_extra_keys(text, extra_top_keys)
+}
+
 /// Reads and validates a policy file.
 pub fn load(path: &Path) -> Result<Policy, Vec<PolicyError>> {
     let text = std::fs::read_to_string(path).map_err(|e| {

@@ -13,7 +13,17 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 type Span = Option<Range<usize>>;
 
 pub(super) fn parse(text: &str) -> Result<Policy, Vec<PolicyError>> {
+    parse_with_extra_keys(text, &[])
+}
+
+/// Like [`parse`], with top-level keys that another reader handles (the
+/// `fingerprint_key_file` of `.tizim.toml`) let through unread.
+pub(super) fn parse_with_extra_keys(
+    text: &str,
+    extra_top_keys: &'static [&'static str],
+) -> Result<Policy, Vec<PolicyError>> {
     let mut checker = Checker::new(text);
+    checker.extra_top_keys = extra_top_keys;
     let doc = match ImDocument::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -47,6 +57,7 @@ struct Checker {
     /// Byte offset where each line starts.
     line_starts: Vec<usize>,
     errors: Vec<PolicyError>,
+    extra_top_keys: &'static [&'static str],
 }
 
 /// A table, whether written `[name]` or inline `{ … }`, with where it starts.
@@ -65,6 +76,7 @@ impl Checker {
         Checker {
             line_starts,
             errors: Vec::new(),
+            extra_top_keys: &[],
         }
     }
 
@@ -107,6 +119,7 @@ impl Checker {
                         policy.allow = self.allow(&t);
                     }
                 }
+                other if self.extra_top_keys.contains(&other) => {}
                 other => self.unknown_key(key_span, other, "the top level", TOP_KEYS),
             }
         }

@@ -16,6 +16,10 @@ struct Document<'a> {
     tool: Tool,
     /// The day statuses and minors were judged on.
     as_of: &'a str,
+    /// The id of the key the fingerprints were made with, and its scope
+    /// (`installation`, `shared`, `ephemeral`).
+    key_id: &'a str,
+    key_scope: &'static str,
     policy: Option<PolicySummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'static str>,
@@ -53,6 +57,8 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             version: env!("CARGO_PKG_VERSION"),
         },
         as_of: &inv.as_of,
+        key_id: report.key.id_str(),
+        key_scope: report.key.scope().id(),
         policy: report.policy.map(|p| PolicySummary {
             operator: &p.operator.name,
             prohibited: &p.prohibited,

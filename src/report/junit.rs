@@ -151,7 +151,13 @@ pub(crate) fn render(
     let head = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <testsuites name=\"tizim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n  \
-         <testsuite name=\"tizim personal data scan\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n"
+         <testsuite name=\"tizim personal data scan\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n    \
+         <properties>\n      \
+         <property name=\"tizim.key_id\" value=\"{key_id}\"/>\n      \
+         <property name=\"tizim.key_scope\" value=\"{key_scope}\"/>\n    \
+         </properties>\n",
+        key_id = xml_escape(report.key.id_str()),
+        key_scope = report.key.scope().id(),
     );
     w.write_all(head.as_bytes())?;
     w.write_all(body.as_bytes())?;

@@ -28,6 +28,12 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# Personal data inventory, as of {}\n", inv.as_of)?;
     writeln!(w, "- **Policy:** {}", esc(&policy_line(report.policy, inv)))?;
     writeln!(w, "- **Scan:** {}", esc(&scan_line(report)))?;
+    writeln!(
+        w,
+        "- **Fingerprint key id:** `{}` ({} key)",
+        report.key.id_str(),
+        report.key.scope().id()
+    )?;
     if !root.is_empty() {
         writeln!(w, "- **Root:** {}", esc(&root))?;
     }

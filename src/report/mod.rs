@@ -2,7 +2,7 @@
 //! format shows masks and fingerprints only; raw values appear solely when
 //! the findings carry them (`--show-values`).
 
-use crate::detect::DetectorInfo;
+use crate::detect::{DetectorInfo, FingerprintKey};
 use crate::gate::GateConfig;
 use crate::inventory::{Inventory, InventoryRow, Status};
 use crate::model::Finding;
@@ -42,10 +42,11 @@ pub enum Format {
     Junit,
 }
 
-/// Writes one finding as an NDJSON line.
-pub fn write_ndjson(finding: &Finding, w: &mut dyn Write) -> io::Result<()> {
+/// Writes one finding as an NDJSON line; `key_id` is the id of the key it
+/// was fingerprinted with.
+pub fn write_ndjson(finding: &Finding, key_id: &str, w: &mut dyn Write) -> io::Result<()> {
     let mut line = Vec::with_capacity(320);
-    ndjson::write_line(finding, &mut line);
+    ndjson::write_line(finding, key_id, &mut line);
     w.write_all(&line)
 }
 
@@ -57,6 +58,9 @@ pub struct Report<'a> {
     pub policy: Option<&'a Policy>,
     pub summary: &'a ScanSummary,
     pub detectors: &'a [DetectorInfo],
+    /// The key the findings were fingerprinted with: reports carry its id,
+    /// and whether it is shared decides SARIF's identities.
+    pub key: &'a FingerprintKey,
 }
 
 /// Writes `report` as `format`: the one entry point for every format.
@@ -76,7 +80,10 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, w, false),
-        Format::Ndjson => report.findings.iter().try_for_each(|f| write_ndjson(f, w)),
+        Format::Ndjson => report
+            .findings
+            .iter()
+            .try_for_each(|f| write_ndjson(f, report.key.id_str(), w)),
         Format::Json => json::render(report, w),
         Format::Csv => csv::render(report, w),
         Format::Markdown => markdown::render(report, w),

@@ -5,13 +5,18 @@
 //! byte-by-byte escaping were a sixth of such a scan. Almost every string
 //! here is plain ASCII with nothing to escape and is copied as it is; any
 //! other string still goes through serde_json's own escaping, so the output
-//! is byte for byte what `serde_json::to_writer(&finding)` gives (a test
-//! below holds it to that).
+//! is byte for byte what `serde_json::to_writer(&finding)` gives, plus the
+//! key id after the fingerprint (a test below holds it to that).
+//!
+//! Every line carries `key_id`, not a header line: the contract stays "one
+//! finding a line", and lines keep their key when files are split,
+//! filtered or concatenated.
 
 use crate::model::{Evidence, Finding};
 
-/// Appends `finding` as one JSON object and a newline.
-pub fn write_line(finding: &Finding, out: &mut Vec<u8>) {
+/// Appends `finding` as one JSON object and a newline. `key_id` is the id
+/// of the key it was fingerprinted with ([`crate::detect::FingerprintKey::id`]).
+pub fn write_line(finding: &Finding, key_id: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"path\":");
     string(out, &finding.path);
     out.extend_from_slice(b",\"line\":");
@@ -30,6 +35,8 @@ pub fn write_line(finding: &Finding, out: &mut Vec<u8>) {
     string(out, &finding.masked);
     out.extend_from_slice(b",\"fingerprint\":");
     string(out, &finding.fingerprint);
+    out.extend_from_slice(b",\"key_id\":");
+    string(out, key_id);
     out.extend_from_slice(match finding.evidence {
         Evidence::Value => b",\"evidence\":\"value\"",
         Evidence::ColumnName => b",\"evidence\":\"column_name\"",
@@ -121,9 +128,16 @@ mod tests {
         fn same_bytes_as_serde(text in "\\PC*|[\\x00-\\x7f]{0,40}", flags: u8, n: u64) {
             let f = finding(text, flags, n);
             let mut ours = Vec::new();
-            write_line(&f, &mut ours);
+            write_line(&f, "0011223344556677", &mut ours);
             let mut theirs = serde_json::to_vec(&f).unwrap();
             theirs.push(b'\n');
+            let fingerprint = br#""fingerprint":"0123456789abcdef0123456789abcdef""#;
+            let at = theirs
+                .windows(fingerprint.len())
+                .position(|w| w == fingerprint)
+                .unwrap()
+                + fingerprint.len();
+            theirs.splice(at..at, br#","key_id":"0011223344556677""#.iter().copied());
             prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
         }
     }
@@ -132,11 +146,12 @@ mod tests {
     fn escapes_what_json_needs_escaped() {
         let f = finding("a\"b\\c\nd\u{1}é".to_string(), 0xff, 42);
         let mut line = Vec::new();
-        write_line(&f, &mut line);
+        write_line(&f, "0011223344556677", &mut line);
         let back: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(back["path"], "dir/a\"b\\c\nd\u{1}é!inner");
         assert_eq!(back["value"], "a\"b\\c\nd\u{1}é");
         assert_eq!(back["modified"], -42 * 7919);
+        assert_eq!(back["key_id"], "0011223344556677");
         assert!(line.ends_with(b"}\n") && !line[..line.len() - 1].contains(&b'\n'));
     }
 }

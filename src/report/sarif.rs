@@ -1,9 +1,19 @@
 //! SARIF 2.1.0, as GitHub code scanning (and other SARIF viewers) read it.
 //!
 //! One rule per detector, with a help text; one result per finding, with a
-//! masked message, a location (relative URI, line, column) and the keyed
-//! fingerprint as a partial fingerprint, so alerts follow a value across
-//! commits. Suppressed findings stay in the log with SARIF `suppressions`
+//! masked message, a location (relative URI, line, column) and a partial
+//! fingerprint that GitHub matches alerts by from run to run:
+//!
+//! - with a shared key (flag, environment, key file), the keyed fingerprint
+//!   of the value (`tizimValueFingerprint/v1`), so an alert follows a value
+//!   when lines move;
+//! - without one, a value-free identity (`tizimLocation/v1`): a hash of
+//!   path, field, detector and occurrence, which holds nothing of the value
+//!   and is the same on every machine. A CI runner's installation key is new
+//!   each run, so fingerprints made with it would make every alert new.
+//!
+//! The run's `properties` name the key id, its scope and which identity
+//! the results carry. Suppressed findings stay in the log with SARIF `suppressions`
 //! (inline `tizim:allow` is `inSource`, allow rules and baselines are
 //! `external`), as the standard asks. Unreadable files become tool
 //! execution notifications.
@@ -13,6 +23,7 @@
 //! test values and low confidence, `warning` otherwise.
 
 use super::Report;
+use crate::gate::baseline::{location_identity, Identity, Occurrences};
 use crate::gate::GateConfig;
 use crate::inventory::{self, Status};
 use crate::model::{Category, Evidence, Finding, ScanError};
@@ -22,8 +33,12 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The key under which the value fingerprint is given in `partialFingerprints`.
+/// The key under which the value fingerprint is given in `partialFingerprints`
+/// (shared fingerprint keys only).
 pub const FINGERPRINT_KEY: &str = "tizimValueFingerprint/v1";
+/// The key under which the value-free identity is given in
+/// `partialFingerprints` (no shared fingerprint key).
+pub const LOCATION_KEY: &str = "tizimLocation/v1";
 
 /// Writes the report as SARIF, with levels from `gate` (through
 /// [`super::render`]).
@@ -257,14 +272,20 @@ fn suppression(reason: &str) -> Value {
     json!({ "kind": kind, "status": "accepted", "justification": justification })
 }
 
-fn result_json(f: &Finding, rule_index: usize, status: Status, gate: &GateConfig) -> Value {
+fn result_json(
+    f: &Finding,
+    rule_index: usize,
+    status: Status,
+    gate: &GateConfig,
+    partial_fingerprints: Value,
+) -> Value {
     let mut result = json!({
         "ruleId": f.detector,
         "ruleIndex": rule_index,
         "level": level(f, status, gate),
         "message": { "text": message(f) },
         "locations": [{ "physicalLocation": physical_location(&f.path, Some((f.line, f.column))) }],
-        "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+        "partialFingerprints": partial_fingerprints,
     });
     let mut properties = Map::new();
     properties.insert("category".into(), json!(f.category.id()));
@@ -313,12 +334,22 @@ pub fn sarif_log(report: &Report<'_>, gate: &GateConfig, today: NaiveDate) -> Va
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
+    let identity = Identity::for_key(report.key);
+    let occurrences = Occurrences::default();
     let results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
             let (status, _) = inventory::classify(f, report.policy, today);
-            result_json(f, index[&*f.detector], status, gate)
+            let partial = match identity {
+                Identity::Fingerprint => json!({ FINGERPRINT_KEY: f.fingerprint }),
+                Identity::Location => {
+                    let field = f.field.as_deref();
+                    let n = occurrences.next(&f.path, field, &f.detector);
+                    json!({ LOCATION_KEY: location_identity(&f.path, field, &f.detector, n) })
+                }
+            };
+            result_json(f, index[&*f.detector], status, gate, partial)
         })
         .collect();
     let notifications: Vec<Value> = report.summary.errors.iter().map(notification).collect();
@@ -340,6 +371,11 @@ pub fn sarif_log(report: &Report<'_>, gate: &GateConfig, today: NaiveDate) -> Va
                 "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",
+            "properties": {
+                "tizimKeyId": report.key.id_str(),
+                "tizimKeyScope": report.key.scope().id(),
+                "tizimIdentity": identity.id(),
+            },
             "results": results,
         }],
     })

@@ -38,9 +38,11 @@ pub fn tizim_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tizim"))
 }
 
-/// An empty directory for `$HOME`, so that no `~/.gitconfig` or global
-/// gitignore of the machine running the tests changes what is scanned.
-/// Nothing writes into it.
+/// An empty directory for `$HOME` and `$XDG_CONFIG_HOME`, so that no
+/// `~/.gitconfig` or global gitignore of the machine running the tests
+/// changes what is scanned, and tizim's installation fingerprint key is
+/// created here (`tizim/fingerprint.key`), never in the user's own config
+/// directory. Nothing else writes into it.
 pub fn empty_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
@@ -60,7 +62,8 @@ pub fn isolate(cmd: &mut std::process::Command) {
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
-        .env_remove("TIZIM_FINGERPRINT_KEY");
+        .env_remove("TIZIM_FINGERPRINT_KEY")
+        .env_remove("TIZIM_FINGERPRINT_KEY_FILE");
 }
 
 /// `tizim` run in `dir`, [isolated](isolate), killed after [`DEADLINE`].

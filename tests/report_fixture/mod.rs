@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
+use tizim::detect::{FingerprintKey, KeyScope};
 use tizim::gate::GateConfig;
 use tizim::inventory::{self, Inventory};
 use tizim::model::{Category, Confidence, Evidence, Finding, ScanError, Sex, SubjectTraits};
@@ -20,6 +21,15 @@ pub fn today() -> NaiveDate {
 fn unix(date: &str) -> i64 {
     let d: NaiveDate = date.parse().unwrap();
     d.and_hms_opt(9, 30, 0).unwrap().and_utc().timestamp()
+}
+
+/// The fixture's fingerprint key: a shared one, so SARIF carries value
+/// fingerprints as it does for a team with a key file.
+pub fn fixture_key() -> &'static FingerprintKey {
+    static KEY: std::sync::OnceLock<FingerprintKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        FingerprintKey::from_secret(b"report fixture key, 32 bytes long", KeyScope::Shared)
+    })
 }
 
 pub struct Sample {
@@ -49,6 +59,7 @@ impl Sample {
             policy,
             summary: &self.summary,
             detectors: &[],
+            key: fixture_key(),
         };
         let default_gate = GateConfig::default_for(policy);
         let mut out = Vec::new();
