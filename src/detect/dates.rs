@@ -111,7 +111,10 @@ pub fn date_end(text: &str, s: usize, e: usize) -> Option<usize> {
 /// A date token (any [`date_end`] shape) as `YYYY-MM-DD`, when it is a
 /// real date from 1900 to today.
 pub fn birth_date(text: &str) -> Option<String> {
-    if text.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'/' | b'-')) {
+    if text
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'/' | b'-'))
+    {
         return super::fields::birth_date(text);
     }
     let words: Vec<&str> = text.split_whitespace().collect();

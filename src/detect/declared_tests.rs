@@ -13,7 +13,13 @@ fn found(text: &str) -> Vec<(&'static str, String, Confidence)> {
     let mut out = Vec::new();
     engine().scan(&Segment::whole(text, 1, None), &mut out);
     out.into_iter()
-        .map(|m| (m.category.id(), text[m.start..m.end].to_string(), m.confidence))
+        .map(|m| {
+            (
+                m.category.id(),
+                text[m.start..m.end].to_string(),
+                m.confidence,
+            )
+        })
         .collect()
 }
 
@@ -31,9 +37,21 @@ fn nothing(text: &str) {
 
 #[test]
 fn public_ips_in_logs() {
-    only("85.141.27.93 - - [01/Mar/2024] GET /", "ip_address", "85.141.27.93");
-    only("login from [2a00:1450:4001:81c::200e]:443", "ip_address", "2a00:1450:4001:81c::200e");
-    only("X-Forwarded-For: 95.56.1.7, 10.0.0.3", "ip_address", "95.56.1.7");
+    only(
+        "85.141.27.93 - - [01/Mar/2024] GET /",
+        "ip_address",
+        "85.141.27.93",
+    );
+    only(
+        "login from [2a00:1450:4001:81c::200e]:443",
+        "ip_address",
+        "2a00:1450:4001:81c::200e",
+    );
+    only(
+        "X-Forwarded-For: 95.56.1.7, 10.0.0.3",
+        "ip_address",
+        "95.56.1.7",
+    );
     assert_eq!(found("client ip=8.8.8.8")[0].2, Confidence::High);
     assert_eq!(found("8.8.8.8 said")[0].2, Confidence::Medium);
 }
@@ -52,11 +70,17 @@ fn versions_and_oids_are_not_ips() {
     nothing("Chrome/120.1.2.3 lib-1.2.3.4 pkg_2.3.4.5");
     nothing("upgraded to version 2.5.4.3, v1.2.3.4, OID 1.2.840.113549.1.1.11, oid: 2.5.4.3");
     nothing("1.2.840.113549 and 1.2.3.4.5 and 85.12.34.0");
+    nothing(r#"szOID_ATTR = s!("2.5.4.52"); X520 2.5.29.35, 1.3.6.1"#);
+    only("DNS query from 1.1.1.1", "ip_address", "1.1.1.1");
 }
 
 #[test]
 fn id_documents_only_next_to_a_document_word() {
-    only("удостоверение личности № 043918275 выдано МВД РК", "id_document", "043918275");
+    only(
+        "удостоверение личности № 043918275 выдано МВД РК",
+        "id_document",
+        "043918275",
+    );
     only("Паспорт N17243981", "id_document", "N17243981");
     only("жеке куәлік №043918275", "id_document", "043918275");
     only("ID card 043918275", "id_document", "043918275");
@@ -74,7 +98,11 @@ fn birth_dates_only_next_to_a_birth_word() {
     only("дата рождения: 14.07.1986", "birth_date", "14.07.1986");
     only("Иванов И.И., 14.07.1986 г.р.", "birth_date", "14.07.1986");
     only("д.р. 1986-07-14", "birth_date", "1986-07-14");
-    only("туған күні: 1986 жылғы 14 шілде", "birth_date", "1986 жылғы 14 шілде");
+    only(
+        "туған күні: 1986 жылғы 14 шілде",
+        "birth_date",
+        "1986 жылғы 14 шілде",
+    );
     only("родилась 14 июля 1986 г.", "birth_date", "14 июля 1986");
     only("DOB: 14/07/1986", "birth_date", "14/07/1986");
     only("born 14 July 1986", "birth_date", "14 July 1986");

@@ -86,8 +86,8 @@ fn public_v4(ip: Ipv4Addr) -> bool {
         || (a == 198 && b == 51 && c == 100)              // TEST-NET-2
         || (a == 203 && b == 0 && c == 113)               // TEST-NET-3
         || a >= 224; // multicast, reserved, broadcast
-    // `x.y.z.0` and `x.y.z.255` are networks and broadcasts far more often
-    // than hosts, and `120.0.0.0` is a browser version in a User-Agent.
+                     // `x.y.z.0` and `x.y.z.255` are networks and broadcasts far more often
+                     // than hosts, and `120.0.0.0` is a browser version in a User-Agent.
     !special && d != 0 && d != 255
 }
 
@@ -117,11 +117,33 @@ pub fn version_word_before(b: &[u8], s: usize) -> bool {
     }
     let word = &b[w..p];
     const WORDS: [&[u8]; 9] = [
-        b"version", b"ver", b"v", b"oid", b"build", b"release", b"rev", b"revision", b"firmware",
+        b"version",
+        b"ver",
+        b"v",
+        b"oid",
+        b"build",
+        b"release",
+        b"rev",
+        b"revision",
+        b"firmware",
     ];
     WORDS.iter().any(|k| word.eq_ignore_ascii_case(k))
         || (p - w == 0 && p >= 12 && b[..p].ends_with("версия".as_bytes()))
         || b[..p].ends_with("urn:oid:".as_bytes())
+}
+
+/// An OID's first two arcs at `s`: `0.`–`2.` then a number below 40.
+pub fn oid_like(b: &[u8], s: usize) -> bool {
+    let second = b
+        .get(s + 2..)
+        .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+    matches!(b.get(s), Some(b'0'..=b'2'))
+        && b.get(s + 1) == Some(&b'.')
+        && (1..=2).contains(&second)
+        && b[s + 2..s + 2 + second]
+            .iter()
+            .fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'))
+            < 40
 }
 
 /// `Chrome/120.0.6099.109`, `lib-1.2.3.4`: a product token's version, where

@@ -205,7 +205,8 @@ impl<'a> Scanner<'a> {
         }
         if (len <= 2 || len == 4) && !plan.date.is_empty() {
             if let Some(end) = super::dates::date_end(self.text, s, e) {
-                if self.right_ok(end) && self.emit_all(DetectorSet::Date, s, end, &self.text[s..end])
+                if self.right_ok(end)
+                    && self.emit_all(DetectorSet::Date, s, end, &self.text[s..end])
                 {
                     return end;
                 }
@@ -301,9 +302,20 @@ impl<'a> Scanner<'a> {
         if !self.right_ok(end) {
             return None;
         }
-        if !super::ip::joined_to_a_name(self.b, s) && !super::ip::version_word_before(self.b, s) {
-            self.emit_all(DetectorSet::Ip, s, end, &self.text[s..end]);
+        if super::ip::joined_to_a_name(self.b, s) || super::ip::version_word_before(self.b, s) {
+            return Some(end);
         }
+        // `2.5.4.52`, `1.3.6.1`: X.500 and other object identifiers have
+        // the shape of an address in 1.0.0.0/8 or 2.0.0.0/8 (source trees
+        // hold thousands of them); such a number is an address only with
+        // an IP keyword beside it (`from 1.1.1.1`).
+        if super::ip::oid_like(self.b, s) {
+            let plan = &self.eng.plan;
+            if !(0..plan.ip.len()).any(|k| self.has_context(plan.ip[k], s, end)) {
+                return Some(end);
+            }
+        }
+        self.emit_all(DetectorSet::Ip, s, end, &self.text[s..end]);
         Some(end)
     }
 
