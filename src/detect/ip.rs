@@ -97,7 +97,7 @@ fn public_v6(ip: Ipv6Addr) -> bool {
     // 3fff::/20) and the IETF protocol assignments (2001::/23) are not hosts.
     (s[0] & 0xe000) == 0x2000
         && !(s[0] == 0x2001 && s[1] == 0x0db8)
-        && !(s[0] & 0xfff0 == 0x3ff0)
+        && s[0] & 0xfff0 != 0x3ff0
         && !(s[0] == 0x2001 && s[1] < 0x0200)
 }
 

@@ -333,7 +333,8 @@ impl<'a> Scanner<'a> {
 
     /// Offers `text` at `start..end` to every detector of one extractor.
     fn emit_all(&mut self, set: DetectorSet, start: usize, end: usize, text: &'a str) -> bool {
-        let plan = &self.eng.plan;
+        // Through the engine's own lifetime, so `emit` may borrow `self`.
+        let plan: &'a super::Plan = &self.eng.plan;
         let dets = match set {
             DetectorSet::Ip => &plan.ip,
             DetectorSet::IdDocument => &plan.id_document,
@@ -346,8 +347,7 @@ impl<'a> Scanner<'a> {
             formatted: false,
         };
         let mut found = false;
-        for i in 0..dets.len() {
-            let det = dets[i];
+        for &det in dets {
             found |= self.emit(det, start, end, &c);
         }
         found
