@@ -15,7 +15,7 @@ use tizim::inventory;
 use tizim::model::{Confidence, Finding};
 use tizim::policy::{self, Policy};
 use tizim::report::{self, Format, Report};
-use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary};
+use tizim::scan::{self, Collect, FindingSink, ScanOptions, ScanSummary, Shard, StdinSource};
 use tizim::source::SourceOptions;
 use tizim::walk::WalkOptions;
 
@@ -53,6 +53,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         detectors: Option<PathBuf>,
     },
+    /// Merge partial reports (--format partial) into one report
+    Merge(MergeArgs),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Fingerprint keys
@@ -71,12 +73,44 @@ pub enum KeyCommand {
     },
 }
 
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Partial reports: files, directories of them, or - for stdin
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output format (any but partial)
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Policy file the merged inventory is judged against
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// What fails the run: any, undeclared, prohibited, none
+    #[arg(long, value_name = "WHAT")]
+    pub fail_on: Option<String>,
+    /// Ignore findings below this confidence
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Unreadable files in any part fail the run too
+    #[arg(long)]
+    pub strict: bool,
+    /// No summary on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum PolicyCommand {
     /// Validate a policy file; errors carry line numbers
     Check { file: PathBuf },
-    /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English)
+    /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English;
+    /// .txt, .html or .md)
     Import { file: PathBuf },
+    /// What a revised policy file adds, removes and prohibits. Exit 0: no
+    /// change; 1: changes (listed on stdout); 2: a file is missing or invalid
+    Diff { old: PathBuf, new: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,7 +131,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
-    /// Files or directories to scan [default: .]
+    /// Files, directories or database URLs to scan [default: .]
     pub paths: Vec<PathBuf>,
 
     /// Output format
@@ -172,6 +206,29 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_structure: bool,
 
+    // Databases (scan arguments postgres://, mysql://, mariadb://, sqlite:///)
+    /// Rows read a table at most; larger tables are sampled (0 = every row)
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub sample_rows: u64,
+    /// Seed of the table samples: the same seed reads the same rows again
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sample_seed: u64,
+    /// Longest one database query may run or wait for a lock, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub db_timeout: f64,
+    /// Read only tables whose schema.table matches GLOB; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub db_include: Vec<String>,
+    /// Skip tables whose schema.table matches GLOB; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub db_exclude: Vec<String>,
+    /// Connections to one database server; tables are read in parallel
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub db_connections: usize,
+    /// The column dating a table's rows: schema.table=column; repeatable
+    #[arg(long, value_name = "TABLE=COLUMN", value_parser = parse_row_time)]
+    pub db_row_time: Vec<(String, String)>,
+
     // Gate
     /// What fails the run: any, undeclared, prohibited, none
     /// [default: undeclared with a policy, any (medium+) without]
@@ -180,7 +237,8 @@ pub struct ScanArgs {
     /// Ignore findings below this confidence
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<ConfidenceArg>,
-    /// Unreadable files, and git blobs missing from a partial clone, fail the run too
+    /// Unreadable files, git blobs missing from a partial clone, and formats not read (.doc,
+    /// images, encrypted PDF) fail the run too
     #[arg(long)]
     pub strict: bool,
     /// Only findings not in this baseline fail the run
@@ -195,6 +253,23 @@ pub struct ScanArgs {
     /// Scan the added lines of every commit in the git history
     #[arg(long)]
     pub git: bool,
+
+    // Scale-out (see README, "Scale out")
+    /// Scan only shard I of N: files are split by a stable hash of their
+    /// path relative to the scan root
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Write PREFIX before every path (e.g. host17:), to keep the hosts of a
+    /// fleet apart in one merged inventory
+    #[arg(long, value_name = "PREFIX")]
+    pub location_prefix: Option<String>,
+    /// Path a `-` argument (standard input) is reported under; its name
+    /// picks the format, as a file's does [default: <stdin>]
+    #[arg(long, value_name = "PATH")]
+    pub stdin_name: Option<String>,
+    /// Modification time of the `-` stream, Unix seconds (for retention)
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub stdin_modified: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -211,6 +286,14 @@ impl From<ConfidenceArg> for Confidence {
             ConfidenceArg::Medium => Confidence::Medium,
             ConfidenceArg::High => Confidence::High,
         }
+    }
+}
+
+/// `schema.table=column`.
+fn parse_row_time(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((t, c)) if !t.is_empty() && !c.is_empty() => Ok((t.to_string(), c.to_string())),
+        _ => Err(format!("expected schema.table=column, got {s:?}")),
     }
 }
 
@@ -263,10 +346,49 @@ impl ScanArgs {
                 max_decompressed: self.max_decompressed,
                 max_ratio: self.max_ratio,
                 structured: !self.no_structure,
+                db: tizim::source::db::DbOptions {
+                    sample_rows: self.sample_rows,
+                    sample_seed: self.sample_seed,
+                    timeout: std::time::Duration::from_secs_f64(
+                        self.db_timeout.clamp(0.001, 86_400.0),
+                    ),
+                    include: self.db_include.clone(),
+                    exclude: self.db_exclude.clone(),
+                    connections: self.db_connections.max(1),
+                    row_time: self.db_row_time.clone(),
+                },
             },
             fingerprint_key,
             show_values: self.show_values,
+            shard: self.shard,
+            location_prefix: self.location_prefix.clone(),
+            stdin: StdinSource {
+                name: self.stdin_name.clone(),
+                modified: self.stdin_modified,
+            },
         }
+    }
+
+    /// Arguments that contradict each other in ways clap cannot see.
+    fn validate_sources(&self) -> Result<(), String> {
+        let stdin_args = self
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str() == scan::STDIN_ARGUMENT)
+            .count();
+        if stdin_args > 1 {
+            return Err("`-` (standard input) can be given once".into());
+        }
+        if stdin_args == 1 && self.files_from.as_deref() == Some(std::path::Path::new("-")) {
+            return Err("`-` and --files-from - both read standard input".into());
+        }
+        let git = self.staged || self.since.is_some() || self.git;
+        if git && (self.shard.is_some() || stdin_args == 1) {
+            return Err(
+                "--shard and `-` cannot be combined with --staged, --since or --git".into(),
+            );
+        }
+        Ok(())
     }
 
     pub fn engine(&self) -> Result<Engine, String> {
@@ -290,6 +412,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Policy(cmd) => run_policy(cmd),
         Command::Demo(args) => run_demo(&args),
         Command::Baseline(BaselineCommand::Create(args)) => run_baseline_create(&args),
+        Command::Merge(args) => crate::merge::run_merge(&args),
         Command::Key(KeyCommand::New { output }) => run_key_new(output.as_deref()),
     };
     match result {
@@ -324,7 +447,8 @@ fn run_key_new(output: Option<&std::path::Path>) -> Result<u8, String> {
 }
 
 /// `policy check`: a summary and exit 0, or every error with its line and
-/// exit 2. `policy import`: the drafted TOML on stdout.
+/// exit 2. `policy import`: the drafted TOML on stdout. `policy diff`: the
+/// changes, exit 1 when there are any.
 fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
     match cmd {
         PolicyCommand::Check { file } => {
@@ -388,9 +512,33 @@ fn run_policy(cmd: PolicyCommand) -> Result<u8, String> {
             );
             Ok(EXIT_OK)
         }
+        PolicyCommand::Diff { old, new } => {
+            let load = |path: &PathBuf| {
+                policy::load(path).map_err(|errors| {
+                    let list: Vec<String> = errors
+                        .iter()
+                        .map(|e| match e.line {
+                            Some(line) => format!("{}:{line}: {}", path.display(), e.message),
+                            None => format!("{}: {}", path.display(), e.message),
+                        })
+                        .collect();
+                    format!("invalid policy file:\n{}", list.join("\n"))
+                })
+            };
+            let changes = policy::diff::diff(&load(&old)?, &load(&new)?);
+            let mut out = io::stdout().lock();
+            for line in &changes {
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+            Ok(if changes.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
+        }
         PolicyCommand::Import { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let draft = policy::import::draft(&policy::import::decode_text(&bytes));
+            let draft = policy::import::draft_file(&file, &bytes)?;
             io::stdout()
                 .lock()
                 .write_all(draft.as_bytes())
@@ -420,7 +568,7 @@ fn list_detectors(dir: Option<PathBuf>) -> Result<u8, String> {
 }
 
 /// Where report output goes: stdout, or a file created with mode 0600.
-fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
+pub(crate) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>, String> {
     match path {
         // Buffered: NDJSON is written a finding at a time, and bare stdout
         // is line-buffered (a write call per finding).
@@ -478,8 +626,22 @@ fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
 }
 
 fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, String> {
+    gate_config_from(
+        args.fail_on.as_deref(),
+        args.min_confidence,
+        args.strict,
+        policy,
+    )
+}
+
+pub(crate) fn gate_config_from(
+    fail_on: Option<&str>,
+    min_confidence: Option<ConfidenceArg>,
+    strict: bool,
+    policy: Option<&Policy>,
+) -> Result<GateConfig, String> {
     let defaults = GateConfig::default_for(policy);
-    let fail_on = match args.fail_on.as_deref() {
+    let fail_on = match fail_on {
         Some(id) => FailOn::from_id(id).ok_or_else(|| {
             format!(
                 "--fail-on: unknown value {id:?} ({})",
@@ -490,10 +652,8 @@ fn gate_config(args: &ScanArgs, policy: Option<&Policy>) -> Result<GateConfig, S
     };
     Ok(GateConfig {
         fail_on,
-        min_confidence: args
-            .min_confidence
-            .map_or(defaults.min_confidence, Into::into),
-        strict: args.strict,
+        min_confidence: min_confidence.map_or(defaults.min_confidence, Into::into),
+        strict,
     })
 }
 
@@ -572,13 +732,14 @@ fn suppressions(
     engine: &Engine,
     key: Option<&FingerprintKey>,
 ) -> Result<Suppressions, String> {
+    let prefix = args.location_prefix.as_deref().unwrap_or("");
     let roots: Vec<String> = match git {
         // git prints paths relative to the top level already.
         Some(_) => Vec::new(),
         None => args
             .roots()
             .iter()
-            .map(|r| r.display().to_string())
+            .map(|r| format!("{prefix}{}", r.display()))
             .collect(),
     };
     let tables = policy
@@ -634,7 +795,7 @@ fn execute(
         Some((scope, target)) => {
             gate::git::scan(scope, target, opts, engine, &suppress).map_err(|e| e.to_string())?
         }
-        None => scan::run(&args.roots(), opts, engine, &suppress),
+        None => scan::run_targets(&args.roots(), opts, engine, &suppress)?,
     };
     suppress.finish(&mut summary);
     Ok(summary)
@@ -734,6 +895,7 @@ impl FindingSink for StreamingSink<'_> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8, String> {
+    args.validate_sources()?;
     let engine = args.engine()?;
     let git = git_target(args)?;
     let (local, opts) = prepare(args, git.as_ref())?;
@@ -787,7 +949,24 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         let summary = scanned?;
         let mut findings = collect.into_findings();
         findings.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-        let inventory = inventory::build(&findings, policy.as_ref(), today);
+        if args.format == Format::Partial {
+            let mut builder = inventory::InventoryBuilder::new(policy.as_ref(), today);
+            findings.iter().for_each(|f| builder.add(f));
+            let header = tizim::partial::Header::new(
+                &opts.fingerprint_key,
+                opts.shard.map(|s| s.to_string()),
+                opts.location_prefix.clone(),
+            );
+            let mut out = out;
+            tizim::partial::write(header, &findings, &builder, &summary, &mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| e.to_string())?;
+            let mut gate = Gate::new(gate_config, policy.as_ref(), today);
+            findings.iter().for_each(|f| gate.add(f));
+            return Ok(finish_scan(args, &summary, gate.verdict(&summary)));
+        }
+        let inventory =
+            inventory::build_with_tables(&findings, &summary.tables, policy.as_ref(), today);
         let report = Report {
             findings: &findings,
             inventory: &inventory,
@@ -809,28 +988,41 @@ fn run_scan(args: &ScanArgs) -> Result<u8, String> {
         let verdict = gate.verdict(&summary);
         (summary, verdict)
     };
+    Ok(finish_scan(args, &summary, verdict))
+}
+
+/// Reports errors, cut-offs and the verdict on stderr, and gives the exit code.
+fn finish_scan(args: &ScanArgs, summary: &ScanSummary, verdict: gate::Verdict) -> u8 {
     if !args.quiet {
-        let mut err = io::stderr().lock();
-        for e in &summary.errors {
-            let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
-        }
-        // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
-        for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
-            let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
-        }
-        let _ = writeln!(
-            err,
-            "tizim: {}{}",
-            crate::progress::summary_line(&summary.stats),
-            crate::progress::peak_memory_note()
-        );
-        let _ = writeln!(err, "tizim: {}", verdict.reason);
+        report_summary(summary, &verdict);
     }
-    Ok(if verdict.failed {
+    exit_code(&verdict)
+}
+
+pub(crate) fn report_summary(summary: &ScanSummary, verdict: &gate::Verdict) {
+    let mut err = io::stderr().lock();
+    for e in &summary.errors {
+        let _ = writeln!(err, "tizim: {}: {}", e.path, e.message);
+    }
+    // Cut-offs (limits, nesting) are shown: nothing is dropped silently.
+    for n in summary.notices.iter().filter(|n| n.reason.is_some()) {
+        let _ = writeln!(err, "tizim: {}: {}", n.path, n.message);
+    }
+    let _ = writeln!(
+        err,
+        "tizim: {}{}",
+        crate::progress::summary_line(&summary.stats),
+        crate::progress::peak_memory_note()
+    );
+    let _ = writeln!(err, "tizim: {}", verdict.reason);
+}
+
+pub(crate) fn exit_code(verdict: &gate::Verdict) -> u8 {
+    if verdict.failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    }
 }
 
 /// Colour the table only for a person at a terminal: not into files or
@@ -872,7 +1064,7 @@ fn run_demo(args: &DemoArgs) -> Result<u8, String> {
         );
         let _ = writeln!(
             err,
-            "  2. scanning {}: logs, a pg_dump, a mysqldump, CSV exports, old archives",
+            "  2. scanning {}: logs, a pg_dump, a mysqldump, a SQLite database, CSV exports, old archives",
             tree.data.display()
         );
         let _ = writeln!(err, "  3. the report shows a row in every status\n");

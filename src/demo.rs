@@ -157,6 +157,26 @@ INSERT INTO clients (id, email, phone) VALUES (1, 'old.client@mail.kz', '+770111
 INSERT INTO clients (id, email, phone) VALUES (2, 'aigerim.n@mail.kz', '+77014123321');
 ";
 
+/// The mobile app's SQLite database (`app/app.db`): a users table whose
+/// IINs are kept as integers (one has lost its leading zero), with a
+/// row-time column, so the demo shows a database beside the files.
+fn write_app_db(path: &Path) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let _ = fs::remove_file(path);
+    let db = rusqlite::Connection::open(path).map_err(io::Error::other)?;
+    db.execute_batch(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT, iin INTEGER, \
+                             phone TEXT, email TEXT, created_at TEXT);
+         INSERT INTO users VALUES
+           (1, 'Ахметова Ольга Сергеевна', 50722600456, '+7 702 124 24 86', 'olga.a@mail.kz', '2023-09-14'),
+           (2, 'Нурланова Айгерим Сериковна', 920705400388, '+7 701 412 33 21', 'aigerim.n@mail.kz', '2024-02-11'),
+           (3, 'Омаров Тимур Асланович', 780101300387, '+7 705 318 77 40', 't.omarov@yandex.kz', '2024-05-27');",
+    )
+    .map_err(io::Error::other)
+}
+
 fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
@@ -209,6 +229,7 @@ pub fn write_demo_tree(dir: &Path) -> io::Result<DemoTree> {
     write(&data.join("db/shop.sql"), SHOP_DUMP.as_bytes())?;
     write(&data.join("logs/app.log"), APP_LOG.as_bytes())?;
     write(&data.join("hr/payroll-2025.csv"), PAYROLL.as_bytes())?;
+    write_app_db(&data.join("app/app.db"))?;
 
     let archive = data.join("hr/archive/payroll-2018.tar.gz");
     write(

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod inventory;
 pub mod key;
 pub mod model;
+pub mod partial;
 pub mod policy;
 pub mod position;
 pub mod report;

@@ -135,6 +135,30 @@ pub enum Evidence {
     Derived,
 }
 
+/// Why a value finding's confidence was lowered to `low` below what its
+/// detector gives it: the value validated, but where it stands makes it
+/// more likely a coincidence than a real value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lowered {
+    /// Among the candidates of its detector in the same stretch of text (a
+    /// file's segment, a batch of rows), no more validated than a table of
+    /// numbers of the same digits would by chance (see `detect::calibrate`).
+    ChanceRate,
+    /// A bare card-length or 12-digit literal, without context, in a file of
+    /// a programming language (a test table, a constant).
+    CodeLiteral,
+}
+
+impl Lowered {
+    pub fn id(self) -> &'static str {
+        match self {
+            Lowered::ChanceRate => "chance_rate",
+            Lowered::CodeLiteral => "code_literal",
+        }
+    }
+}
+
 /// A stretch of decoded text handed from a source to the detectors.
 ///
 /// `text` may carry context before and after the part this segment is
@@ -190,6 +214,8 @@ pub struct Match {
     pub normalized: String,
     /// A well-known sandbox/test value (e.g. 4111 1111 1111 1111).
     pub test: bool,
+    /// Set when the confidence was lowered, and why.
+    pub lowered: Option<Lowered>,
 }
 
 /// A finding as it leaves the scanner. Never holds a raw value unless
@@ -211,6 +237,10 @@ pub struct Finding {
     pub masked: String,
     pub fingerprint: String,
     pub evidence: Evidence,
+    /// Why `confidence` is `low` although the value validated: present
+    /// only then, so older readers of the output see nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowered: Option<Lowered>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
     /// Set when an allow rule, inline `tizim:allow` or a baseline covers it.
@@ -250,6 +280,7 @@ impl Finding {
             masked: String::new(),
             fingerprint: "00".into(),
             evidence: Evidence::Value,
+            lowered: None,
             test: false,
             suppressed: None,
             modified: None,
@@ -291,6 +322,16 @@ pub enum SkipReason {
     Ignored,
     /// A git blob absent from a partial clone: not fetched, not scanned.
     Missing,
+    /// A format tizim recognises but does not read (`.doc`, `.ppt`, `.msg`,
+    /// images): said, not hidden; `--strict` fails on it.
+    UnreadFormat,
+    /// Encrypted content that cannot be opened without a password.
+    Encrypted,
+    /// A PDF without a text layer (scanned pages): it needs OCR.
+    ImageOnly,
+    /// A format made of numbers rather than text (PostScript, PDF content
+    /// streams, font metrics): its digit runs are coordinates and widths.
+    NumericFormat,
 }
 
 impl SkipReason {
@@ -305,7 +346,29 @@ impl SkipReason {
             SkipReason::RatioLimit => "ratio_limit",
             SkipReason::Ignored => "ignored",
             SkipReason::Missing => "missing",
+            SkipReason::UnreadFormat => "unread_format",
+            SkipReason::Encrypted => "encrypted",
+            SkipReason::ImageOnly => "image_only",
+            SkipReason::NumericFormat => "numeric_format",
         }
+    }
+
+    /// Content tizim could not read for what it is (not a limit it was told
+    /// to keep): `--strict` counts these like unreadable files.
+    pub const UNREAD: [SkipReason; 3] = [
+        SkipReason::UnreadFormat,
+        SkipReason::Encrypted,
+        SkipReason::ImageOnly,
+    ];
+}
+
+impl Stats {
+    /// Files and members skipped for a reason in [`SkipReason::UNREAD`].
+    pub fn unread(&self) -> u64 {
+        SkipReason::UNREAD
+            .iter()
+            .filter_map(|r| self.skipped.get(r.id()))
+            .sum()
     }
 }
 
@@ -352,7 +415,43 @@ pub struct Stats {
     pub errors: u64,
     /// Structured files whose parser gave up and fell back to plain text.
     pub structured_fallbacks: u64,
+    /// Database tables read (live databases and SQLite files).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tables_scanned: u64,
+    /// Rows read from them (the samples, for sampled tables).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_read: u64,
+    /// Rows the tables hold, as counted or estimated by the server.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_estimated: u64,
     pub elapsed_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// How one database table was read: what the inventory needs to show a
+/// sample as a sample, and retention to judge rows by their own age.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRead {
+    /// The location's path: the URL without credentials, or the SQLite
+    /// file's path.
+    pub path: String,
+    /// `schema.table`.
+    pub table: String,
+    pub rows_read: u64,
+    /// Rows the table holds (counted, or the server's estimate).
+    pub rows_estimated: u64,
+    /// Only a sample of the rows was read.
+    pub sampled: bool,
+    /// The oldest row time read (Unix seconds), from its row-time column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_row: Option<i64>,
+    /// Rows read by the day of their row time (days since the Unix epoch,
+    /// ascending), to count the rows past a retention period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_days: Vec<(i64, u64)>,
 }
 
 impl Stats {
@@ -370,5 +469,8 @@ impl Stats {
         self.suppressed += other.suppressed;
         self.errors += other.errors;
         self.structured_fallbacks += other.structured_fallbacks;
+        self.tables_scanned += other.tables_scanned;
+        self.rows_read += other.rows_read;
+        self.rows_estimated += other.rows_estimated;
     }
 }

@@ -17,6 +17,9 @@ pub struct Tracked<'s> {
     files: AtomicU64,
     bytes: AtomicU64,
     findings: AtomicU64,
+    /// Database tables done and the rows read from them.
+    tables: AtomicU64,
+    rows: AtomicU64,
     /// Milliseconds since `started` of the last message update: updates are
     /// rate-limited so thousands of small files do not format thousands of messages.
     last_update_ms: AtomicU64,
@@ -43,6 +46,8 @@ impl<'s> Tracked<'s> {
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             findings: AtomicU64::new(0),
+            tables: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
             last_update_ms: AtomicU64::new(0),
         }
     }
@@ -64,13 +69,22 @@ impl<'s> Tracked<'s> {
             return;
         }
         let bytes = self.bytes.load(Ordering::Relaxed);
-        self.bar.set_message(format!(
+        let mut message = format!(
             "{} files, {}, {} findings, {}/s",
             self.files.load(Ordering::Relaxed),
             HumanBytes(bytes),
             self.findings.load(Ordering::Relaxed),
             HumanBytes(rate(bytes, elapsed)),
-        ));
+        );
+        let tables = self.tables.load(Ordering::Relaxed);
+        if tables > 0 {
+            let rows = self.rows.load(Ordering::Relaxed);
+            message.push_str(&format!(
+                "; {tables} tables, {rows} rows, {} rows/s",
+                rate(rows, elapsed)
+            ));
+        }
+        self.bar.set_message(message);
     }
 
     /// Removes the bar before the summary is printed.
@@ -96,6 +110,9 @@ impl FindingSink for Tracked<'_> {
     fn file_done(&self, stats: &Stats) {
         self.files.fetch_add(stats.files_scanned, Ordering::Relaxed);
         self.bytes.fetch_add(stats.bytes_scanned, Ordering::Relaxed);
+        self.tables
+            .fetch_add(stats.tables_scanned, Ordering::Relaxed);
+        self.rows.fetch_add(stats.rows_read, Ordering::Relaxed);
         self.inner.file_done(stats);
         self.update(false);
     }
@@ -124,6 +141,15 @@ pub fn summary_line(stats: &Stats) -> String {
     );
     if stats.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", stats.suppressed));
+    }
+    if stats.tables_scanned > 0 {
+        line.push_str(&format!(
+            "; {} database tables, {} rows read of ~{} ({} rows/s)",
+            stats.tables_scanned,
+            stats.rows_read,
+            stats.rows_estimated,
+            rate(stats.rows_read, elapsed)
+        ));
     }
     if !stats.skipped.is_empty() {
         let parts: Vec<String> = stats

@@ -7,10 +7,10 @@
 use crate::detect::{Engine, FieldContext, FingerprintKey};
 use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
-    SkipReason, Stats,
+    SkipReason, Stats, TableRead,
 };
 use crate::source::structured::CellBatch;
-use crate::source::{self, SourceOptions, SourceSink};
+use crate::source::{self, db, SourceOptions, SourceSink};
 use crate::walk::{self, WalkEvent, WalkOptions};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -35,6 +35,73 @@ pub struct ScanOptions {
     pub fingerprint_key: FingerprintKey,
     /// Put raw values into findings (`--show-values`).
     pub show_values: bool,
+    /// Scan only this shard of the files (`--shard I/N`).
+    pub shard: Option<Shard>,
+    /// Written before every path (`--location-prefix host17:`), so that the
+    /// hosts of a fleet stay apart in one merged inventory.
+    pub location_prefix: Option<String>,
+    /// Where the stream of a `-` argument comes from, and what to call it.
+    pub stdin: StdinSource,
+}
+
+/// The stream a `-` scan argument reads (`tizim scan -`).
+#[derive(Debug, Clone, Default)]
+pub struct StdinSource {
+    /// Its path in reports and for format detection (`--stdin-name`);
+    /// `<stdin>` when not given.
+    pub name: Option<String>,
+    /// Its modification time, Unix seconds (`--stdin-modified`): an engine
+    /// that hands over bytes knows the file's date, and retention needs it.
+    pub modified: Option<i64>,
+}
+
+/// The scan argument that means "read standard input".
+pub const STDIN_ARGUMENT: &str = "-";
+
+/// One of `count` disjoint parts of a scan (`--shard I/N`, `index` from 1).
+///
+/// A file belongs to the shard picked by a stable hash (BLAKE3, never the
+/// process-seeded std hasher) of its path relative to the scan root, so
+/// every run on every machine splits the same tree the same way, and the
+/// shards' union is the whole scan with no file in two of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 ≤ I ≤ N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s:?}: expected I/N with 1 <= I <= N (e.g. 3/16)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file at `relative` (its path relative to the scan root,
+    /// see [`crate::gate::relative_path`]) is this shard's.
+    pub fn owns(&self, relative: &str) -> bool {
+        Shard::of(relative, self.count) == self.index
+    }
+
+    /// The shard (1-based) of `relative` among `count`.
+    pub fn of(relative: &str, count: u32) -> u32 {
+        let hash = blake3::hash(relative.as_bytes());
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&hash.as_bytes()[..8]);
+        (u64::from_le_bytes(head) % u64::from(count)) as u32 + 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// Receives findings as they are made, from any worker thread.
@@ -77,11 +144,13 @@ impl Collect {
 }
 
 /// Everything but the findings themselves (those went to the [`FindingSink`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanSummary {
     pub errors: Vec<ScanError>,
     pub notices: Vec<Notice>,
     pub stats: Stats,
+    /// Database tables read, in no particular order.
+    pub tables: Vec<TableRead>,
 }
 
 /// Scans `roots` and streams findings into `sink`.
@@ -94,8 +163,24 @@ pub fn run(
     let started = Instant::now();
     let fingerprinter = &opts.fingerprint_key;
     let summary = Mutex::new(ScanSummary::default());
+    let root_names: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    // Every event, skips and errors included, belongs to exactly one shard,
+    // so the shards' counters add up to the whole scan's.
+    let owned = |display: &str| {
+        opts.shard.map_or(true, |shard| {
+            shard.owns(crate::gate::relative_path(display, &root_names))
+        })
+    };
+    let prefixed = |display: String| match &opts.location_prefix {
+        Some(prefix) => format!("{prefix}{display}"),
+        None => display,
+    };
     let visit = |event: WalkEvent| match event {
+        WalkEvent::File { display, .. } | WalkEvent::Skipped { display, .. }
+            if !owned(&display) => {}
+        WalkEvent::Error(e) if !owned(&e.path) => {}
         WalkEvent::File { path, display } => {
+            let display = prefixed(display);
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
             let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
@@ -108,6 +193,7 @@ pub fn run(
                 .absorb(file_summary);
         }
         WalkEvent::Skipped { display, reason } => {
+            let display = prefixed(display);
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
             s.stats.skip(reason);
             // A loop is worth a line of its own; other skips are only counted.
@@ -120,20 +206,123 @@ pub fn run(
                 });
             }
         }
-        WalkEvent::Error(e) => {
+        WalkEvent::Error(mut e) => {
+            e.path = prefixed(e.path);
             let mut s = summary.lock().unwrap_or_else(|e| e.into_inner());
             s.stats.errors += 1;
             s.errors.push(e);
         }
     };
-    walk::walk(roots, &opts.walk, &visit);
+    let (stdin, files): (Vec<PathBuf>, Vec<PathBuf>) = roots
+        .iter()
+        .cloned()
+        .partition(|r| r.as_os_str() == STDIN_ARGUMENT);
+    if !stdin.is_empty() {
+        let name = opts.stdin.name.as_deref().unwrap_or("<stdin>");
+        if owned(name) {
+            let display = prefixed(name.to_string());
+            let mut scanner =
+                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
+            source::read_stream(
+                Box::new(std::io::stdin().lock()),
+                &display,
+                opts.stdin.modified,
+                &opts.source,
+                &mut scanner,
+            );
+            let (_, file_summary) = scanner.finish();
+            sink.file_done(&file_summary.stats);
+            summary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .absorb(file_summary);
+        }
+    }
+    if !files.is_empty() || opts.walk.files_from.is_some() {
+        walk::walk(&files, &opts.walk, &visit);
+    }
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
     if !opts.show_values {
         summary.mask_values(engine);
     }
-    summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.sort();
     summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     summary
+}
+
+/// Scans `roots`, where database URLs (`postgres://…`, `mysql://…`,
+/// `sqlite:///…`) stand beside paths. Every database is connected to
+/// before anything is read: a bad URL or an unreachable server is an error
+/// (with no password in it), not a finding-less report.
+pub fn run_targets(
+    roots: &[PathBuf],
+    opts: &ScanOptions,
+    engine: &Engine,
+    sink: &dyn FindingSink,
+) -> Result<ScanSummary, String> {
+    let started = Instant::now();
+    let mut paths = Vec::new();
+    let mut databases = Vec::new();
+    for root in roots {
+        match root.to_str().filter(|r| db::DbUrl::looks_like_url(r)) {
+            Some(url) => {
+                let url = db::DbUrl::parse(url).map_err(|e| e.0)?;
+                let first = db::connect(&url, &opts.source.db).map_err(|e| e.0)?;
+                databases.push((url, first));
+            }
+            None => paths.push(root.clone()),
+        }
+    }
+    db::validate(&opts.source.db)?;
+    let mut summary = match paths.is_empty() && !databases.is_empty() {
+        true => ScanSummary::default(),
+        false => run(&paths, opts, engine, sink),
+    };
+    let tables = TableScanners {
+        engine,
+        fingerprinter: &opts.fingerprint_key,
+        show_values: opts.show_values,
+        sink,
+        summary: Mutex::new(ScanSummary::default()),
+    };
+    for (url, first) in databases {
+        db::scan_database(&url, first, &opts.source.db, &tables);
+    }
+    let mut tables = tables
+        .summary
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    if !opts.show_values {
+        tables.mask_values(engine);
+    }
+    summary.absorb(tables);
+    summary.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    summary.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// A fresh detection stage for each database table, on whichever thread
+/// reads it; what each found is added up.
+struct TableScanners<'a> {
+    engine: &'a Engine,
+    fingerprinter: &'a FingerprintKey,
+    show_values: bool,
+    sink: &'a dyn FindingSink,
+    summary: Mutex<ScanSummary>,
+}
+
+impl db::TableSinks for TableScanners<'_> {
+    fn with_sink(&self, read: &mut dyn FnMut(&mut dyn SourceSink)) {
+        let mut scanner =
+            FileScanner::streaming(self.engine, self.fingerprinter, self.show_values, self.sink);
+        read(&mut scanner);
+        let (_, table_summary) = scanner.finish();
+        self.sink.file_done(&table_summary.stats);
+        self.summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .absorb(table_summary);
+    }
 }
 
 impl ScanSummary {
@@ -155,10 +344,19 @@ impl ScanSummary {
         }
     }
 
-    fn absorb(&mut self, other: ScanSummary) {
+    /// Errors and notices in path order (each path's own in the order it
+    /// met them): threads finish files in any order, and a report, like a
+    /// merge of shards, must come out the same every time.
+    pub fn sort(&mut self) {
+        self.errors.sort_by(|a, b| a.path.cmp(&b.path));
+        self.notices.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    pub fn absorb(&mut self, other: ScanSummary) {
         self.stats.merge(&other.stats);
         self.errors.extend(other.errors);
         self.notices.extend(other.notices);
+        self.tables.extend(other.tables);
     }
 }
 
@@ -213,6 +411,11 @@ struct OpenFile {
     /// name-only evidence check at its end. Few per file: a Vec is enough.
     valued_fields: Vec<(Category, Arc<str>)>,
     had_text: bool,
+    /// A database table, counted as a table rather than a file.
+    table: bool,
+    /// Written in a programming language: bare number literals there are
+    /// constants (see `detect::code`).
+    code: bool,
 }
 
 /// Whether the line around an offset holds the inline allow marker. Matches
@@ -259,6 +462,21 @@ impl<'t> AllowLines<'t> {
 }
 
 impl<'e> FileScanner<'e> {
+    /// Remembers a field whose name (or description) suggests `category`,
+    /// for name-only evidence at the end of the file.
+    fn named_field(&mut self, name: &str, category: Category, line: u64) {
+        let Some(file) = self.open.last_mut() else {
+            return;
+        };
+        if !file.named_fields.iter().any(|f| f.name == name) {
+            file.named_fields.push(NamedField {
+                name: name.to_string(),
+                category,
+                line,
+            });
+        }
+    }
+
     pub fn new(engine: &'e Engine, fingerprinter: &'e FingerprintKey, show_values: bool) -> Self {
         FileScanner {
             engine,
@@ -342,17 +560,25 @@ impl<'e> FileScanner<'e> {
                 file.valued_fields.push((m.category, field.clone()));
             }
         }
+        let code_literal = file.code && crate::detect::code::is_bare_literal(m, raw);
         let finding = Finding {
             path: file.path.clone(),
             line: m.line,
             column,
             category: m.category,
             detector: Cow::Borrowed(m.detector),
-            confidence: m.confidence,
+            confidence: match code_literal {
+                true => Confidence::Low,
+                false => m.confidence,
+            },
             field,
             masked: self.fingerprinter.mask(m.category, &m.normalized),
             fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
             evidence: Evidence::Value,
+            lowered: match code_literal {
+                true => Some(crate::model::Lowered::CodeLiteral),
+                false => m.lowered,
+            },
             test: m.test,
             suppressed: allowed.then(|| "inline".to_string()),
             modified: file.modified,
@@ -449,6 +675,8 @@ impl SourceSink for FileScanner<'_> {
             named_fields: Vec::new(),
             valued_fields: Vec::new(),
             had_text: false,
+            table: false,
+            code: crate::detect::code::is_code_path(&meta.path),
         });
     }
 
@@ -596,17 +824,27 @@ impl SourceSink for FileScanner<'_> {
 
     fn field(&mut self, name: &str, line: u64) {
         if let Some(category) = self.name_says(name).category {
-            let Some(file) = self.open.last_mut() else {
-                return;
-            };
-            if !file.named_fields.iter().any(|f| f.name == name) {
-                file.named_fields.push(NamedField {
-                    name: name.to_string(),
-                    category,
-                    line,
-                });
+            self.named_field(name, category, line);
+        }
+    }
+
+    fn field_described(&mut self, name: &str, description: &str, line: u64) {
+        if self.name_says(name).category.is_none() {
+            if let Some(category) = self.engine.field_category(description) {
+                self.named_field(name, category, line);
             }
         }
+    }
+
+    fn table(&mut self, read: TableRead) {
+        let stats = &mut self.summary.stats;
+        stats.tables_scanned += 1;
+        stats.rows_read += read.rows_read;
+        stats.rows_estimated += read.rows_estimated;
+        if let Some(file) = self.open.last_mut() {
+            file.table = true;
+        }
+        self.summary.tables.push(read);
     }
 
     fn notice(&mut self, mut notice: Notice) {
@@ -638,7 +876,7 @@ impl SourceSink for FileScanner<'_> {
 
     fn end(&mut self) {
         let Some(file) = self.open.pop() else { return };
-        if file.had_text {
+        if file.had_text && !file.table {
             self.summary.stats.files_scanned += 1;
         }
         // Name-only evidence: a PII-named field none of whose values validated.
@@ -662,6 +900,7 @@ impl SourceSink for FileScanner<'_> {
                 masked: String::new(),
                 fingerprint: self.fingerprinter.fingerprint(nf.category, &location),
                 evidence: Evidence::ColumnName,
+                lowered: None,
                 test: false,
                 suppressed: None,
                 modified: file.modified,

@@ -24,6 +24,8 @@ const DECLARED: [&str; 3] = ["ip_address", "id_document", "birth_date"];
 #[derive(Default, Clone, Copy)]
 struct Score {
     true_pos: u64,
+    /// True positives reported `medium` or `high`: what a gate acts on.
+    true_pos_medium: u64,
     false_pos: u64,
     false_neg: u64,
 }
@@ -37,6 +39,15 @@ impl Score {
             self.true_pos as f64 / found as f64
         }
     }
+    fn recall_medium(&self) -> f64 {
+        let labelled = self.true_pos + self.false_neg;
+        if labelled == 0 {
+            1.0
+        } else {
+            self.true_pos_medium as f64 / labelled as f64
+        }
+    }
+
     fn recall(&self) -> f64 {
         let labelled = self.true_pos + self.false_neg;
         if labelled == 0 {
@@ -108,6 +119,9 @@ fn precision_and_recall_on_the_labelled_corpus() {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 score.true_pos += 1;
+                if f.confidence >= Confidence::Medium {
+                    score.true_pos_medium += 1;
+                }
             }
             _ => {
                 score.false_pos += 1;
@@ -125,7 +139,7 @@ fn precision_and_recall_on_the_labelled_corpus() {
 
     let mut total = Score::default();
     let mut table = format!(
-        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<20}{:>8}{:>8}{:>8}{:>11}{:>9}\n",
+        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<20}{:>8}{:>8}{:>8}{:>11}{:>9}{:>13}\n",
         corpus.files.len(),
         corpus.bytes() as f64 / 1e6,
         corpus.labels.len(),
@@ -134,31 +148,35 @@ fn precision_and_recall_on_the_labelled_corpus() {
         "FP",
         "FN",
         "precision",
-        "recall"
+        "recall",
+        "recall med+"
     );
     for (cat, s) in &scores {
         if CATEGORIES.contains(cat) {
             total.true_pos += s.true_pos;
+            total.true_pos_medium += s.true_pos_medium;
             total.false_pos += s.false_pos;
             total.false_neg += s.false_neg;
         }
         table += &format!(
-            "{cat:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}\n",
+            "{cat:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
             s.true_pos,
             s.false_pos,
             s.false_neg,
             s.precision(),
-            s.recall()
+            s.recall(),
+            s.recall_medium()
         );
     }
     table += &format!(
-        "{:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}\n",
+        "{:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
         "overall (first six)",
         total.true_pos,
         total.false_pos,
         total.false_neg,
         total.precision(),
-        total.recall()
+        total.recall(),
+        total.recall_medium()
     );
     table += &format!("(findings of other categories, not scored: {unscored})\n");
     table += &format!("(low findings of the issue-15 categories, not scored: {declared_low})\n");
@@ -182,5 +200,8 @@ fn precision_and_recall_on_the_labelled_corpus() {
         };
         assert!(s.precision() >= precision, "{cat} precision {table}");
         assert!(s.recall() >= recall, "{cat} recall {table}");
+        // Calibration lowers chance hits to `low`; real values keep what a
+        // gate acts on.
+        assert!(s.recall_medium() >= recall, "{cat} medium+ recall {table}");
     }
 }

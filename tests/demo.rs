@@ -47,6 +47,16 @@ fn the_demo_shows_every_status() {
                 .collect::<Vec<_>>()
         );
     }
+    // The app's SQLite database is read as a database; the IIN kept as an
+    // integer got its leading zero back.
+    assert!(
+        rows.iter()
+            .any(|r| r["path"].as_str().unwrap().ends_with("app/app.db")
+                && r["field"] == "main.users.iin"
+                && r["category"] == "iin"
+                && r["count"] == 3),
+        "no IIN row for the demo's SQLite database"
+    );
     // The cases the demo tree was built for.
     let located = |status: &str, suffix: &str, category: &str| {
         rows.iter().any(|r| {

@@ -32,6 +32,7 @@ fn finding(path: &str, field: Option<&str>, category: Category, line: u64, fp: &
         masked: format!("mask-{fp}"),
         fingerprint: format!("{fp:0>32}"),
         evidence: Evidence::Value,
+        lowered: None,
         test: false,
         suppressed: None,
         modified: Some(noon(day(2025, 5, 1))),

@@ -27,7 +27,7 @@ const DEADLINE: Duration = Duration::from_secs(120);
 
 /// Every report format, with the file name its output is saved under for
 /// the rescan. `baseline` is `tizim baseline create`.
-const FORMATS: [(&str, &str); 9] = [
+const FORMATS: [(&str, &str); 10] = [
     ("table", "report.txt"),
     ("ndjson", "report.ndjson"),
     ("json", "report.json"),
@@ -36,6 +36,7 @@ const FORMATS: [(&str, &str); 9] = [
     ("html", "report.html"),
     ("sarif", "report.sarif"),
     ("junit", "report.junit.xml"),
+    ("partial", "report.partial.ndjson"),
     ("baseline", "baseline.json"),
 ];
 
@@ -252,6 +253,56 @@ fn write_tree(root: &Path) {
         format!("iin {}\n", p(3)),
     )
     .unwrap();
+    // Mail and PDF, from real producers (fixtures/mail/make.py,
+    // fixtures/pdf/make.sh): planted values in headers, display names,
+    // base64 and quoted-printable bodies, attachments (a cp1251 CSV, a zip,
+    // a forwarded message), mbox messages and PDF pages.
+    fs::create_dir_all(root.join("mail")).unwrap();
+    for name in ["0001.eml", "0002.eml", "inbox.mbox"] {
+        fs::copy(
+            common::fixture(&format!("mail/{name}")),
+            root.join("mail").join(name),
+        )
+        .unwrap();
+    }
+    fs::copy(
+        common::fixture("pdf/contract.pdf"),
+        root.join("hr/contract.pdf"),
+    )
+    .unwrap();
+    // An attachment named for someone, and a PDF broken right after a value.
+    fs::write(
+        root.join("mail/named.eml"),
+        format!(
+            "From: x@example-corp.kz\r\nTo: y@example-corp.kz\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"{}.txt\"\r\n\r\n\
+             ИИН {}\r\n--b--\r\n",
+            p(4),
+            p(3)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("hr/broken.pdf"),
+        format!(
+            "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Note ({}) >>\nendobj\n2 0 obj\n<< /Kids [",
+            p(0)
+        ),
+    )
+    .unwrap();
+    // A SQLite database (read as a database, not as a file): its values
+    // are masked like any other.
+    let db = rusqlite::Connection::open(root.join("db/app.sqlite3")).unwrap();
+    db.execute_batch("CREATE TABLE clients (id INTEGER, iin TEXT, email TEXT, phone TEXT)")
+        .unwrap();
+    db.execute(
+        "INSERT INTO clients VALUES (1, ?1, ?2, ?3)",
+        [p(0), p(8), p(6)],
+    )
+    .unwrap();
+    drop(db);
+    write_office(root);
     // A broken file named for someone: its error names it.
     let truncated = gzip(b"line one\nline two\n");
     fs::write(
@@ -261,9 +312,90 @@ fn write_tree(root: &Path) {
     .unwrap();
 }
 
+/// An xlsx package around one worksheet's `<sheetData>` rows.
+fn xlsx(rows: &str) -> Vec<u8> {
+    let sheet = format!(
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{rows}</sheetData></worksheet>"
+    );
+    zip(&[
+        ("[Content_Types].xml", b"<Types/>".as_slice()),
+        ("_rels/.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="HR" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+fn inline(cell: &str, text: &str) -> String {
+    format!("<c r=\"{cell}\" t=\"inlineStr\"><is><t>{text}</t></is></c>")
+}
+
+/// Office files (issue 12): a workbook with an IIN typed as a number, a
+/// document with a label | value table, RTF, Excel's UTF-16 "Unicode
+/// text", and broken ones that fail right after a value.
+fn write_office(root: &Path) {
+    let p = |i: usize| PLANTED[i].written;
+    fs::create_dir_all(root.join("office")).unwrap();
+    let rows = format!(
+        "<row r=\"1\">{}{}{}{}</row><row r=\"2\">{}<c r=\"B2\"><v>{}</v></c>{}{}</row>",
+        inline("A1", "ФИО"),
+        inline("B1", "ИИН"),
+        inline("C1", "E-mail"),
+        inline("D1", "Телефон"),
+        inline("A2", NAMES[0]),
+        p(3),
+        inline("C2", p(8)),
+        inline("D2", p(7)),
+    );
+    fs::write(root.join("office/hr.xlsx"), xlsx(&rows)).unwrap();
+    let broken_rows = format!(
+        "<row r=\"1\">{}</row><row r=\"2\"><c><v>{}",
+        inline("A1", "ИИН"),
+        p(0)
+    );
+    fs::write(root.join("office/broken.xlsx"), xlsx(&broken_rows)).unwrap();
+    let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let cell = |t: &str| format!("<w:tc>{}</w:tc>", para(t));
+    let body = format!(
+        "<w:document><w:body>{}<w:tbl><w:tr>{}{}</w:tr><w:tr>{}{}</w:tr></w:tbl></w:body></w:document>",
+        para(&format!("Клиент, ИИН {}", p(1))),
+        cell("Телефон"),
+        cell(p(6)),
+        cell("ИИК"),
+        cell(p(12)),
+    );
+    let docx = |body: &str| {
+        zip(&[
+            ("[Content_Types].xml", b"<Types/>".as_slice()),
+            ("word/document.xml", body.as_bytes()),
+        ])
+    };
+    fs::write(root.join("office/contract.docx"), docx(&body)).unwrap();
+    let broken = format!(
+        "<w:document><w:body><w:p><w:t>{}</w:t></w:p><w:p>{}</w:q>",
+        p(9),
+        p(2)
+    );
+    fs::write(root.join("office/broken.docx"), docx(&broken)).unwrap();
+    fs::write(
+        root.join("office/letter.rtf"),
+        format!(
+            "{{\\rtf1\\ansi\\ansicpg1251 \\'c8\\'c8\\'cd {}\\par {}\\par}}",
+            p(0),
+            p(13)
+        ),
+    )
+    .unwrap();
+    let export = format!("ФИО\tИИН\tКарта\r\n{}\t{}\t{}\r\n", NAMES[0], p(2), p(10));
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(export.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::write(root.join("office/export.txt"), utf16).unwrap();
+}
+
 /// Masked forms of the values in the names above, as reports show them.
-const MASKED_NAMES: [&str; 4] = [
+const MASKED_NAMES: [&str; 5] = [
     "backup.zip!scans/**********52.txt",
+    "mail/named.eml!**********52.txt",
     "hr/**********28_резюме.txt",
     "users/a***@g***.com/notes.txt",
     "logs/+7********21.log.gz",
@@ -336,6 +468,10 @@ fn assert_no_raw_values(text: &str, what: &str) {
 fn assert_no_value_field(format: &str, out: &str) {
     let findings: Vec<Value> = match format {
         "ndjson" => parse_ndjson(out),
+        "partial" => parse_ndjson(out)
+            .into_iter()
+            .filter_map(|r| r.get("finding").cloned())
+            .collect(),
         "json" => serde_json::from_str::<Value>(out)
             .ok()
             .and_then(|d| d["findings"].as_array().cloned())
@@ -402,6 +538,16 @@ fn assert_shape(format: &str, out: &str) {
         "baseline" => {
             json();
         }
+        "partial" => {
+            let records = parse_ndjson(out);
+            assert!(
+                records
+                    .first()
+                    .is_some_and(|r| r["partial"]["format"] == "tizim-partial")
+                    && records.last().is_some_and(|r| r.get("end").is_some()),
+                "--format partial has no header or end record"
+            );
+        }
         other => panic!("unknown format {other}"),
     }
 }
@@ -433,6 +579,12 @@ fn the_fixture_tree_is_found_at_all() {
         "logs/app.log.1.gz",
         "backup.zip!export/contacts.txt",
         "db/dump.sql",
+        "office/hr.xlsx",
+        "office/broken.xlsx",
+        "office/contract.docx",
+        "office/broken.docx",
+        "office/letter.rtf",
+        "office/export.txt",
     ] {
         assert!(
             findings

@@ -467,3 +467,69 @@ proptest::proptest! {
         proptest::prop_assert!(policy::parse(&toml).is_ok(), "{}\n---\n{}", text, toml);
     }
 }
+
+#[test]
+fn cli_diff_lists_changes_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.toml");
+    let new = dir.path().join("new.toml");
+    std::fs::write(&old, draft_of("synthetic-kk")).unwrap();
+    let revised = draft_of("synthetic-kk").replace("\"card\",", "\"card\", \"biometric\",");
+    std::fs::write(&new, &revised).unwrap();
+    // The same file: no change, exit 0.
+    tizim()
+        .args(["policy", "diff"])
+        .arg(&old)
+        .arg(&old)
+        .assert()
+        .code(0)
+        .stdout("");
+    tizim()
+        .args(["policy", "diff"])
+        .arg(&old)
+        .arg(&new)
+        .assert()
+        .code(1)
+        .stdout("+ prohibited: biometric\n");
+    // A broken file is an error with its line, exit 2.
+    std::fs::write(&new, "prohibited = [\"nonsense\"]\n").unwrap();
+    tizim()
+        .args(["policy", "diff"])
+        .arg(&old)
+        .arg(&new)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("new.toml:1"));
+}
+
+#[test]
+fn cli_import_reads_html_and_markdown_and_refuses_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("policy.html");
+    std::fs::write(
+        &html,
+        "<html><head><title>x</title></head><body><nav>Меню</nav><h1>Политика ТОО «Пример»</h1>\
+         <p>Мы обрабатываем <b>номер</b> телефона.</p><p>Компания не собирает биометрические данные \
+         и данные платёжных карт.</p></body></html>",
+    )
+    .unwrap();
+    let out = tizim()
+        .args(["policy", "import"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let draft = String::from_utf8(out.stdout).unwrap();
+    let p = policy::parse(&draft).unwrap();
+    assert_eq!(p.prohibited, vec![Card, Biometric]);
+    assert_eq!(p.purposes[0].categories, vec![Phone]);
+    assert!(draft.contains("read from the .html file"), "{draft}");
+    let pdf = dir.path().join("policy.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4").unwrap();
+    tizim()
+        .args(["policy", "import"])
+        .arg(&pdf)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".pdf"));
+}

@@ -536,6 +536,7 @@ pub fn scan_field_value(category: Category, seg: &Segment<'_>, out: &mut Vec<Mat
         confidence,
         normalized,
         test: false,
+        lowered: None,
     });
 }
 

@@ -22,7 +22,7 @@ const KEY_ID_CONTEXT: &str = "tizim fingerprint key id v1";
 /// Where a key came from, which decides whether fingerprints made with it
 /// may serve as identities shared between machines (SARIF
 /// `partialFingerprints`, baselines).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyScope {
     /// Random, for this process only (the library's default).
@@ -93,6 +93,18 @@ impl FingerprintKey {
     pub fn ephemeral() -> Result<Self, String> {
         let secret = random_bytes()?;
         Ok(FingerprintKey::from_secret(&secret, KeyScope::Ephemeral))
+    }
+
+    /// Stands for the key a set of partial reports were made with, in the
+    /// report `tizim merge` writes: it carries that key's id and scope, so
+    /// the report names it, but never its secret, which a merge does not
+    /// have (the fingerprints travel inside the parts). Anything it
+    /// fingerprinted itself would be keyed with a random key of its own.
+    pub fn stand_in(id: String, scope: KeyScope) -> Result<Self, String> {
+        let mut key = FingerprintKey::ephemeral()?;
+        key.id = id;
+        key.scope = scope;
+        Ok(key)
     }
 
     /// The key id: 8 bytes (16 hex digits) of a BLAKE3 key derivation from

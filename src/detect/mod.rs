@@ -15,6 +15,8 @@ use crate::position::{count_chars, count_newlines};
 use std::borrow::Cow;
 use std::path::Path;
 
+mod calibrate;
+pub mod code;
 mod context;
 mod dates;
 mod email;
@@ -238,6 +240,7 @@ impl Engine {
         for &i in &self.plan.regex {
             sc.regex(i, from, to);
         }
+        sc.calibrate();
         self.resolve_overlaps(out, base);
         // Keep what starts inside the report range.
         let mut w = base;

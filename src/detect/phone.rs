@@ -175,6 +175,71 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
     })
 }
 
+/// Do the digit groups of a `+7` / `8` / `7` number (11 digits in all,
+/// `lens` the digits in each group as written) follow a way people write
+/// phone numbers? The prefix (`7` or `8`) stands alone or is joined to the
+/// area code; the area code (3, 4 or 5 digits: `701`, `7172`, `71831`) is one
+/// group; the subscriber number is whole or split 3-4, 3-2-2 (7 digits),
+/// 2-2-2 or 3-3 (6) and 2-3, 3-2 or 1-2-2 (5: `8 (71831) 5-12-34`). Anything
+/// else (`790 23 790 917`, `887 2008-07-08`, `7865567 1826`) is a row of
+/// numbers that happens to add up to 11 digits.
+pub fn trunk_grouping_ok(lens: &[usize]) -> bool {
+    let subscriber_ok = |rest: &[usize]| -> bool {
+        matches!(
+            rest,
+            [7] | [3, 4] | [3, 2, 2] | [6] | [2, 2, 2] | [3, 3] | [5] | [2, 3] | [3, 2] | [1, 2, 2]
+        )
+    };
+    match lens {
+        [11] => true,
+        [1, 10] => true,
+        [1, area, rest @ ..] if (3..=5).contains(area) => {
+            rest.iter().sum::<usize>() == 10 - area && subscriber_ok(rest)
+        }
+        [joined, rest @ ..] if (4..=6).contains(joined) => {
+            rest.iter().sum::<usize>() == 11 - joined && subscriber_ok(rest)
+        }
+        _ => false,
+    }
+}
+
+/// Do the digit groups of an international number (`lens` as written,
+/// after the `+`) start with the country code alone, as numbers are written
+/// (`+49 7123 14881`, `+1 (415) 555-2671`), or run unbroken? Groups after
+/// the first have at least 2 digits: single digits mean a list.
+/// `+4953-09709` (Germany 49 + "53") does not.
+pub fn international_grouping_ok(lens: &[usize], country_code_len: usize) -> bool {
+    match lens {
+        [_] => true,
+        [first, rest @ ..] => *first == country_code_len && rest.iter().all(|&l| l >= 2),
+        [] => false,
+    }
+}
+
+/// `±DDMM±DDDMM` or `±DDMMSS±DDDMMSS` right at `b[0]` (the sign): a
+/// latitude and longitude in ISO 6709, as `zone.tab` writes them, not a
+/// phone number. Returns the length of the coordinates.
+pub fn iso6709_len(b: &[u8]) -> Option<usize> {
+    let run = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    if !matches!(b.first(), Some(b'+' | b'-')) {
+        return None;
+    }
+    let lat = run(1);
+    if lat != 4 && lat != 6 {
+        return None;
+    }
+    if !matches!(b.get(1 + lat), Some(b'+' | b'-')) {
+        return None;
+    }
+    let lon = run(2 + lat);
+    (lon == lat + 1).then_some(2 + lat + lon)
+}
+
 /// Validates a phone number's digits, returning its E.164 form.
 ///
 /// - `plus`: written with `+`; any country, when valid for it.
@@ -195,6 +260,10 @@ pub fn validate(digits: &[u8], plus: bool, formatted: bool) -> Option<String> {
         }
         if !formatted && digits[0] == b'7' && digits[1] != b'7' {
             // `79…` without a plus or formatting: too ambiguous.
+            return None;
+        }
+        if !formatted && digits[6..].iter().all(|&d| d == b'0') {
+            // A bare round number (`gdp="89540000000"`) is an amount.
             return None;
         }
         (7, &digits[1..])
@@ -291,6 +360,70 @@ mod tests {
             Some("+79161234567")
         );
         assert_eq!(v("79161234567", false, false), None);
+    }
+
+    #[test]
+    fn groupings_people_write() {
+        for ok in [
+            &[11][..],
+            &[1, 10],
+            &[1, 3, 3, 2, 2],
+            &[1, 3, 7],
+            &[1, 3, 3, 4],
+            &[1, 4, 2, 2, 2],
+            &[1, 5, 1, 2, 2],
+            &[1, 5, 5],
+            &[1, 5, 2, 3],
+            &[4, 3, 2, 2],
+        ] {
+            assert!(trunk_grouping_ok(ok), "{ok:?}");
+        }
+        // postgres.bki, vim's Ada headers, /proc/locks: rows of numbers.
+        for bad in [
+            &[3, 2, 3, 3][..],
+            &[3, 4, 2, 2],
+            &[3, 4, 4],
+            &[3, 3, 2, 3],
+            &[7, 4],
+            &[1, 2, 8],
+            &[1, 3, 1, 3, 3],
+        ] {
+            assert!(!trunk_grouping_ok(bad), "{bad:?}");
+        }
+        assert!(international_grouping_ok(&[2, 4, 5], 2));
+        assert!(international_grouping_ok(&[12], 3));
+        assert!(!international_grouping_ok(&[4, 5], 2), "+4953-09709");
+        assert!(!international_grouping_ok(&[3, 2, 1, 3], 3));
+    }
+
+    #[test]
+    fn kazakh_five_digit_area_codes() {
+        // District landlines (Kazakhstan's numbering plan: 7 + 5-digit area
+        // code + 5-digit subscriber), e.g. 71831 Akkol district.
+        assert_eq!(
+            v("87183151234", false, true).as_deref(),
+            Some("+77183151234")
+        );
+        assert_eq!(
+            v("77183151234", true, true).as_deref(),
+            Some("+77183151234")
+        );
+    }
+
+    #[test]
+    fn iso6709_coordinates() {
+        assert_eq!(iso6709_len(b"+4953-09709\t"), Some(11));
+        assert_eq!(iso6709_len(b"+5333-11328"), Some(11));
+        assert_eq!(iso6709_len(b"+492717-0023210 x"), Some(15));
+        assert_eq!(iso6709_len(b"-3352+15113"), Some(11));
+        assert_eq!(iso6709_len(b"+77012345678"), None);
+        assert_eq!(iso6709_len(b"+4953-0970"), None);
+    }
+
+    #[test]
+    fn bare_round_numbers_are_amounts() {
+        assert_eq!(v("89540000000", false, false), None);
+        assert!(v("89540000000", false, true).is_some());
     }
 
     #[test]

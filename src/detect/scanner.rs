@@ -6,8 +6,10 @@
 //! neighbours", and running five regexes over every byte costs several
 //! times more (see `benches/detect.rs`).
 
+use super::calibrate::Tally;
 use super::context::FieldContext;
 use super::email;
+use super::phone;
 use super::spec::Extractor;
 use super::validate::{Candidate, Validator, MAX_DIGITS};
 use super::Engine;
@@ -28,6 +30,12 @@ pub struct Scanner<'a> {
     field: Option<&'a str>,
     context_at: Option<&'a dyn Fn(usize) -> FieldContext>,
     out: &'a mut Vec<Match>,
+    /// Bare candidates and how many validated, per detector (see
+    /// [`super::calibrate`]); empty until a detector meets one.
+    tallies: Vec<Tally>,
+    /// The digit run being looked at stands in a row of runs of its
+    /// length: only a context keyword makes a value of it.
+    in_row: bool,
 }
 
 /// Bytes the pass stops at: ASCII digits and `@`.
@@ -92,7 +100,77 @@ impl<'a> Scanner<'a> {
             field,
             context_at,
             out,
+            tallies: Vec::new(),
+            in_row: false,
         }
+    }
+
+    /// Lowers, per detector, what validated only as often as chance would
+    /// have it (see [`super::calibrate`]). Call once, after all the passes.
+    pub fn calibrate(&mut self) {
+        for t in &self.tallies {
+            t.apply(self.eng.detectors[t.det].validator, self.out);
+        }
+    }
+
+    fn tally(&mut self, det: usize) -> &mut Tally {
+        let i = match self.tallies.iter().position(|t| t.det == det) {
+            Some(i) => i,
+            None => {
+                self.tallies.push(Tally::new(det));
+                self.tallies.len() - 1
+            }
+        };
+        &mut self.tallies[i]
+    }
+
+    /// Whether the digit run `s..e` stands in a row of runs of its own
+    /// length (two more at least, on its line, next to it, split only by
+    /// blanks, commas, semicolons or bars): a column of a number table,
+    /// not a value written for a reader.
+    fn in_row_of_its_length(&self, s: usize, e: usize) -> bool {
+        let b = self.b;
+        let len = e - s;
+        let is_sep = |c: u8| matches!(c, b' ' | b'\t' | b',' | b';' | b'|');
+        let mut count = 0;
+        // Leftwards.
+        let mut p = s;
+        for _ in 0..2 {
+            let mut q = p;
+            while q > 0 && p - q < 8 && is_sep(b[q - 1]) {
+                q -= 1;
+            }
+            let run_end = q;
+            while q > 0 && b[q - 1].is_ascii_digit() {
+                q -= 1;
+            }
+            if run_end == p || run_end - q != len || (q > 0 && b[q - 1].is_ascii_alphanumeric()) {
+                break;
+            }
+            count += 1;
+            p = q;
+        }
+        // Rightwards.
+        let mut p = e;
+        for _ in 0..2 {
+            let mut q = p;
+            while q < b.len() && q - p < 8 && is_sep(b[q]) {
+                q += 1;
+            }
+            let run_start = q;
+            while q < b.len() && b[q].is_ascii_digit() {
+                q += 1;
+            }
+            if run_start == p
+                || q - run_start != len
+                || (q < b.len() && b[q].is_ascii_alphanumeric())
+            {
+                break;
+            }
+            count += 1;
+            p = q;
+        }
+        count >= 2
     }
 
     /// Finds built-in candidates whose trigger lies in `from..to`.
@@ -171,6 +249,10 @@ impl<'a> Scanner<'a> {
             None
         };
         if let Some(p) = plus_at {
+            // `+4953-09709` in zone.tab: a latitude and longitude.
+            if let Some(len) = phone::iso6709_len(&b[p..]) {
+                return p + len;
+            }
             if !plan.phone.is_empty() && self.left_ok(p) {
                 if let Some(end) = self.phone(p, s, true) {
                     return end;
@@ -214,6 +296,8 @@ impl<'a> Scanner<'a> {
         }
         let first = b[s];
         let mut resume = e;
+        // Only bare runs of a value's length can be a column of a table.
+        self.in_row = len >= 11 && self.in_row_of_its_length(s, e);
         if !plan.phone.is_empty() && (first == b'8' || first == b'7') && len <= 11 {
             if let Some(end) = self.phone(s, s, false) {
                 resume = resume.max(end);
@@ -241,6 +325,7 @@ impl<'a> Scanner<'a> {
                 resume = resume.max(end);
             }
         }
+        self.in_row = false;
         resume
     }
 
@@ -262,6 +347,10 @@ impl<'a> Scanner<'a> {
             return false;
         }
         if c == b'.' && p >= 2 && b[p - 2].is_ascii_digit() {
+            return false;
+        }
+        // Joined to a word: `hb-fuzzer-6264625609834496`, `id_8503…`.
+        if (c == b'-' || c == b'_') && p >= 2 && b[p - 2].is_ascii_alphabetic() {
             return false;
         }
         if c == b'-'
@@ -356,7 +445,12 @@ impl<'a> Scanner<'a> {
     /// Validates a candidate for detector `det` and records it.
     fn emit(&mut self, det: usize, start: usize, end: usize, c: &Candidate<'_>) -> bool {
         let d = &self.eng.detectors[det];
+        let validator = d.validator;
+        let tallied = !c.formatted && validator.check_chance().is_some();
         let Some(valid) = d.validator.validate(c) else {
+            if tallied {
+                self.tally(det).note(validator, start, c.digits, None);
+            }
             return false;
         };
         let mut confidence = d.base;
@@ -364,14 +458,25 @@ impl<'a> Scanner<'a> {
             confidence = confidence.max(d.formatted);
         }
         // Keywords are looked for only when they can change the outcome.
-        if d.require_context || d.context > confidence {
+        let require_context = d.require_context || (self.in_row && !c.formatted);
+        let mut raised = false;
+        if require_context || d.context > confidence {
             let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
-            if d.require_context && !has_context {
+            if require_context && !has_context {
+                if tallied {
+                    self.tally(det).note(validator, start, c.digits, None);
+                }
                 return false;
             }
-            if has_context {
-                confidence = confidence.max(d.context);
+            if has_context && d.context > confidence {
+                confidence = d.context;
+                raised = true;
             }
+        }
+        if tallied {
+            let index = self.out.len();
+            self.tally(det)
+                .note(validator, start, c.digits, Some((index, raised)));
         }
         self.out.push(Match {
             start,
@@ -383,6 +488,7 @@ impl<'a> Scanner<'a> {
             confidence,
             normalized: valid.normalized,
             test: valid.test,
+            lowered: None,
         });
         true
     }
@@ -618,14 +724,32 @@ impl<'a> Scanner<'a> {
             }
             found.then_some(end)
         };
-        // Groups after the first are at least 2 digits (`234-56-78`);
-        // single digits mean a list of numbers, not one phone.
-        let short_group = |g: usize| groups[1..=g].iter().any(|x| x.2 < 2);
+        let lens: [usize; 8] = std::array::from_fn(|i| groups[i].2);
         if digits[0] == b'7' || !plus {
-            // +7 and trunk-prefix forms: exactly 11 digits at a group end.
+            // +7 and trunk-prefix forms: exactly 11 digits at a group end,
+            // grouped as people write phone numbers.
             let g = groups[..ng].iter().position(|x| x.1 == 11)?;
-            if g > 0 && short_group(g) {
+            if !phone::trunk_grouping_ok(&lens[..=g]) {
                 return None;
+            }
+            // Digit groups amid other numbers (`… 7 8 705 123 45 62 9 …`
+            // in a catalog row) only add up to a phone by chance.
+            if !plus && separated {
+                let end = groups[g].0;
+                let row_before =
+                    start >= 2 && b[start - 1] == b' ' && self.number_token_before(start - 1);
+                let row_after = b.get(end) == Some(&b' ')
+                    && b.get(end + 1).is_some_and(u8::is_ascii_digit)
+                    && {
+                        let t = b[end + 1..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_digit())
+                            .count();
+                        !matches!(b.get(end + 1 + t), Some(c) if !c.is_ascii_whitespace())
+                    };
+                if row_before || row_after {
+                    return None;
+                }
             }
             return try_end(self, g);
         }
@@ -633,7 +757,20 @@ impl<'a> Scanner<'a> {
         let mut tries = 0;
         for g in (0..ng).rev() {
             let count = groups[g].1;
-            if !(8..=15).contains(&count) || (g > 0 && short_group(g)) {
+            if !(8..=15).contains(&count) {
+                continue;
+            }
+            let Some((code, _)) = phone::split_country_code(&digits[..count]) else {
+                continue;
+            };
+            let code_len = if code >= 100 {
+                3
+            } else if code >= 10 {
+                2
+            } else {
+                1
+            };
+            if !phone::international_grouping_ok(&lens[..=g], code_len) {
                 continue;
             }
             if let Some(end) = try_end(self, g) {
@@ -647,16 +784,17 @@ impl<'a> Scanner<'a> {
         None
     }
 
-    /// A card number whose first digit run is `s..e`: plain (14–16 digits)
+    /// A card number whose first digit run is `s..e`: plain (14–19 digits)
     /// or grouped by spaces or dashes (4-4-4-4, 4-4-4-4-3, Amex 4-6-5,
-    /// Diners 4-6-4).
+    /// Diners 4-6-4); the lengths each scheme allows are the validator's
+    /// business.
     fn card(&mut self, s: usize, e: usize) -> Option<usize> {
         let b = self.b;
         let len = e - s;
-        // Unformatted, only the common lengths (Diners 14, Amex 15, 16):
-        // bare 17–19 digit runs are far more often 64-bit integers (ids,
-        // hashes, constants) than the rare long PANs, which people group.
-        if (14..=16).contains(&len) {
+        // Bare 17–19 digit runs (Mir, UnionPay, Maestro, Discover, JCB,
+        // Visa 19) may also be 64-bit integers: calibration, the code rule
+        // and the neighbourhood rules weigh them.
+        if (14..=19).contains(&len) {
             if !self.right_ok(e) {
                 return None;
             }
@@ -676,6 +814,12 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let sep = b[e];
+        // Groups that follow another number are inside a row of them
+        // (Unicode stroke tables, PostScript coordinates, hex dumps,
+        // catalog rows), not a card.
+        if s >= 2 && b[s - 1] == sep && self.number_token_before(s - 1) {
+            return None;
+        }
         // Dates (`2024-03-15`) and times start like this: every card
         // layout's second group has 4 or 6 digits.
         let second = b[e + 1..]
@@ -710,6 +854,9 @@ impl<'a> Scanner<'a> {
         if p + 1 < b.len() && b[p] == sep && b[p + 1].is_ascii_digit() {
             return None; // more groups than any card has
         }
+        if ng >= 5 && groups[4].2 == 4 && groups[..4].iter().all(|g| g.2 == 4) {
+            return None; // five 4-digit groups: a run of them, not a card
+        }
         let lens: [usize; 6] = std::array::from_fn(|i| groups[i].2);
         let shape_ok = |n: usize| -> bool {
             let total = groups[n - 1].1;
@@ -724,7 +871,8 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             let (end, count, _) = groups[n - 1];
-            if !self.right_ok(end) {
+            if !self.right_ok(end) || (b.get(end) == Some(&sep) && self.number_token_after(end + 1))
+            {
                 continue;
             }
             let c = Candidate {
@@ -738,6 +886,35 @@ impl<'a> Scanner<'a> {
             }
         }
         None
+    }
+
+    /// The token ending at `end` (exclusive) is a number standing alone:
+    /// digits, or hex digits with a digit among them (`2261`, `00B1`),
+    /// after a blank or the line start. `10:22:01` ends in no such token.
+    fn number_token_before(&self, end: usize) -> bool {
+        let b = self.b;
+        let mut q = end;
+        while q > 0 && b[q - 1].is_ascii_hexdigit() {
+            q -= 1;
+        }
+        q < end
+            && b[q..end].iter().any(u8::is_ascii_digit)
+            && (q == 0 || b[q - 1].is_ascii_whitespace())
+    }
+
+    /// The token starting at `start` is a number of 4 or more digits or hex
+    /// digits, with a digit among them, standing alone before a blank or
+    /// the end (`20BBF` after a card-shaped row of stroke codes). A 3-digit
+    /// CVV or `12/25` after a card is not.
+    fn number_token_after(&self, start: usize) -> bool {
+        let b = self.b;
+        let mut q = start;
+        while q < b.len() && b[q].is_ascii_hexdigit() {
+            q += 1;
+        }
+        q - start >= 4
+            && b[start..q].iter().any(u8::is_ascii_digit)
+            && (q == b.len() || b[q].is_ascii_whitespace())
     }
 
     fn emit_card(&mut self, s: usize, e: usize, c: &Candidate<'_>) -> Option<usize> {

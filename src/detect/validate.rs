@@ -85,6 +85,44 @@ impl Validator {
             .map(|(_, v)| *v)
     }
 
+    /// For validators that end in a check digit: whether `digits` pass
+    /// everything *but* the check (an IIN's birth date and century, a
+    /// BIN's month and entity type, a card's scheme prefix and length).
+    /// Among numbers that do, about one in ten passes the check by chance
+    /// ([`Validator::check_chance`]); among real values, all do. `None`
+    /// for validators without a check digit.
+    pub fn shape_ok(self, digits: &[u8]) -> Option<bool> {
+        let digits_only = digits.iter().all(u8::is_ascii_digit);
+        Some(match self {
+            Validator::Iin => digits_only && iin_birth_date(digits).is_some(),
+            Validator::Bin => {
+                digits_only
+                    && digits.len() == 12
+                    && (1..=12).contains(&two(digits, 2))
+                    && matches!(digits[4], b'4'..=b'6')
+                    && matches!(digits[5], b'0'..=b'4')
+            }
+            Validator::LuhnCard => {
+                digits_only && (14..=19).contains(&digits.len()) && card_range(digits).is_some()
+            }
+            Validator::Luhn => digits_only && digits.len() >= 2,
+            _ => return None,
+        })
+    }
+
+    /// The share of numbers of the right shape ([`Validator::shape_ok`])
+    /// whose check digit holds by chance, for digits drawn uniformly: the
+    /// Luhn check digit is one of ten; the IIN/BIN one is one of ten when a
+    /// check digit exists (not for 1 in 121 prefixes, where both passes give
+    /// 10). `calibrate`'s tests work both out by enumeration.
+    pub fn check_chance(self) -> Option<f64> {
+        match self {
+            Validator::Iin | Validator::Bin => Some(KZ_CHECK_CHANCE),
+            Validator::LuhnCard | Validator::Luhn => Some(0.1),
+            _ => None,
+        }
+    }
+
     pub fn validate(self, c: &Candidate<'_>) -> Option<Valid> {
         match self {
             Validator::Iin => iin(c.digits).then(|| Valid::of(digits_string(c.digits))),
@@ -132,6 +170,11 @@ fn weighted_mod11(d: &[u8], weights: &[u32; 11]) -> u32 {
         .sum::<u32>()
         % 11
 }
+
+/// The chance that a uniformly random 12th digit is the IIN/BIN check digit
+/// of a uniformly random 11-digit prefix: (1 − 1/121) / 10, as
+/// `calibrate`'s tests confirm by enumerating the checksum's residues.
+pub const KZ_CHECK_CHANCE: f64 = 120.0 / 121.0 / 10.0;
 
 /// The IIN/BIN check digit: weights 1..11; if that gives 10, weights
 /// 3..11,1,2; if 10 again, no check digit exists (the number is invalid).
@@ -247,9 +290,11 @@ pub enum CardScheme {
 }
 
 /// (scheme, lowest prefix, highest prefix, prefix digits, allowed lengths)
-/// from the schemes' published ranges. Maestro's 12–15 and Visa's 13 digit
-/// lengths are left out: they are all but retired, and collide with
-/// IIN/BIN, EAN-13 barcodes and millisecond timestamps.
+/// from the schemes' published ranges, up to 19 digits. Maestro's 12–15
+/// and Visa's 13 digit lengths are left out: they are all but retired, and
+/// collide with IIN/BIN, EAN-13 barcodes, millisecond timestamps and rows
+/// of 4-digit numbers (`4059 1184 1184 4`, `5075 5073 5037 337` in
+/// PostgreSQL's catalog were "cards" with them).
 const CARD_RANGES: &[(CardScheme, u32, u32, usize, &[usize])] = &[
     (CardScheme::Visa, 4, 4, 1, &[16, 19]),
     (CardScheme::Mir, 2200, 2204, 4, &[16, 17, 18, 19]),
@@ -287,6 +332,11 @@ pub fn card_scheme(d: &[u8]) -> Option<CardScheme> {
     if !(14..=19).contains(&d.len()) || !d.iter().all(u8::is_ascii_digit) || !luhn(d) {
         return None;
     }
+    card_range(d)
+}
+
+/// The scheme whose prefix range and lengths `d` fits, Luhn aside.
+fn card_range(d: &[u8]) -> Option<CardScheme> {
     CARD_RANGES.iter().find_map(|&(scheme, lo, hi, n, lens)| {
         let p = prefix_value(d, n);
         (p >= lo && p <= hi && lens.contains(&d.len())).then_some(scheme)

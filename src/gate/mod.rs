@@ -162,7 +162,10 @@ impl<'p> Gate<'p> {
             .get(SkipReason::Missing.id())
             .copied()
             .unwrap_or(0);
-        let strict_failure = self.config.strict && (errors > 0 || missing > 0);
+        // Formats tizim does not read (`.doc`, images, encrypted or scanned
+        // PDFs) are content it could not look at, like an unreadable file.
+        let unread = summary.stats.unread();
+        let strict_failure = self.config.strict && (errors > 0 || missing > 0 || unread > 0);
         let failed = self.failing > 0 || strict_failure;
         let rule = match self.config.fail_on {
             FailOn::None => "--fail-on none".to_string(),
@@ -202,6 +205,12 @@ impl<'p> Gate<'p> {
                 "; {missing} {} not scanned: missing from a partial clone; fetch them first, \
                  or scan a full clone{with_strict}",
                 plural(missing, "blob", "blobs"),
+            ));
+        }
+        if unread > 0 {
+            reason.push_str(&format!(
+                "; {unread} {} not read{with_strict}",
+                plural(unread, "file", "files"),
             ));
         }
         Verdict {
@@ -419,6 +428,34 @@ mod tests {
         let verdict = strict.verdict(&summary);
         assert!(verdict.failed);
         assert!(verdict.reason.contains("unreadable"), "{}", verdict.reason);
+    }
+
+    #[test]
+    fn strict_fails_on_formats_not_read_only_when_asked() {
+        let mut summary = ScanSummary::default();
+        summary.stats.skip(crate::model::SkipReason::UnreadFormat);
+        summary.stats.skip(crate::model::SkipReason::Binary);
+        let lax = Gate::new(GateConfig::default_for(None), None, today());
+        let verdict = lax.verdict(&summary);
+        assert!(!verdict.failed);
+        assert!(
+            verdict.reason.contains("1 file not read"),
+            "{}",
+            verdict.reason
+        );
+        let strict = Gate::new(
+            GateConfig {
+                strict: true,
+                ..GateConfig::default_for(None)
+            },
+            None,
+            today(),
+        );
+        assert!(strict.verdict(&summary).failed);
+        // A binary file is not a format left unread: it fails nothing.
+        let mut binary_only = ScanSummary::default();
+        binary_only.stats.skip(crate::model::SkipReason::Binary);
+        assert!(!strict.verdict(&binary_only).failed);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! (`--format ndjson`) never has to hold every finding in memory: a row keeps
 //! counters and a set of 128-bit fingerprints, not findings.
 
-use crate::model::{Category, Confidence, Evidence, Finding, SubjectTraits};
+use crate::model::{Category, Confidence, Evidence, Finding, SubjectTraits, TableRead};
 use crate::policy::{is_before_cutoff, Policy, PolicyMatcher, Retention};
 use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
@@ -103,6 +103,27 @@ pub struct InventoryRow {
     pub modified: Option<String>,
     /// Why the row has its status, in words.
     pub note: String,
+    /// A database location read in part: the counts above are the sample's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Sample>,
+}
+
+/// How much of a database table a row's counts rest on, and what they come
+/// to for the whole table. Estimates, shown as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    /// Only a sample of the rows was read.
+    pub sampled: bool,
+    pub rows_sampled: u64,
+    /// Rows the table holds (counted, or the server's estimate).
+    pub rows_estimated: u64,
+    /// `count` scaled to the whole table (equal to `count` when it was read
+    /// whole).
+    pub estimated_count: u64,
+    /// Rows read whose row time is before the retention cutoff, when the
+    /// table has a row-time column and the row is past retention.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_past_retention: Option<u64>,
 }
 
 /// Rows and findings in one status.
@@ -341,6 +362,35 @@ thread_local! {
     static COMPILED: RefCell<Option<(Vec<Vec<String>>, PolicyMatcher)>> = const { RefCell::new(None) };
 }
 
+/// One inventory row's counters as a scan exports them for a later merge
+/// (`--format partial`, [`InventoryBuilder::export`]). Status is not here:
+/// it is judged at merge time, against the policy given then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPart {
+    pub path: String,
+    pub field: Option<String>,
+    pub category: Category,
+    pub count: u64,
+    /// The distinct keyed fingerprints, as numbers, sorted.
+    pub values: Vec<u128>,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    /// Unix seconds.
+    pub oldest_modified: Option<i64>,
+    pub examples: Vec<String>,
+}
+
+/// What [`InventoryBuilder::export`] gives and [`InventoryBuilder::absorb`] takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InventoryPart {
+    pub rows: Vec<RowPart>,
+    /// Distinct IIN fingerprints and what they say of their holder, sorted.
+    pub subjects: Vec<(u128, Option<SubjectTraits>)>,
+    pub test_values: u64,
+}
+
 /// Counters for one (location, category).
 struct RowAcc {
     count: u64,
@@ -411,6 +461,8 @@ type FieldRows = HashMap<Option<Arc<str>>, BTreeMap<Category, RowAcc>>;
 /// Aggregates findings one at a time.
 pub struct InventoryBuilder<'p> {
     classifier: Classifier<'p>,
+    /// Database tables read, by path.
+    tables: HashMap<String, Vec<TableRead>>,
     /// path → field → category → counters; looked up without allocating.
     files: HashMap<Arc<str>, FieldRows>,
     /// Distinct IIN fingerprints and what they say about their holder.
@@ -423,6 +475,7 @@ impl<'p> InventoryBuilder<'p> {
     pub fn new(policy: Option<&'p Policy>, today: NaiveDate) -> Self {
         InventoryBuilder {
             classifier: Classifier::new(policy, today),
+            tables: HashMap::new(),
             files: HashMap::new(),
             subjects: HashMap::new(),
             test_values: 0,
@@ -439,6 +492,17 @@ impl<'p> InventoryBuilder<'p> {
             .expect("inserted just above")
             .entry(category)
             .or_insert_with(|| RowAcc::new(finding.line, finding.confidence))
+    }
+
+    /// Database tables as they were read, so that their rows show samples
+    /// as samples and count the rows past retention.
+    pub fn tables(&mut self, tables: &[TableRead]) {
+        for t in tables {
+            self.tables
+                .entry(t.path.clone())
+                .or_default()
+                .push(t.clone());
+        }
     }
 
     /// Suppressed findings and well-known test values are left out.
@@ -466,6 +530,81 @@ impl<'p> InventoryBuilder<'p> {
         }
     }
 
+    /// Everything an exact merge needs, in a stable order: each row's
+    /// counters with its set of distinct fingerprints, the IIN holders'
+    /// fingerprints and traits, and the test values left out.
+    pub fn export(&self) -> InventoryPart {
+        let mut rows = Vec::new();
+        for (path, fields) in &self.files {
+            for (field, categories) in fields {
+                for (category, acc) in categories {
+                    let mut values: Vec<u128> = acc.values.iter().copied().collect();
+                    values.sort_unstable();
+                    rows.push(RowPart {
+                        path: path.to_string(),
+                        field: field.as_deref().map(str::to_string),
+                        category: *category,
+                        count: acc.count,
+                        values,
+                        first_line: acc.first_line,
+                        last_line: acc.last_line,
+                        confidence: acc.confidence,
+                        evidence: acc.evidence.iter().copied().collect(),
+                        oldest_modified: acc.oldest_modified,
+                        examples: acc.examples.clone(),
+                    });
+                }
+            }
+        }
+        rows.sort_by(|a, b| (&a.path, &a.field, a.category).cmp(&(&b.path, &b.field, b.category)));
+        let mut subjects: Vec<(u128, Option<SubjectTraits>)> =
+            self.subjects.iter().map(|(k, v)| (*k, *v)).collect();
+        subjects.sort_unstable_by_key(|(k, _)| *k);
+        InventoryPart {
+            rows,
+            subjects,
+            test_values: self.test_values,
+        }
+    }
+
+    /// Adds what another scan exported. Rows of the same place add up:
+    /// counts sum, fingerprint sets unite, lines and dates widen, examples
+    /// fill up to three in the order the parts come. Parts of one sharded
+    /// scan never share a place (a file belongs to one shard), so for them
+    /// the result is exactly the single scan's.
+    pub fn absorb(&mut self, part: InventoryPart) {
+        for row in part.rows {
+            let fields = self.files.entry(row.path.as_str().into()).or_default();
+            let field: Option<Arc<str>> = row.field.as_deref().map(Into::into);
+            let acc = fields
+                .entry(field)
+                .or_default()
+                .entry(row.category)
+                .or_insert_with(|| RowAcc::new(row.first_line, row.confidence));
+            acc.count += row.count;
+            acc.values.extend(row.values);
+            acc.first_line = acc.first_line.min(row.first_line);
+            acc.last_line = acc.last_line.max(row.last_line);
+            acc.confidence = acc.confidence.max(row.confidence);
+            acc.evidence.extend(row.evidence);
+            if let Some(m) = row.oldest_modified {
+                acc.oldest_modified = Some(acc.oldest_modified.map_or(m, |o| o.min(m)));
+            }
+            for example in row.examples {
+                if acc.examples.len() < MAX_EXAMPLES && !acc.examples.contains(&example) {
+                    acc.examples.push(example);
+                }
+            }
+        }
+        for (fingerprint, traits) in part.subjects {
+            let known = self.subjects.entry(fingerprint).or_default();
+            if known.is_none() {
+                *known = traits;
+            }
+        }
+        self.test_values += part.test_values;
+    }
+
     pub fn finish(self) -> Inventory {
         let classifier = &self.classifier;
         let mut placed: Vec<(InventoryRow, Vec<usize>)> = Vec::new();
@@ -474,6 +613,23 @@ impl<'p> InventoryBuilder<'p> {
                 for (category, acc) in categories {
                     let placement =
                         classifier.place(&path, field.as_deref(), category, acc.oldest_modified);
+                    let sample = table_of(&self.tables, &path, field.as_deref())
+                        .map(|t| sample_of(t, acc.count, &placement));
+                    let mut note = classifier.note(category, &placement, acc.oldest_modified);
+                    if let Some(s) = sample.filter(|s| s.sampled) {
+                        note.push_str(&format!(
+                            "; sampled {} of ~{} rows: ~{} in the table (estimate)",
+                            s.rows_sampled, s.rows_estimated, s.estimated_count
+                        ));
+                    }
+                    if let Some(Sample {
+                        rows_past_retention: Some(past),
+                        rows_sampled,
+                        ..
+                    }) = sample
+                    {
+                        note.push_str(&format!("; {past} of {rows_sampled} rows read are past it"));
+                    }
                     let row = InventoryRow {
                         location: match &field {
                             Some(f) => format!("{path}#{f}"),
@@ -492,7 +648,8 @@ impl<'p> InventoryBuilder<'p> {
                         purposes: classifier.purpose_ids(row_purposes(&placement)),
                         examples: acc.examples,
                         modified: acc.oldest_modified.and_then(day_of).map(|d| d.to_string()),
-                        note: classifier.note(category, &placement, acc.oldest_modified),
+                        note,
+                        sample,
                     };
                     placed.push((row, placement.covering));
                 }
@@ -623,6 +780,54 @@ impl Classifier<'_> {
     }
 }
 
+/// The table a database field (`schema.table.column…`) belongs to.
+fn table_of<'t>(
+    tables: &'t HashMap<String, Vec<TableRead>>,
+    path: &str,
+    field: Option<&str>,
+) -> Option<&'t TableRead> {
+    let field = field?;
+    tables.get(path)?.iter().find(|t| {
+        field.len() > t.table.len()
+            && field.starts_with(t.table.as_str())
+            && field.as_bytes()[t.table.len()] == b'.'
+    })
+}
+
+/// What a table's sample says about one of its rows: the count scaled to
+/// the table, and the rows read that are past the row's retention cutoff.
+fn sample_of(table: &TableRead, count: u64, placement: &Placement) -> Sample {
+    let estimated_count = match (table.sampled, table.rows_read) {
+        (true, read) if read > 0 => {
+            (count as f64 * table.rows_estimated as f64 / read as f64).round() as u64
+        }
+        _ => count,
+    };
+    let rows_past_retention = match (placement.status, placement.cutoff) {
+        (Status::PastRetention, Some(cutoff)) if !table.row_days.is_empty() => {
+            let cutoff_day = cutoff
+                .and_hms_opt(0, 0, 0)
+                .map_or(i64::MIN, |t| t.and_utc().timestamp().div_euclid(86_400));
+            Some(
+                table
+                    .row_days
+                    .iter()
+                    .filter(|(day, _)| *day < cutoff_day)
+                    .map(|(_, n)| n)
+                    .sum(),
+            )
+        }
+        _ => None,
+    };
+    Sample {
+        sampled: table.sampled,
+        rows_sampled: table.rows_read,
+        rows_estimated: table.rows_estimated,
+        estimated_count,
+        rows_past_retention,
+    }
+}
+
 /// The calendar day (UTC) of a Unix timestamp.
 fn day_of(unix_seconds: i64) -> Option<NaiveDate> {
     DateTime::from_timestamp(unix_seconds, 0).map(|t| t.date_naive())
@@ -630,7 +835,18 @@ fn day_of(unix_seconds: i64) -> Option<NaiveDate> {
 
 /// Aggregates a whole slice of findings.
 pub fn build(findings: &[Finding], policy: Option<&Policy>, today: NaiveDate) -> Inventory {
+    build_with_tables(findings, &[], policy, today)
+}
+
+/// [`build`], with the database tables the findings came from.
+pub fn build_with_tables(
+    findings: &[Finding],
+    tables: &[TableRead],
+    policy: Option<&Policy>,
+    today: NaiveDate,
+) -> Inventory {
     let mut b = InventoryBuilder::new(policy, today);
+    b.tables(tables);
     for f in findings {
         b.add(f);
     }

@@ -24,26 +24,28 @@ use super::{parse::is_valid_bin, Retention};
 use crate::model::Category;
 use regex::Regex;
 use std::fmt::Write as _;
+use std::path::Path;
 use std::sync::LazyLock;
 
 mod dictionary;
+mod input;
+mod negation;
 
-/// Decodes a text file: a BOM wins, then UTF-8, then windows-1251 (the usual
-/// encoding of Russian texts saved on Windows).
-pub fn decode_text(bytes: &[u8]) -> String {
-    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding
-            .decode_without_bom_handling(&bytes[bom..])
-            .0
-            .into_owned();
+pub use input::{decode_text, text_of, Format};
+
+/// The draft for a policy file, read by its format (see [`Format`]): the
+/// text of a web page, Markdown or plain text in any supported encoding.
+pub fn draft_file(path: &Path, bytes: &[u8]) -> Result<String, String> {
+    let text = input::text_of(path, bytes)?;
+    let mut out = draft(&text);
+    if Format::of(path) != Format::Text {
+        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        out.insert_str(
+            HEADER.len(),
+            &format!("# Line numbers count lines of the text read from the .{kind} file.\n"),
+        );
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1251
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
-    }
+    Ok(out)
 }
 
 /// Returns the TOML draft of a policy file for `text` (Russian, Kazakh or
@@ -139,14 +141,43 @@ struct Facts {
     purposes: Vec<DraftPurpose>,
     /// The longest period a general statement about storage gives.
     general_retention: Option<(Retention, Source)>,
+    /// Periods the text gives for one kind of data (tables, «cookie — 12
+    /// месяцев»), the longest per category.
+    category_retention: Vec<(Category, Retention, Source)>,
+    /// What a person must decide: ambiguous negations, limits that are not
+    /// periods.
+    todos: Vec<(String, Source)>,
     consent: Option<Source>,
 }
 
 impl Facts {
     fn read(lines: &[Line]) -> Facts {
         let (operator, bin, bad_bin) = read_operator(lines);
-        let mentions = lines.iter().flat_map(mentions_in).collect();
-        let purposes = read_purposes(lines);
+        let (mentions, mut todos) = read_mentions(lines);
+        todos.extend(read_non_periods(lines));
+        let category_retention = read_category_retention(lines);
+        let mut purposes = read_purposes(lines);
+        // A purpose whose every category has its own period keeps the longest.
+        for p in purposes.iter_mut().filter(|p| p.retention.is_none()) {
+            let own: Vec<Category> = p
+                .own
+                .iter()
+                .filter(|m| !m.negated)
+                .map(|m| m.category)
+                .collect();
+            let periods: Vec<&(Category, Retention, Source)> = own
+                .iter()
+                .filter_map(|c| category_retention.iter().find(|(rc, _, _)| rc == c))
+                .collect();
+            if !own.is_empty() && periods.len() == own.len() {
+                let longest = periods
+                    .iter()
+                    .copied()
+                    .reduce(|a, b| if longer(b.1, a.1) { b } else { a })
+                    .expect("non-empty");
+                p.retention = Some((longest.1, longest.2.clone()));
+            }
+        }
         let outside_purposes: Vec<&Line> = lines
             .iter()
             .filter(|l| {
@@ -161,6 +192,8 @@ impl Facts {
             bad_bin,
             mentions,
             general_retention: read_general_retention(&outside_purposes),
+            category_retention,
+            todos,
             purposes,
             consent: read_consent(lines),
         }
@@ -198,7 +231,16 @@ fn first_per_category<'a>(mentions: impl Iterator<Item = &'a Mention>) -> Vec<(C
 
 /// The categories named on one line, each flagged when the text negates it.
 fn mentions_in(line: &Line) -> Vec<Mention> {
-    let text = line.text.as_str();
+    let paragraph = Paragraph {
+        text: line.text.clone(),
+        parts: vec![(0, 0)],
+    };
+    let scopes = negation::scopes(&line.text, false);
+    paragraph_mentions(&paragraph, std::slice::from_ref(line), &scopes)
+}
+
+fn paragraph_mentions(p: &Paragraph, lines: &[Line], scopes: &negation::Scopes) -> Vec<Mention> {
+    let text = p.text.as_str();
     let mut out = Vec::new();
     for (category, re) in dictionary::DICTIONARY.iter() {
         for m in re.find_iter(text) {
@@ -207,12 +249,99 @@ fn mentions_in(line: &Line) -> Vec<Mention> {
             }
             out.push(Mention {
                 category: *category,
-                negated: is_negated(text, m.start(), m.end()),
-                source: Source::around(line, m.start(), m.end()),
+                negated: scopes.is_prohibited(m.start()),
+                source: p.source(lines, m.start(), m.end()),
             });
         }
     }
     out
+}
+
+/// Lines joined into the sentences they wrap: a line continues the one
+/// before when that one ends without punctuation and this one starts in
+/// lower case, with no list marker and outside tables.
+struct Paragraph {
+    text: String,
+    /// (offset in `text`, index in the lines) where each line starts.
+    parts: Vec<(usize, usize)>,
+}
+
+impl Paragraph {
+    fn source(&self, lines: &[Line], start: usize, end: usize) -> Source {
+        let &(offset, index) = self
+            .parts
+            .iter()
+            .rev()
+            .find(|(o, _)| *o <= start)
+            .expect("the first part starts at 0");
+        let line = &lines[index];
+        let from = (start - offset).min(line.text.len());
+        let to = end.saturating_sub(offset).clamp(from, line.text.len());
+        Source::around(line, from, to)
+    }
+}
+
+fn paragraphs(lines: &[Line]) -> Vec<Paragraph> {
+    // A blank line does not end a sentence that has not ended: copied texts
+    // often break one in two.
+    let mut out: Vec<Paragraph> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.text.is_empty() {
+            continue;
+        }
+        let continues = out.last().is_some_and(|p| {
+            let prev = p.text.trim_end();
+            !prev.ends_with(['.', ';', ':', '!', '?'])
+                && !prev.contains(" | ")
+                && !line.text.contains(" | ")
+                && marker(&line.text).0 == Marker::None
+                && line.text.chars().next().is_some_and(|c| !c.is_uppercase())
+        });
+        if continues {
+            let p = out.last_mut().expect("checked");
+            p.text.push(' ');
+            p.parts.push((p.text.len(), i));
+            p.text.push_str(&line.text);
+        } else {
+            out.push(Paragraph {
+                text: line.text.clone(),
+                parts: vec![(0, i)],
+            });
+        }
+    }
+    out
+}
+
+/// Every mention of the text with its negation, and a TODO for each
+/// negation whose object only refers back to data named before it.
+fn read_mentions(lines: &[Line]) -> (Vec<Mention>, Vec<(String, Source)>) {
+    let mut mentions = Vec::new();
+    let mut todos = Vec::new();
+    let mut negated_list = false;
+    for p in paragraphs(lines) {
+        let in_list = negated_list && marker(&p.text).0 == Marker::Item;
+        let scopes = negation::scopes(&p.text, in_list);
+        negated_list = in_list || scopes.open_list;
+        mentions.extend(paragraph_mentions(&p, lines, &scopes));
+        for (clause, before) in &scopes.ambiguous {
+            let named: Vec<&str> = dictionary::DICTIONARY
+                .iter()
+                .filter(|(_, re)| re.is_match(&p.text[before.clone()]))
+                .map(|(c, _)| c.id())
+                .collect();
+            if !named.is_empty() {
+                todos.push((
+                    format!(
+                        "this negation refers back to data named before it ({}); decide whether \
+                         that is a promise never to store it (prohibited) or a narrower one",
+                        named.join(", ")
+                    ),
+                    p.source(lines, clause.start, clause.end),
+                ));
+            }
+        }
+    }
+    (mentions, todos)
 }
 
 /// Mentions that name the operator's own contacts or numbers, or use a
@@ -224,8 +353,11 @@ fn is_not_subject_data(category: Category, text: &str, start: usize, end: usize)
     });
     static EMAIL_LITERAL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"[\w.+-]+@[\w-]+\.[\w.-]+").expect("valid"));
-    static OWN_NUMBER: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\s*[:№]?\s*\d{12}\b").expect("valid"));
+    // A label followed by its value («БИН/ИИН: 190440000695», «Номер счёта:
+    // KZ77…») gives the operator's own details, not data it collects.
+    static OWN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:/\s*\w{2,4}\s*)?[:№]?\s*(?:\d{12}\b|KZ\d{2})").expect("valid")
+    });
     static IDIOM_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\bот\s+(?:своего\s+|его\s+|её\s+|ее\s+|их\s+|чужого\s+)?$").expect("valid")
     });
@@ -234,29 +366,12 @@ fn is_not_subject_data(category: Category, text: &str, start: usize, end: usize)
         Category::Email | Category::Phone => {
             OPERATOR_AFTER.is_match(after) || EMAIL_LITERAL.is_match(after)
         }
-        Category::Iin | Category::Bin => OWN_NUMBER.is_match(&text[end..]),
+        Category::Iin | Category::Bin | Category::Iban => OWN_NUMBER.is_match(&text[end..]),
         Category::PersonName => IDIOM_BEFORE.is_match(&text[..start]),
+        Category::Location => OPERATOR_AFTER.is_match(after),
+        // "SHA-256 fingerprints", «цифровой отпечаток»: hashes, not fingers.
         _ => false,
     }
-}
-
-/// A storing/collecting verb negated before the mention in the same clause
-/// («не хранит и не передает данные карт»), «за исключением» right before
-/// it, or a negated verb right after it (Kazakh puts the verb last).
-fn is_negated(text: &str, start: usize, end: usize) -> bool {
-    static BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)\bне\s+(?:храни\w*|храня\w*|сохраня\w*|собира\w*|обрабатыва\w*|запрашива\w*|накаплива\w*)|\bза\s+исключением\s*$|\b(?:do|does|will|shall)\s+not\s+(?:store|collect|keep|retain|process|save)\b|\b(?:don't|doesn't|won't|never)\s+(?:store|collect|keep|retain|process|save)\b|\bexcept(?:\s+for)?\s*$",
-        )
-        .expect("valid")
-    });
-    static AFTER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)^[^.;]{0,40}?(?:\bне\s+(?:хранятся|хранится|сохраняются|собираются|обрабатываются)\b|сақтамай\w*|сақталмай\w*|жинамай\w*|жиналмай\w*|өңдемей\w*|өңделмей\w*|қоспағанда|\b(?:is|are)\s+(?:not|never)\s+(?:stored|collected|kept|retained|processed)\b)",
-        )
-        .expect("valid")
-    });
-    BEFORE.is_match(clause_before(text, start, 80)) || AFTER.is_match(clause_after(text, end, 60))
 }
 
 /// Whether `text[i]` ends a sentence or clause: `;`, `!`, `?`, or a `.`
@@ -268,19 +383,6 @@ fn is_clause_end(text: &str, i: usize) -> bool {
         b'.' => !(i > 0 && b[i - 1].is_ascii_digit()),
         _ => false,
     }
-}
-
-/// Up to `max` bytes of the clause before `pos`.
-fn clause_before(text: &str, pos: usize, max: usize) -> &str {
-    let mut start = pos.saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    let from = (start..pos)
-        .rev()
-        .find(|&i| is_clause_end(text, i))
-        .map_or(start, |i| i + 1);
-    &text[from..pos]
 }
 
 /// Up to `max` bytes of the clause after `pos`.
@@ -316,7 +418,8 @@ fn read_operator(lines: &[Line]) -> (Found, Found, Found) {
     let mut bin = None;
     let mut bad_bin = None;
     for line in lines {
-        if operator.is_none() {
+        // Tables list processors and partners, not the operator.
+        if operator.is_none() && !line.text.contains(" | ") {
             if let Some(c) = ENTITY.captures(&line.text) {
                 let whole = c.get(0).expect("match");
                 let name = if let Some(n) = c.name("ru_name") {
@@ -401,7 +504,7 @@ fn is_heading(rest: &str) -> bool {
 
 fn is_purpose_heading(rest: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\bцел[иь]\s+обработки|мақсат|\bpurposes?\b").expect("valid")
+        Regex::new(r"(?i)\bцел[иь]\s+обработки|мақсат|\bpurposes?\b|\b(?:why|how)\s+we\s+use\b|\bзачем\b|\bне\s+үшін\b|\bдля\s+чего\b").expect("valid")
     });
     is_heading(rest) && RE.is_match(rest)
 }
@@ -410,7 +513,7 @@ fn is_purpose_heading(rest: &str) -> bool {
 fn is_purpose_intro(rest: &str) -> bool {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+целях|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
+            r"(?i)(?:(?:следующих|нижеследующих|таких)\s+цел(?:ях|ей)|(?:такими|следующими)\s+целями(?:\s+как)?|\bцелях\s*(?:\([^()]*\))?|(?:мынадай|келесі|төмендегі)\s+мақсат\w*(?:\s+\w+){0,2}|мақсат\w*(?:\s+үшін)?|following\s+purposes|\bpurposes)\s*:\s*$",
         )
         .expect("valid")
     });
@@ -429,7 +532,7 @@ enum TableRow<'a> {
 fn table_row(text: &str) -> TableRow<'_> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^(?:(?P<p>цел[ьи]\s+обработки|өңдеу\s+мақсаты|purpose\s+of\s+processing)|(?P<d>(?:состав\s+|категории\s+)?персональн\w+\s+данн\w+|дербес\s+деректер|personal\s+data|categories\s+of\s+data)|(?P<b>правов\w+\s+основани\w+|құқықтық\s+негіз\w*|legal\s+basis)|(?P<r>срок\w*\s+(?:хранения|обработки)|сақтау\s+мерзімі|retention(?:\s+period)?)|(?P<o>виды\s+обработки|способы\s+обработки|өңдеу\s+әдістері|processing\s+operations))\s*(?:\t|:)\s*(?P<rest>.*)$",
+            r"(?i)^(?:(?P<p>цел[ьи]\s+обработки|өңдеу\s+мақсаты|purpose\s+of\s+processing)|(?P<d>(?:состав\s+|категории\s+)?персональн\w+\s+данн\w+|дербес\s+деректер|personal\s+data|categories\s+of\s+data)|(?P<b>правов\w+\s+основани\w+|құқықтық\s+негіз\w*|legal\s+basis)|(?P<r>срок\w*\s+(?:хранения|обработки)|сақтау\s+мерзімі|retention(?:\s+period)?)|(?P<o>виды\s+обработки|способы\s+обработки|өңдеу\s+әдістері|processing\s+operations))\s*(?:\t|:|\|)\s*(?P<rest>.*)$",
         )
         .expect("valid")
     });
@@ -448,6 +551,122 @@ fn table_row(text: &str) -> TableRow<'_> {
     } else {
         TableRow::Other
     }
+}
+
+/// Which column of a table holds what, from its header row.
+struct PurposeColumns {
+    purpose: usize,
+    data: usize,
+    basis: Option<usize>,
+    retention: Option<usize>,
+}
+
+fn purpose_table_header(text: &str) -> Option<PurposeColumns> {
+    static PURPOSE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:цел[ьи](?:\s+обработки)?|мақсат\w*|өңдеу\s+мақсаты|purposes?(?:\s+of\s+processing)?)$").expect("valid")
+    });
+    static DATA: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:(?:состав\s+|категории\s+|перечень\s+)?(?:персональн\w+\s+)?данн\w+|дербес\s+деректер|деректер\w*|(?:personal\s+)?data|categories\s+of\s+(?:personal\s+)?data)$").expect("valid")
+    });
+    static BASIS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)основани|негіз|basis").expect("valid"));
+    static RETENTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:срок\w*|мерзім\w*|сақтау\s+мерзімі|retention(?:\s+period)?|period)")
+            .expect("valid")
+    });
+    if !text.contains(" | ") {
+        return None;
+    }
+    let cells: Vec<&str> = text.split(" | ").map(str::trim).collect();
+    Some(PurposeColumns {
+        purpose: cells.iter().position(|c| PURPOSE.is_match(c))?,
+        data: cells.iter().position(|c| DATA.is_match(c))?,
+        basis: cells.iter().position(|c| BASIS.is_match(c)),
+        retention: cells.iter().position(|c| RETENTION.is_match(c)),
+    })
+}
+
+fn purpose_table_row(line: &Line, columns: &PurposeColumns) -> Option<DraftPurpose> {
+    let cells: Vec<&str> = line.text.split(" | ").collect();
+    let title = cells.get(columns.purpose)?.trim();
+    if title.is_empty() {
+        return None;
+    }
+    // Each cell read as its own line, offsets kept for the quotes.
+    let cell_line = |index: usize| -> Option<(usize, Line)> {
+        let cell = cells.get(index)?;
+        let start = cell.as_ptr() as usize - line.text.as_ptr() as usize;
+        Some((
+            start,
+            Line {
+                no: line.no,
+                text: cell.to_string(),
+            },
+        ))
+    };
+    let own = cell_line(columns.data)
+        .map(|(_, l)| mentions_in(&l))
+        .unwrap_or_default();
+    let retention = columns
+        .retention
+        .and_then(cell_line)
+        .and_then(|(start, l)| {
+            let r = bare_period(&l.text).or_else(|| retention_in(&l).map(|(r, _)| r))?;
+            Some((r, Source::around(line, start, start + l.text.len())))
+        });
+    let legal_basis = columns.basis.and_then(cell_line).and_then(|(start, l)| {
+        let basis = l.text.trim();
+        (!basis.is_empty()).then(|| {
+            (
+                basis.to_string(),
+                Source::around(line, start, start + l.text.len()),
+            )
+        })
+    });
+    Some(DraftPurpose {
+        line: line.no,
+        last_line: line.no,
+        text: line.text.clone(),
+        title: title_of(title),
+        own,
+        retention,
+        legal_basis,
+    })
+}
+
+/// «Для целей X обрабатываются: A, B», "For X we collect: A, B", «X
+/// мақсатында … өңделеді: A, B»: a purpose line that names its own data.
+fn purpose_with_data(line: &Line, rest: &str) -> Option<DraftPurpose> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)^(?:
+                (?:для\s+цел(?:ей|и)|в\s+целях)\s+(?P<ru>[^:;]{3,150}?),?\s+(?:(?:оператор|компания|общество|мы)\w*\s+)?(?:обрабатыва|собира|использу|запрашива)\w*(?:\s+следующие)?(?:\s+\w+){0,3}
+              | for\s+(?:the\s+purposes?\s+of\s+)?(?P<en>[^:;]{3,150}?),?\s+we\s+(?:process|collect|use|need)(?:\s+the\s+following)?(?:\s+\w+){0,3}
+              | (?P<kk>[^:;]{3,150}?)\s+(?:мақсатында|үшін)\s+(?:\w+\s+){0,3}(?:өңделеді|жиналады|пайдаланылады|өңдейміз|жинаймыз)
+            )\s*:\s*(?P<data>.+)$",
+        )
+        .expect("valid")
+    });
+    let c = RE.captures(rest)?;
+    let title = c.name("ru").or(c.name("en")).or(c.name("kk"))?.as_str();
+    // Only the data after the colon belong to the purpose.
+    let data = Line {
+        no: line.no,
+        text: c["data"].to_string(),
+    };
+    let own = mentions_in(&data);
+    if own.is_empty() {
+        return None;
+    }
+    Some(DraftPurpose {
+        line: line.no,
+        last_line: line.no,
+        text: line.text.clone(),
+        title: title_of(title),
+        retention: retention_in(&data),
+        own,
+        legal_basis: None,
+    })
 }
 
 /// An item of a purposes list while it is being read.
@@ -482,6 +701,26 @@ fn read_purposes(lines: &[Line]) -> Vec<DraftPurpose> {
             continue;
         }
         let (mark, rest) = marker(&line.text);
+        // A table whose header names a purpose column and a data column:
+        // each row below it is a purpose with its own data.
+        if let Some(columns) = purpose_table_header(&line.text) {
+            let mut j = i + 1;
+            while let Some(row) = lines.get(j).filter(|l| l.text.contains(" | ")) {
+                if let Some(p) = purpose_table_row(row, &columns) {
+                    table.push(p);
+                }
+                j += 1;
+            }
+            state = State::Outside;
+            i = j;
+            continue;
+        }
+        // «Для целей X обрабатываются: A, B»: a purpose that names its data.
+        if let Some(p) = purpose_with_data(line, rest) {
+            table.push(p);
+            i += 1;
+            continue;
+        }
         // Table rows can sit anywhere; they have their own labels.
         match table_row(&line.text) {
             TableRow::Purpose(title) => {
@@ -711,22 +950,7 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
         for c in re.captures_iter(text) {
             let n = c.name("num").map_or(Some(1), |m| number(m.as_str()));
             let Some(n) = n else { continue };
-            let unit = c["unit"].to_lowercase();
-            let (days, retention) = if ["лет", "год", "жыл", "year"]
-                .iter()
-                .any(|u| unit.starts_with(u))
-            {
-                (n * 365, Retention::Months(n * 12))
-            } else if ["месяц", "ай", "month"].iter().any(|u| unit.starts_with(u)) {
-                (n * 30, Retention::Months(n))
-            } else if ["недел", "апта", "week"]
-                .iter()
-                .any(|u| unit.starts_with(u))
-            {
-                (n * 7, Retention::Days(n * 7))
-            } else {
-                (n, Retention::Days(n))
-            };
+            let (days, retention) = period(n, &c["unit"]);
             if n == 0 || best.as_ref().is_some_and(|(d, _, _)| *d >= days) {
                 continue;
             }
@@ -735,6 +959,33 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
         }
     }
     best.map(|(_, r, s)| (r, s))
+}
+
+/// `n` units as (days, retention).
+fn period(n: u32, unit: &str) -> (u32, Retention) {
+    let unit = unit.to_lowercase();
+    let is = |stems: &[&str]| stems.iter().any(|u| unit.starts_with(u));
+    if is(&["лет", "год", "жыл", "year"]) {
+        (n * 365, Retention::Months(n * 12))
+    } else if is(&["месяц", "мес", "ай", "month"]) {
+        (n * 30, Retention::Months(n))
+    } else if is(&["недел", "апта", "week"]) {
+        (n * 7, Retention::Days(n * 7))
+    } else {
+        (n, Retention::Days(n))
+    }
+}
+
+/// A bare period at the start of `s`: «5 лет», «12 месяцев», «1 жыл», "30
+/// days", as a table cell or after a dash gives it.
+fn bare_period(s: &str) -> Option<Retention> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:в\s+течение\s+|до\s+|for\s+|up\s+to\s+)?(?P<num>\d{1,3}|один|одного|два|двух|три|трех|трёх|пять|шесть|бір|екі|үш|бес|алты|one|two|three|five|six|twelve)(?:\s*\([^()]{1,20}\))?\s*(?P<unit>лет|год\w*|месяц\w*|мес\b\.?|дн\w*|день|сут\w*|недел\w*|жыл\w*|ай\b|айға|күн\w*|апта\w*|years?|months?|weeks?|days?)")
+            .expect("valid")
+    });
+    let c = RE.captures(s)?;
+    let n = number(&c["num"])?;
+    (n > 0).then(|| period(n, &c["unit"]).1)
 }
 
 fn number(s: &str) -> Option<u32> {
@@ -787,6 +1038,161 @@ fn read_general_retention(lines: &[&Line]) -> Option<(Retention, Source)> {
         }
     }
     best
+}
+
+/// Periods given for one kind of data: a table with a period column (the
+/// row's categories, or the one its first header names: "Cookie | … |
+/// Lifetime"), or a line that is only «номер телефона — 5 лет». The longest
+/// per category.
+fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)> {
+    static PERIOD_COLUMN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?:срок\w*(?:\s+\w+)?|мерзім\w*|сақтау\s+мерзімі|lifetime|retention(?:\s+period)?|(?:storage\s+)?period|duration|expiry|expires)$")
+            .expect("valid")
+    });
+    static DASH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
+    });
+    let mut found: Vec<(Category, Retention, Source)> = Vec::new();
+    let mut keep = |category: Category, retention: Retention, source: Source| match found
+        .iter_mut()
+        .find(|(c, _, _)| *c == category)
+    {
+        Some(entry) if longer(retention, entry.1) => *entry = (category, retention, source),
+        Some(_) => {}
+        None => found.push((category, retention, source)),
+    };
+    let mut table: Option<(usize, Vec<Category>)> = None;
+    for line in lines {
+        let cells: Vec<&str> = line.text.split(" | ").map(str::trim).collect();
+        if cells.len() < 2 {
+            table = None;
+        } else if let Some(col) = cells.iter().position(|c| PERIOD_COLUMN.is_match(c)) {
+            let header_categories = mentions_in(&Line {
+                no: line.no,
+                text: cells[0].to_string(),
+            })
+            .into_iter()
+            .map(|m| m.category)
+            .collect();
+            table = Some((col, header_categories));
+            continue;
+        } else if let Some((col, header)) = &table {
+            let Some(retention) = cells.get(*col).and_then(|c| bare_period(c)) else {
+                continue;
+            };
+            // Offsets from the untrimmed cells, so the quote starts on a char boundary.
+            let start = line
+                .text
+                .split(" | ")
+                .take(*col)
+                .map(|c| c.len() + 3)
+                .sum::<usize>();
+            let source = Source::around(line, start.min(line.text.len()), line.text.len());
+            let mut categories: Vec<Category> =
+                mentions_in(line).into_iter().map(|m| m.category).collect();
+            if categories.is_empty() {
+                categories = header.clone();
+            }
+            for c in categories {
+                keep(c, retention, source.clone());
+            }
+            continue;
+        }
+        // «номер телефона — 5 лет»: the line is the category and its period.
+        let rest = marker(&line.text).1;
+        let rest_start = line.text.len() - rest.len();
+        for m in mentions_in(line).iter().filter(|m| !m.negated) {
+            let Some(found_at) = dictionary::DICTIONARY
+                .iter()
+                .find(|(c, _)| *c == m.category)
+                .and_then(|(_, re)| re.find(rest))
+            else {
+                continue;
+            };
+            if found_at.start() > 0 {
+                continue;
+            }
+            let after = &rest[found_at.end()..];
+            if let Some(d) = DASH.find(after) {
+                if let Some(retention) = bare_period(&after[d.end()..]) {
+                    let at = rest_start + found_at.start();
+                    keep(
+                        m.category,
+                        retention,
+                        Source::around(line, at, line.text.len()),
+                    );
+                }
+            }
+        }
+    }
+    found.sort_by_key(|(c, _, _)| *c);
+    found
+}
+
+/// Limits on keeping data that are not periods («до удаления аккаунта»,
+/// «не дольше, чем этого требуют цели», "until you ask us to delete"): a
+/// file date cannot be checked against them, so each becomes a TODO.
+fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
+    static NON_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)
+            не\s+дольше,?\s+чем\s+(?:этого\s+)?требу\w*
+            | до\s+(?:момента\s+)?(?:достижени|удалени|отзыв|прекращени|истечени)\w*
+            | определя\w*\s+(?:достижени|целям)\w*
+            | в\s+течение\s+(?:срок|период)\w*\s+(?:действи|установленн)\w*
+            | срок\w*,?\s+установленн\w*\s+законодательств\w*
+            | сұрағанша | жойғанша | қайтарып\s+алғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
+            | until\s+(?:you\s+(?:ask|request|delete|withdraw)|(?:the\s+)?(?:account\s+)?deletion|consent\s+is\s+withdrawn)
+            | as\s+long\s+as\s+(?:is\s+)?(?:needed|necessary|required)
+            | no\s+longer\s+than\s+(?:is\s+)?(?:necessary|needed|required)
+            | while\s+the\s+service\s+runs
+            | according\s+to\s+\S+\s+retention
+            ",
+        )
+        .expect("valid")
+    });
+    static ABOUT_KEEPING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)хран|обработ|сақта|өңде|согласи|retain|retention|\bstor(?:e|ed|age)\b|\bkept\b|\bkeep\b|how\s+long")
+            .expect("valid")
+    });
+    let mut out: Vec<(String, Source)> = Vec::new();
+    // A heading about keeping data makes the items under it about keeping.
+    let mut keeping_section = false;
+    for p in paragraphs(lines) {
+        let (mark, rest) = marker(&p.text);
+        if mark != Marker::Item && is_heading(rest) && !rest.ends_with('.') && !rest.contains(" | ")
+        {
+            keeping_section = ABOUT_KEEPING.is_match(rest);
+            continue;
+        }
+        for sentence in sentences(&p.text) {
+            let offset = sentence.as_ptr() as usize - p.text.as_ptr() as usize;
+            let Some(m) = NON_PERIOD.find(sentence) else {
+                continue;
+            };
+            if !(keeping_section || ABOUT_KEEPING.is_match(sentence)) {
+                continue;
+            }
+            let pseudo = Line {
+                no: 0,
+                text: sentence.to_string(),
+            };
+            if retention_in(&pseudo).is_some() {
+                continue;
+            }
+            let source = p.source(lines, offset + m.start(), offset + m.end());
+            if out.iter().any(|(_, s)| s.line == source.line) {
+                continue;
+            }
+            out.push((
+                "sets a limit on keeping data that is not a period (it cannot be checked \
+                 against a file date); choose a period, or keep \"none\""
+                    .to_string(),
+                source,
+            ));
+        }
+    }
+    out
 }
 
 fn longer(a: Retention, b: Retention) -> bool {
@@ -871,6 +1277,30 @@ impl Facts {
         }
         out.push('\n');
 
+        if !self.category_retention.is_empty() {
+            out.push_str(
+                "# A purpose holds one period; one whose categories all have their own takes\n\
+                 # the longest of them.\n",
+            );
+            out.push_str("# Periods the text gives for one kind of data (the longest of each):\n");
+            for (c, r, source) in &self.category_retention {
+                let _ = writeln!(
+                    out,
+                    "#   {:<18} {:<4} {}",
+                    c.id(),
+                    r.to_string(),
+                    comment_text(&source.comment())
+                );
+            }
+            out.push('\n');
+        }
+        if !self.todos.is_empty() {
+            for (what, source) in &self.todos {
+                let _ = writeln!(out, "# TODO: {}: {what}", comment_text(&source.comment()));
+            }
+            out.push('\n');
+        }
+
         if prohibited.is_empty() {
             out.push_str(
                 "# The text makes no promise never to store some kind of data.\nprohibited = []\n",
@@ -880,6 +1310,19 @@ impl Facts {
             for (c, source) in &prohibited {
                 let item = format!("    {},", toml_string(c.id()));
                 let _ = writeln!(out, "{item:<26}# {}", comment_text(&source.comment()));
+                // The same text also says it processes this kind of data.
+                if let Some(m) = self
+                    .mentions
+                    .iter()
+                    .find(|m| m.category == *c && !m.negated)
+                {
+                    let _ = writeln!(
+                        out,
+                        "{:<26}# also named as processed, {}: the prohibition wins; check it",
+                        "",
+                        comment_text(&m.source.comment())
+                    );
+                }
             }
             out.push_str("]\n");
         }
@@ -1172,7 +1615,24 @@ fn slug(title: &str) -> String {
 
 /// Words that say nothing about a purpose, skipped in ids.
 const STOPWORDS: &[&str] = &[
-    "and", "for", "the", "with", "our", "your", "для", "при", "или", "его", "её", "және", "үшін",
+    "and",
+    "for",
+    "the",
+    "with",
+    "our",
+    "your",
+    "для",
+    "при",
+    "или",
+    "его",
+    "её",
+    "және",
+    "үшін",
+    "мен",
+    "пен",
+    "бен",
+    "немесе",
+    "чтобы",
 ];
 
 fn unique_id(base: &str, taken: &[String]) -> String {
@@ -1356,6 +1816,138 @@ mod tests {
             found("Мы не храним пароли. Мы храним номер телефона."),
             vec![(Phone, false)]
         );
+    }
+
+    #[test]
+    fn the_issue_examples_prohibit_what_they_name() {
+        use Category::*;
+        let prohibited = |text: &str| -> Vec<Category> {
+            let mut v: Vec<Category> = found(text)
+                .into_iter()
+                .filter(|(_, n)| *n)
+                .map(|(c, _)| c)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        assert_eq!(
+            prohibited("Компания не собирает биометрические данные, данные о здоровье, данные платёжных карт и банковских счетов."),
+            vec![Card, Iban, Biometric]
+        );
+        assert_eq!(
+            prohibited("Приложение не запрашивает геолокацию."),
+            vec![Location]
+        );
+        assert_eq!(
+            prohibited("Оператор не передаёт и не хранит полные данные карты."),
+            vec![Card]
+        );
+        assert_eq!(
+            prohibited("We never collect your date of birth or passport number."),
+            vec![BirthDate, IdDocument]
+        );
+        assert_eq!(
+            prohibited("Biometric data and IP addresses are not processed."),
+            vec![IpAddress, Biometric]
+        );
+        assert_eq!(
+            prohibited("Біз биометриялық деректерді жинамаймыз."),
+            vec![Biometric]
+        );
+        assert_eq!(
+            prohibited("Төлем картасының деректері өңделмейді."),
+            vec![Card]
+        );
+    }
+
+    #[test]
+    fn a_prohibition_declared_elsewhere_wins_with_a_comment() {
+        let text = "Цели обработки\n1) участие в конкурсе: ФИО, биометрические данные;\n\
+                    2. Обработка биометрических персональных данных не осуществляется.\n";
+        let toml = draft(text);
+        let p = crate::policy::parse(&toml).unwrap();
+        assert_eq!(p.prohibited, vec![Category::Biometric]);
+        assert_eq!(p.purposes[0].categories, vec![Category::PersonName]);
+        assert!(toml.contains("also named as processed, line 2"), "{toml}");
+    }
+
+    #[test]
+    fn purposes_that_name_their_data() {
+        let lines: Vec<Line> = [
+            "Цель обработки | Персональные данные | Правовые основания | Срок хранения",
+            "Доставка заказов | ФИО, адрес доставки | договор | 3 года",
+            "Рассылка | адрес электронной почты | согласие | 12 месяцев",
+            "",
+            "Для целей поддержки клиентов обрабатываются: номер телефона, e-mail.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
+        .collect();
+        let purposes = read_purposes(&lines);
+        let summary: Vec<(String, Vec<Category>, Option<Retention>)> = purposes
+            .iter()
+            .map(|p| {
+                let mut c: Vec<Category> = p.own.iter().map(|m| m.category).collect();
+                c.sort();
+                c.dedup();
+                (p.title.clone(), c, p.retention.as_ref().map(|(r, _)| *r))
+            })
+            .collect();
+        use Category::*;
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "Доставка заказов".to_string(),
+                    vec![PersonName, Address],
+                    Some(Retention::Months(36))
+                ),
+                (
+                    "Рассылка".to_string(),
+                    vec![Email],
+                    Some(Retention::Months(12))
+                ),
+                ("Поддержки клиентов".to_string(), vec![Phone, Email], None),
+            ]
+        );
+    }
+
+    #[test]
+    fn periods_per_category() {
+        let lines: Vec<Line> = [
+            "Cookie | Назначение | Срок",
+            "session | вход | 30 дней",
+            "lang | язык | 1 год",
+            "",
+            "- номер телефона — 5 лет;",
+            "Аккаунт хранится до удаления аккаунта.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
+        .collect();
+        let periods: Vec<(Category, Retention)> = read_category_retention(&lines)
+            .into_iter()
+            .map(|(c, r, _)| (c, r))
+            .collect();
+        assert_eq!(
+            periods,
+            vec![
+                (Category::Phone, Retention::Months(60)),
+                (Category::OnlineIdentifier, Retention::Months(12))
+            ]
+        );
+        let todos = read_non_periods(&lines);
+        assert_eq!(todos.len(), 1);
+        assert_eq!(todos[0].1.line, 6);
     }
 
     #[test]

@@ -51,6 +51,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
+pub mod diff;
 pub mod import;
 mod parse;
 

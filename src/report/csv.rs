@@ -4,7 +4,7 @@
 use super::{evidence_id, Report};
 use std::io::{self, Write};
 
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 19] = [
     "location",
     "path",
     "field",
@@ -20,6 +20,12 @@ pub const COLUMNS: [&str; 15] = [
     "modified",
     "examples",
     "note",
+    // Database tables: empty for files. `count` is what was read;
+    // `estimated_count` scales it to the whole table when it was sampled.
+    "sampled",
+    "rows_sampled",
+    "rows_estimated",
+    "estimated_count",
 ];
 
 /// Spreadsheets run cells that start with `=`, `+`, `-` or `@` as formulas;
@@ -31,6 +37,10 @@ fn cell(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
@@ -54,6 +64,10 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             row.modified.clone().unwrap_or_default(),
             cell(&row.examples.join("; ")),
             cell(&row.note),
+            opt(row.sample.map(|s| s.sampled)),
+            opt(row.sample.map(|s| s.rows_sampled)),
+            opt(row.sample.map(|s| s.rows_estimated)),
+            opt(row.sample.map(|s| s.estimated_count)),
         ])?;
     }
     out.flush()

@@ -5,6 +5,7 @@ use super::{Report, NO_POLICY_HINT};
 use crate::inventory::{InventoryRow, PurposeCoverage, StatusCount, Subjects};
 use crate::model::{Category, Finding, Notice, ScanError, Stats};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::io::{self, Write};
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.
@@ -23,7 +24,7 @@ struct Document<'a> {
     policy: Option<PolicySummary<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'static str>,
-    findings: &'a [Finding],
+    findings: Findings<'a>,
     inventory: &'a [InventoryRow],
     purposes: &'a [PurposeCoverage],
     statuses: &'a [StatusCount],
@@ -48,7 +49,38 @@ struct PolicySummary<'a> {
     prohibited: &'a [Category],
 }
 
+/// The findings of a document: a slice, or a stream serialised as it is read.
+pub enum Findings<'a> {
+    Slice(&'a [Finding]),
+    Stream(RefCell<&'a mut dyn Iterator<Item = Result<Finding, String>>>),
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        match self {
+            Findings::Slice(findings) => findings.serialize(serializer),
+            Findings::Stream(stream) => {
+                let mut seq = serializer.serialize_seq(None)?;
+                let mut stream = stream.borrow_mut();
+                for finding in &mut **stream {
+                    seq.serialize_element(&finding.map_err(S::Error::custom)?)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
 pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    render_with(report, Findings::Slice(report.findings), w)
+}
+
+pub fn render_with<'a>(
+    report: &'a Report<'a>,
+    findings: Findings<'a>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let inv = report.inventory;
     let doc = Document {
         schema: SCHEMA_VERSION,
@@ -64,7 +96,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
             prohibited: &p.prohibited,
         }),
         hint: report.policy.is_none().then_some(NO_POLICY_HINT),
-        findings: report.findings,
+        findings,
         inventory: &inv.rows,
         purposes: &inv.purposes,
         statuses: &inv.statuses,

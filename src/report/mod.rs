@@ -40,6 +40,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML, for CI test reports
     Junit,
+    /// Partial report of a shard, host or partition, for `tizim merge`
+    Partial,
 }
 
 /// Writes one finding as an NDJSON line; `key_id` is the id of the key it
@@ -90,7 +92,27 @@ pub fn render(
         Format::Html => html::render(report, w),
         Format::Sarif => sarif::render(report, gate, today, w),
         Format::Junit => junit::render(report, gate, today, w),
+        // It carries the inventory's fingerprint sets, which a finished
+        // inventory no longer has: `scan` writes it (crate::partial).
+        Format::Partial => Err(io::Error::other(
+            "a partial report is written by `tizim scan --format partial`",
+        )),
     }
+}
+
+/// `--format json` with the findings streamed from `findings` instead of
+/// `report.findings` (which is ignored): a merge of many parts writes them
+/// without holding them. The bytes are those of [`render`]'s JSON.
+pub fn render_json_streamed(
+    report: &Report<'_>,
+    findings: &mut dyn Iterator<Item = Result<Finding, String>>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    json::render_with(
+        report,
+        json::Findings::Stream(std::cell::RefCell::new(findings)),
+        w,
+    )
 }
 
 /// Shown wherever a report is made without a policy.
@@ -282,6 +304,7 @@ mod tests {
             examples: vec![],
             modified: None,
             note: String::new(),
+            sample: None,
         }
     }
 

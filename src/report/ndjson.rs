@@ -42,6 +42,11 @@ pub fn write_line(finding: &Finding, key_id: &str, out: &mut Vec<u8>) {
         Evidence::ColumnName => b",\"evidence\":\"column_name\"",
         Evidence::Derived => b",\"evidence\":\"derived\"",
     });
+    if let Some(lowered) = finding.lowered {
+        out.extend_from_slice(b",\"lowered\":\"");
+        out.extend_from_slice(lowered.id().as_bytes());
+        out.push(b'"');
+    }
     if finding.test {
         out.extend_from_slice(b",\"test\":true");
     }
@@ -91,7 +96,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Category, Confidence};
+    use crate::model::{Category, Confidence, Lowered};
     use proptest::prelude::*;
 
     fn finding(text: String, flags: u8, n: u64) -> Finding {
@@ -111,6 +116,8 @@ mod tests {
             masked: format!("85**{text}"),
             fingerprint: "0123456789abcdef0123456789abcdef".into(),
             evidence: [Evidence::Value, Evidence::ColumnName, Evidence::Derived][(n % 3) as usize],
+            lowered: [None, Some(Lowered::ChanceRate), Some(Lowered::CodeLiteral)]
+                [(n / 7 % 3) as usize],
             test: some(2),
             suppressed: some(3).then(|| "inline".to_string()),
             modified: some(4).then_some((n as i64).wrapping_mul(-7919)),

@@ -273,7 +273,11 @@ fn write_rows(report: &Report<'_>, root: &str, style: &Style, w: &mut dyn Write)
             style.status(row.status, &pad(row.status.id(), 15)),
             pad(location, loc_width),
             category,
-            row.count,
+            match row.sample.filter(|s| s.sampled) {
+                // Scaled from a table sample: an estimate, marked as one.
+                Some(s) => format!("~{}", s.estimated_count),
+                None => row.count.to_string(),
+            },
             row.distinct,
             pad(lines, line_width),
             purposes_brief(&row.purposes, MAX_PURPOSES)
@@ -290,7 +294,15 @@ fn write_rows(report: &Report<'_>, root: &str, style: &Style, w: &mut dyn Write)
         w,
         "{}",
         style.dim("* derived from IINs   ° column name only (values did not validate)")
-    )
+    )?;
+    if shown.iter().any(|r| r.sample.is_some_and(|s| s.sampled)) {
+        writeln!(
+            w,
+            "{}",
+            style.dim("~ estimated for the whole table from the rows sampled")
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

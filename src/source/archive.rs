@@ -30,6 +30,9 @@ pub(super) fn scan_zip<R: Read + Seek>(
             return Flow::InputFailed;
         }
     };
+    if let Some(kind) = super::office::package_kind(&mut archive) {
+        return super::office::scan_package(archive, kind, node, ctx, sink);
+    }
     let count = archive.len();
     for index in 0..count {
         if stop_for_budget(index, count, node, ctx, sink) {
@@ -118,7 +121,7 @@ pub(super) fn scan_tar<R: Read>(
 
 /// Once a file's decompression allowance is spent, the remaining members
 /// are reported in one notice instead of being opened one by one.
-fn stop_for_budget(
+pub(super) fn stop_for_budget(
     index: usize,
     count: usize,
     node: &Node,
@@ -144,7 +147,7 @@ fn stop_for_budget(
 
 /// Zip stores local time without a zone; it is read as UTC, which is close
 /// enough for retention checks counted in days.
-fn zip_time_to_unix(t: zip::DateTime) -> Option<i64> {
+pub(crate) fn zip_time_to_unix(t: zip::DateTime) -> Option<i64> {
     let date = chrono::NaiveDate::from_ymd_opt(
         i32::from(t.year()),
         u32::from(t.month()),

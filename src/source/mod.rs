@@ -5,7 +5,7 @@
 //! dumps, CSV/TSV, JSON/NDJSON) all live under this module. A source never
 //! detects anything itself: it pushes [`Segment`]s into a [`SourceSink`].
 
-use crate::model::{FileMeta, Notice, ScanError, Segment, SkipReason};
+use crate::model::{FileMeta, Notice, ScanError, Segment, SkipReason, TableRead};
 
 /// Receives what a source reads. Implemented by the detection stage.
 ///
@@ -20,6 +20,17 @@ pub trait SourceSink {
     /// stage uses it for name-only evidence (a PII-named column whose values
     /// never validate).
     fn field(&mut self, name: &str, line: u64);
+    /// A field with a description of its own (a database column comment,
+    /// `COMMENT ON COLUMN … IS 'ИИН клиента'`): the description can give
+    /// name-only evidence as the name does. By default, ignored.
+    fn field_described(&mut self, name: &str, description: &str, line: u64) {
+        let _ = (name, description, line);
+    }
+    /// A database table was read (between its `begin` and `end`): rows read,
+    /// rows estimated, whether sampled, row ages. By default, ignored.
+    fn table(&mut self, read: TableRead) {
+        let _ = read;
+    }
     /// Raw text of a structured source with the values in it marked
     /// ([`structured::CellBatch`]), so that one detector pass serves many
     /// values. The default sends each value, and the text between values,
@@ -48,9 +59,15 @@ use std::path::Path;
 
 pub mod archive;
 pub mod compress;
+pub mod db;
 pub mod decode;
+pub mod mail;
+pub mod numeric;
+mod office;
+pub mod pdf;
 pub mod structured;
 pub mod text;
+pub mod unread;
 
 use compress::{Budget, CompressedSize, Counting, Format, LimitHit, Limited};
 use decode::{Sniffed, TextDecoder};
@@ -71,6 +88,8 @@ pub struct SourceOptions {
     pub max_ratio: u64,
     /// Parse SQL / CSV / JSON structure (`--no-structure` turns it off).
     pub structured: bool,
+    /// How databases (and SQLite files met in the walk) are read.
+    pub db: db::DbOptions,
 }
 
 impl Default for SourceOptions {
@@ -81,6 +100,7 @@ impl Default for SourceOptions {
             max_decompressed: 4 << 30,
             max_ratio: 200,
             structured: true,
+            db: db::DbOptions::default(),
         }
     }
 }
@@ -186,6 +206,33 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
         let _ = ctx.report(e, display, sink);
         return;
     }
+    if head.head().starts_with(db::SQLITE_MAGIC) {
+        // A SQLite database, whatever its name: read as one, by path.
+        let modified = unix_seconds(metadata.modified());
+        db::sqlite::read_file(path, display, modified, &opts.db, sink);
+        return;
+    }
+    if office::is_ole(head.head()) {
+        // An `.xls` needs random access, which the file gives.
+        let mut file = head.into_inner();
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        if office::scan_ole(io::BufReader::new(&mut file), &node, sink).is_some() {
+            return;
+        }
+        // Not a workbook (a `.doc`, an `.msg`): read on as any other file.
+        if let Err(e) = file.rewind() {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+        head = Peeked::new(file);
+        if let Err(e) = head.fill(decode::SNIFF_LEN) {
+            let _ = ctx.report(e, display, sink);
+            return;
+        }
+    }
     if Format::detect(head.head(), &node.name) == Format::Zip && node.depth < opts.max_archive_depth
     {
         // The file itself gives the random access zip needs.
@@ -201,6 +248,46 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
         return;
     }
     let _ = ctx.scan_peeked(head, &node, sink);
+}
+
+/// Reads one stream (standard input, bytes an engine such as Spark hands
+/// over) as if it were a file called `display`: the name picks structured
+/// formats, the content picks compression and archives, exactly as for a
+/// file. Its size is unknown, so the whole-file compression ratio cannot be
+/// judged; each compressed stream's own ratio and `--max-decompressed` still
+/// hold. A zip is buffered in memory up to [`archive::ZIP_IN_MEMORY_LIMIT`].
+pub fn read_stream(
+    input: Box<dyn Read + '_>,
+    display: &str,
+    modified: Option<i64>,
+    opts: &SourceOptions,
+    sink: &mut dyn SourceSink,
+) {
+    let forced = match opts.encoding.as_deref().map(decode::encoding_for_label) {
+        None => None,
+        Some(Ok(e)) => Some(e),
+        Some(Err(message)) => {
+            sink.error(ScanError {
+                path: display.to_string(),
+                message,
+            });
+            return;
+        }
+    };
+    let ctx = Ctx {
+        opts,
+        forced,
+        budget: Budget::new(u64::MAX, opts.max_decompressed, opts.max_ratio),
+    };
+    let node = Node {
+        display: display.to_string(),
+        name: display.to_string(),
+        modified,
+        depth: 0,
+        layers: 0,
+        size_hint: None,
+    };
+    let _ = ctx.scan_stream(input, &node, sink);
 }
 
 /// The file or member being read.
@@ -304,6 +391,9 @@ impl Ctx<'_> {
         node: &Node,
         sink: &mut dyn SourceSink,
     ) -> Flow {
+        if head.head().starts_with(db::SQLITE_MAGIC) {
+            return self.scan_sqlite_member(head, node, sink);
+        }
         let format = Format::detect(head.head(), &node.name);
         match format {
             _ if format.is_compression() => {
@@ -344,6 +434,38 @@ impl Ctx<'_> {
                     sink,
                 ),
             Format::Tar => archive::scan_tar(head, node, self, sink),
+            _ if office::is_ole(head.head()) => {
+                let mut bytes = Vec::new();
+                match (&mut head)
+                    .take(archive::ZIP_IN_MEMORY_LIMIT + 1)
+                    .read_to_end(&mut bytes)
+                {
+                    Ok(n) if n as u64 > archive::ZIP_IN_MEMORY_LIMIT => {
+                        sink.notice(Notice {
+                            path: node.display.clone(),
+                            line: None,
+                            reason: Some(SkipReason::SizeLimit),
+                            message: format!(
+                                "OLE file (.xls) inside a stream is larger than {}; it is not opened",
+                                compress::human_size(archive::ZIP_IN_MEMORY_LIMIT)
+                            ),
+                        });
+                        Flow::Done
+                    }
+                    Ok(_) => match office::scan_ole(io::Cursor::new(&bytes), node, sink) {
+                        Some(flow) => flow,
+                        None => {
+                            let mut again = Peeked::new(io::Cursor::new(bytes));
+                            match again.fill(decode::SNIFF_LEN) {
+                                Ok(()) => self.scan_text(again, node, sink),
+                                Err(e) => self.report(e, &node.display, sink),
+                            }
+                        }
+                    },
+                    Err(e) => self.report(e, &node.display, sink),
+                }
+            }
+            _ if office::is_rtf(head.head()) => office::scan_rtf(head, node, self, sink),
             Format::Zip => {
                 let mut bytes = Vec::new();
                 match (&mut head)
@@ -358,7 +480,100 @@ impl Ctx<'_> {
                     Err(e) => self.report(e, &node.display, sink),
                 }
             }
-            _ => self.scan_text(head, node, sink),
+            _ => self.scan_document(head, node, sink),
+        }
+    }
+
+    /// Formats recognised by content that are not plain text (issue 12):
+    /// mail, PDF, and those said and not read (images, OLE documents).
+    /// Anything else is text.
+    fn scan_document<R: Read>(
+        &self,
+        head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let bytes = head.head();
+        if let Some(kind) = unread::image_kind(bytes) {
+            sink.notice(unread::image_notice(&node.display, kind));
+            return Flow::Done;
+        }
+        if unread::is_ole(bytes) {
+            return self.scan_ole(head, node, sink);
+        }
+        if pdf::looks_like(bytes) {
+            return pdf::scan(head, node, self, sink);
+        }
+        match mail::sniff(bytes) {
+            Some(mail::MailKind::Message) => mail::scan_message_stream(head, node, self, sink),
+            Some(mail::MailKind::Mbox) => mail::scan_mbox(head, node, self, sink),
+            None => self.scan_text(head, node, sink),
+        }
+    }
+
+    /// An OLE compound file: a spreadsheet goes on to be read; `.doc`,
+    /// `.ppt`, `.msg` and other kinds are said and not read.
+    fn scan_ole<R: Read>(&self, head: Peeked<R>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+        let bytes = match read_bounded(head, archive::ZIP_IN_MEMORY_LIMIT) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                sink.notice(unread::notice(
+                    &node.display,
+                    "OLE compound file (.doc/.xls/.ppt/.msg) too large to tell apart",
+                ));
+                return Flow::Done;
+            }
+            Err(e) => return self.report(e, &node.display, sink),
+        };
+        match unread::OleKind::of(io::Cursor::new(&bytes)) {
+            // The spreadsheet reader (issue 12, `.xls`) plugs in here.
+            Ok(unread::OleKind::Spreadsheet) => {
+                let mut again = Peeked::new(io::Cursor::new(bytes));
+                if let Err(e) = again.fill(decode::SNIFF_LEN) {
+                    return self.report(e, &node.display, sink);
+                }
+                self.scan_text(again, node, sink)
+            }
+            Ok(kind) => {
+                sink.notice(unread::ole_notice(&node.display, kind));
+                Flow::Done
+            }
+            Err(e) => {
+                sink.error(ScanError {
+                    path: node.display.clone(),
+                    message: format!("not a readable OLE compound file: {e}"),
+                });
+                Flow::Done
+            }
+        }
+    }
+
+    /// A SQLite database inside an archive or a compressed stream: SQLite
+    /// reads files, so the member is copied (within the decompression
+    /// budget, which the reader enforces) to a private temporary file that
+    /// is deleted when read.
+    fn scan_sqlite_member<R: Read>(
+        &self,
+        mut head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
+        let copied = tempfile::NamedTempFile::new().and_then(|mut tmp| {
+            io::copy(&mut head, tmp.as_file_mut())?;
+            Ok(tmp)
+        });
+        match copied {
+            Ok(tmp) => {
+                db::sqlite::read_file(
+                    tmp.path(),
+                    &node.display,
+                    node.modified,
+                    &self.opts.db,
+                    sink,
+                );
+                Flow::Done
+            }
+            Err(e) => self.report(e, &node.display, sink),
         }
     }
 
@@ -366,6 +581,10 @@ impl Ctx<'_> {
         let how = decode::sniff(head.head(), self.forced);
         if how == Sniffed::Binary {
             sink.skipped(&node.display, SkipReason::Binary);
+            return Flow::Done;
+        }
+        if numeric::recognise(head.head(), &node.name).is_some() {
+            sink.skipped(&node.display, SkipReason::NumericFormat);
             return Flow::Done;
         }
         sink.begin(&node.meta());
@@ -386,6 +605,14 @@ impl Ctx<'_> {
         sink.end();
         flow
     }
+}
+
+/// Reads all of `reader` into memory, or `None` if it holds more than
+/// `limit` bytes (for formats parsed whole: PDF, mail, OLE).
+pub(crate) fn read_bounded<R: Read>(reader: R, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// A reader whose first bytes can be looked at before anything consumes

@@ -11,6 +11,7 @@
 pub mod ci;
 mod monitored;
 mod tree;
+pub mod values;
 
 // Re-exported for the test crates; each uses some.
 #[allow(unused_imports)]

@@ -95,6 +95,7 @@ fn finding(
         masked: masked.to_string(),
         fingerprint: format!("{:032x}", (category as u128) << 64 | u128::from(id)),
         evidence: Evidence::Value,
+        lowered: None,
         test: false,
         suppressed: None,
         modified: Some(unix(modified)),

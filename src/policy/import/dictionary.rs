@@ -29,23 +29,23 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Email,
-        r"адрес\w*\s+электронной\s+почты|электронн\w+\s+адрес\w*|электронная\s+почта|\be-?mail\b|\bэл\.\s*почт\w*|электрондық\s+пошта\w*\s+мекенжай\w*|e-?mail\s+address(?:es)?",
+        r"адрес\w*\s+электронной\s+почты|электронн\w+\s+адрес\w*|электронная\s+почта|\be-?mail\b|\bэл\.\s*почт\w*|электрондық\s+пошта\w*\s+мекенжай\w*|\bпоштаңыз\w*|e-?mail\s+address(?:es)?",
     ),
     (
         Category::Card,
-        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:платежн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details)",
+        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details)",
     ),
     (
         Category::Iban,
-        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)",
+        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|банковск\w+\s+сч[её]т\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)",
     ),
     (
         Category::PersonName,
-        r"(?-i:\bФИО\b|Ф\.\s?И\.\s?О\.?|\bТАӘ\b|Т\.\s?А\.\s?Ә\.?)|\bфамили[яиюей]\w*|\bимя\b|\bимени\b|\bотчеств\w*|аты[-\s]жөн\w*|\bтег[іi]\b|\bаты\b|(?:full|first|last|given|family)\s+names?|\bsurnames?\b|(?:your|their)\s+names?\b",
+        r"(?-i:\bФИО\b|Ф\.\s?И\.\s?О\.?|\bТАӘ\b|Т\.\s?А\.\s?Ә\.?)|\bфамили[яиюей]\w*|\bимя\b|\bимени\b|\bотчеств\w*|аты[-\s]жөн\w*|\bтег[іi]\b|\bаты\b|(?:full|first|last|given|family|display)\s+names?|\bsurnames?\b|(?:your|their)\s+names?\b|\bатыңыз\w*|\bесіміңіз\w*",
     ),
     (
         Category::BirthDate,
-        r"дат\w*\s+(?:и\s+мест\w*\s+)?рождения|год\w*\s+рождения|день\s+рождения|туған\s+(?:күн|жыл|кез)\w*|dates?\s+of\s+birth|birth\s*dates?|\bbirthdays?\b",
+        r"дат\w*\s+(?:и\s+(?:мест\w*|данн\w*)\s+(?:о\s+)?)?рождени\w*|год\w*\s+рождения|день\s+рождения|туған\s+(?:күн|жыл|кез)\w*|dates?\s+of\s+birth|birth\s*dates?|\bbirthdays?\b",
     ),
     (
         Category::IpAddress,
@@ -57,7 +57,7 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Address,
-        r"(?:почтов|домашн|фактическ)\w*\s+адрес\w*|адрес\w*\s+(?:места\s+)?(?:проживания|жительства|регистрации|доставки|прописки)|(?:тұрғылықты|пошталық|тұратын|жеткізу)\s+мекенжай\w*|(?:postal|home|mailing|residential|delivery|billing)\s+address(?:es)?",
+        r"(?:почтов|домашн|фактическ)\w*\s+адрес\w*|адрес\w*\s+(?:места\s+)?(?:проживания|жительства|регистрации|доставки|прописки)|(?:тұрғылықты|пошталық|тұратын|жеткізу)\s+мекенжай\w*|(?:postal|home|mailing|residential|delivery|billing)\s+address(?:es)?|\bzip\s+codes?\b|\bpostcodes?\b|\bpostal\s+codes?\b|почтов\w+\s+индекс\w*",
     ),
     (
         Category::OnlineIdentifier,
@@ -65,11 +65,11 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Location,
-        r"геолокац\w*|геоданн\w*|(?:географическ\w*\s+)?местоположени\w*|орналасқан\s+жер\w*|geolocation|location\s+data|(?-i:\bGPS\b)",
+        r"геолокац\w*|геоданн\w*|(?:географическ\w*\s+)?местоположени\w*|мест\w*\s+нахождени\w*|местонахождени\w*|(?:user'?s|your)\s+location|location\s+of\s+(?:the\s+)?users?|орналасқан\s+жер\w*|geolocation|location\s+data|(?-i:\bGPS\b)",
     ),
     (
         Category::Biometric,
-        r"биометри\w*|\bbiometric\w*|отпечат\w*\s+пальц\w*|саусақ\s+із\w*|\bfingerprints?\b|face\s+(?:scans?|geometry)",
+        r"биометри\w*|\bbiometric\w*|отпечат\w*\s+пальц\w*|саусақ\s+із\w*|(?:your|user'?s|their|employees?'?)\s+fingerprints?|fingerprints?\s+(?:scans?|data|images?|templates?|recognition|readers?)|face\s+(?:scans?|geometry)",
     ),
 ];
 
@@ -176,5 +176,17 @@ mod tests {
             vec![BirthDate, IpAddress, OnlineIdentifier]
         );
         assert_eq!(categories("payment card details"), vec![Card]);
+        assert_eq!(categories("атыңыз, поштаңыз"), vec![Email, PersonName]);
+        assert_eq!(categories("display name"), vec![PersonName]);
+        assert_eq!(
+            categories("full name, address, email, zip code"),
+            vec![Email, PersonName, Address]
+        );
+        assert_eq!(
+            categories("Determining the location of the User"),
+            vec![Location]
+        );
+        assert_eq!(categories("места нахождения Пользователя"), vec![Location]);
+        assert_eq!(categories("дата и данные о рождении"), vec![BirthDate]);
     }
 }

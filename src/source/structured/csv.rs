@@ -76,14 +76,14 @@ fn split_line(line: &str, d: u8) -> Vec<String> {
 
 /// Content a header cell cannot have: an e-mail, a number, digits enough
 /// to be an identifier.
-fn looks_like_data(field: &str) -> bool {
+pub(crate) fn looks_like_data(field: &str) -> bool {
     let f = field.trim();
     f.contains('@')
         || f.bytes().filter(u8::is_ascii_digit).count() >= 5
         || f.replace(',', ".").parse::<f64>().is_ok()
 }
 
-fn label_like(field: &str) -> bool {
+pub(crate) fn label_like(field: &str) -> bool {
     let f = field.trim();
     !f.is_empty() && f.chars().count() <= 64 && f.chars().next().is_some_and(char::is_alphabetic)
 }
@@ -111,21 +111,40 @@ fn is_header(first: &[&str], second: Option<&[&str]>) -> bool {
 }
 
 /// Whether text without a telling extension is a delimited table: a header
-/// row that names personal data, and a next row of the same width.
+/// row of labels over a row of the same width, and either the header names
+/// personal data (`ФИО;ИИН;Телефон`) or the first lines all agree on the
+/// separator (`Код|Клиент|Контакт` over rows of four fields).
 pub(super) fn looks_like_csv(head: &str) -> bool {
-    let mut lines = head.lines().filter(|l| !l.trim().is_empty());
-    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+    // The last line of a sample cut mid-file may be cut too.
+    let complete = head.len() < 64 << 10;
+    let mut lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !complete && lines.len() > 1 {
+        lines.pop();
+    }
+    let (Some(first), Some(second)) = (lines.first(), lines.get(1)) else {
         return false;
     };
-    let d = sniff_delimiter(head, false);
+    let d = sniff_delimiter(head, complete);
     let (h, r) = (split_line(first, d), split_line(second, d));
     let h: Vec<&str> = h.iter().map(String::as_str).collect();
     let r: Vec<&str> = r.iter().map(String::as_str).collect();
-    h.len() >= 2
-        && h.len() == r.len()
-        && h.iter().all(|f| label_like(f))
-        && h.iter().any(|f| category_for_name(f).is_some())
-        && is_header(&h, Some(&r))
+    if h.len() < 2 || h.len() != r.len() || !h.iter().all(|f| label_like(f)) {
+        return false;
+    }
+    let names_data = h.iter().any(|f| category_for_name(f).is_some());
+    // Without such a name, more rows must agree: lines of prose with a
+    // comma each are not a table.
+    const AGREEING_ROWS: usize = 3;
+    // Commas are common in prose, so a comma table needs three columns.
+    let consistent = || {
+        (d != b',' || h.len() >= 3)
+            && lines.len() > AGREEING_ROWS
+            && lines
+                .iter()
+                .take(20)
+                .all(|l| split_line(l, d).len() == h.len())
+    };
+    is_header(&h, Some(&r)) && (names_data || consistent())
 }
 
 /// A field's value in `buf`, from the raw bytes its parse consumed.

@@ -33,6 +33,7 @@ use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
 mod csv;
+pub(crate) use csv::{label_like, looks_like_data};
 mod json;
 mod sql;
 
@@ -540,7 +541,17 @@ mod tests {
             ),
             Some(StructuredKind::Csv)
         );
+        assert_eq!(
+            sniffed(
+                "clients.dat",
+                "Код|Клиент|Счёт\n1|Иванов|KZ86125KZT5004100100\n2|Петров|KZ86125KZT5004100101\n3|Ким|KZ86125KZT5004100102\n"
+            ),
+            Some(StructuredKind::Csv)
+        );
         for plain in [
+            "Код|Клиент|Счёт\n1|Иванов|KZ86125KZT5004100100\n",
+            "Note: one, two\nAnd 3, four\nthen five, six\nseven, 8\n",
+            "INFO | main | started\nINFO | db | connected\nWARN | db | slow\nINFO | x | y\n",
             "2024-01-01 INFO user logged in\n",
             "[2024-01-01] started\n",
             "hello; world\nfoo; bar\n",

@@ -1,0 +1,21 @@
+//! Documents (issue 12): docx, pptx, odt and odp packages streamed through
+//! quick-xml by `source::read_file`: paragraphs as lines, table cells with
+//! fields. Checks the sink contract, cell batches and masks.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use tizim::source::{read_file, SourceOptions};
+use tizim_fuzz::{scratch_file, CheckingSink};
+
+const NAMES: [&str; 4] = ["fuzz.docx", "fuzz.odt", "fuzz.pptx", "fuzz.odp"];
+
+fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
+    let name = NAMES[data.len() % NAMES.len()];
+    let path = scratch_file(name, data);
+    let opts = SourceOptions {
+        max_decompressed: 4 << 20,
+        ..SourceOptions::default()
+    };
+    let mut sink = CheckingSink::new(name);
+    read_file(&path, name, &opts, &mut sink);
+    sink.finish();
+});

@@ -1,0 +1,160 @@
+//! Office files read as what they are: spreadsheets (`.xlsx` `.xlsm`
+//! `.xlsb` `.xls` `.ods`, through `calamine`), word-processor and slide
+//! documents (`.docx` `.odt` `.pptx` `.odp`, streamed with `quick-xml`) and
+//! RTF.
+//!
+//! Formats are recognised by content, never by extension alone, so an
+//! export renamed `.dat` or sitting in `backup.zip!hr.xlsx` is read too:
+//!
+//! - a zip whose members include `[Content_Types].xml` (Office Open XML) or
+//!   a `mimetype` member naming an OpenDocument type;
+//! - an OLE compound file (`D0 CF 11 E0 A1 B1 1A E1`) holding a `Workbook`
+//!   or `Book` stream (`.xls`); other OLE files are left to the caller;
+//! - `{\rtf` at the start.
+//!
+//! Spreadsheet cells and document table cells reach the detectors as
+//! [`CellBatch`](super::structured::CellBatch)es, like CSV rows, so column
+//! names give evidence and context the same way.
+
+use super::compress::{CompressedSize, Limited};
+use super::{Ctx, Flow, Node, SourceSink};
+use crate::model::ScanError;
+use std::io::{self, Read, Seek};
+
+mod document;
+mod rtf;
+mod sheet;
+mod table;
+
+/// The magic of an OLE2 compound file (`.xls`, `.doc`, `.msg`, …).
+const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// What a zip package holds, from its member names and `mimetype`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Package {
+    Xlsx,
+    Xlsb,
+    Ods,
+    Docx,
+    Pptx,
+    /// OpenDocument text (`.odt`) or presentation (`.odp`): one grammar.
+    OdfText,
+}
+
+/// Whether `head` starts an OLE2 compound file.
+pub(crate) fn is_ole(head: &[u8]) -> bool {
+    head.starts_with(&OLE_MAGIC)
+}
+
+/// Whether `head` starts an RTF document.
+pub(crate) fn is_rtf(head: &[u8]) -> bool {
+    head.starts_with(b"{\\rtf")
+}
+
+/// Recognises an office package among zip archives. `None` for any other
+/// zip, which is then read member by member as an archive.
+pub(crate) fn package_kind<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Option<Package> {
+    let has = |zip: &zip::ZipArchive<R>, name: &str| zip.index_for_name(name).is_some();
+    if has(zip, "[Content_Types].xml") {
+        return if has(zip, "xl/workbook.xml") {
+            Some(Package::Xlsx)
+        } else if has(zip, "xl/workbook.bin") {
+            Some(Package::Xlsb)
+        } else if has(zip, "word/document.xml") {
+            Some(Package::Docx)
+        } else if has(zip, "ppt/presentation.xml") {
+            Some(Package::Pptx)
+        } else {
+            None
+        };
+    }
+    // OpenDocument: `mimetype` is the first member, stored, and names the type.
+    let mut mime = String::new();
+    zip.by_name("mimetype")
+        .ok()?
+        .take(128)
+        .read_to_string(&mut mime)
+        .ok()?;
+    match mime.trim() {
+        "application/vnd.oasis.opendocument.spreadsheet" => Some(Package::Ods),
+        "application/vnd.oasis.opendocument.text"
+        | "application/vnd.oasis.opendocument.presentation" => Some(Package::OdfText),
+        _ => None,
+    }
+}
+
+/// Reads an office package already opened as a zip archive.
+pub(crate) fn scan_package<R: Read + Seek>(
+    zip: zip::ZipArchive<R>,
+    kind: Package,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn SourceSink,
+) -> Flow {
+    match kind {
+        Package::Xlsx | Package::Xlsb | Package::Ods => {
+            sheet::scan_package(zip, kind, node, ctx, sink)
+        }
+        Package::Docx | Package::Pptx | Package::OdfText => {
+            document::scan_package(zip, kind, node, ctx, sink)
+        }
+    }
+}
+
+/// Reads an OLE compound file as an `.xls` workbook. `None` when it holds
+/// no workbook (a `.doc`, `.msg`, …): the caller decides what to do then.
+pub(crate) fn scan_ole<R: Read + Seek>(
+    reader: R,
+    node: &Node,
+    sink: &mut dyn SourceSink,
+) -> Option<Flow> {
+    sheet::scan_xls(reader, node, sink)
+}
+
+/// Reads an RTF document from a stream.
+pub(crate) fn scan_rtf<R: Read>(
+    reader: R,
+    node: &Node,
+    ctx: &Ctx,
+    sink: &mut dyn SourceSink,
+) -> Flow {
+    sink.begin(&node.meta());
+    let flow = match rtf::scan(reader, sink) {
+        Ok(()) => Flow::Done,
+        Err(e) => ctx.report(e, &node.display, sink),
+    };
+    sink.end();
+    flow
+}
+
+/// Opens package member `name` for reading under the file's decompression
+/// budget (the zip-bomb limits of [`super::compress`]). `None` when the
+/// package has no such member.
+fn open_member<'z, R: Read + Seek>(
+    zip: &'z mut zip::ZipArchive<R>,
+    name: &str,
+    ctx: &'z Ctx,
+) -> Option<zip::result::ZipResult<Box<dyn Read + 'z>>> {
+    let index = zip.index_for_name(name)?;
+    Some(zip.by_index(index).map(|member| {
+        let compressed = member.compressed_size();
+        Box::new(Limited::new(
+            member,
+            &ctx.budget,
+            CompressedSize::Known(compressed),
+        )) as Box<dyn Read + 'z>
+    }))
+}
+
+/// A package member that cannot be read: an error naming it.
+fn member_error(node: &Node, member: &str, message: impl std::fmt::Display) -> ScanError {
+    ScanError {
+        path: format!("{}!{member}", node.display),
+        message: message.to_string(),
+    }
+}
+
+/// Reads an `io::Error` from a member read: limits become notices.
+fn report_member(ctx: &Ctx, node: &Node, member: &str, err: io::Error, sink: &mut dyn SourceSink) {
+    let _ = ctx.report(err, &format!("{}!{member}", node.display), sink);
+}
