@@ -696,7 +696,9 @@ impl SourceSink for FileScanner<'_> {
             None => self.engine.scan(seg, &mut matches),
         }
         if let Some(category) = named.and_then(|says| says.category) {
-            if is_value_level(category) {
+            // Unless a detector already found it in the value (a `dob`
+            // field's date, with the field's name as context).
+            if is_value_level(category) && !matches.iter().any(|m| m.category == category) {
                 crate::detect::fields::scan_field_value(category, seg, &mut matches);
             }
         }

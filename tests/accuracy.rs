@@ -17,6 +17,9 @@ use tizim::model::{Category, Confidence, Evidence};
 use tizim::scan::{self, Collect, ScanOptions};
 
 const CATEGORIES: [&str; 6] = ["iin", "bin", "phone", "email", "card", "iban"];
+/// Issue 15's categories, scored on findings of `medium` and above (what a
+/// gate sees by default); `low` findings are counted apart.
+const DECLARED: [&str; 3] = ["ip_address", "id_document", "birth_date"];
 
 #[derive(Default, Clone, Copy)]
 struct Score {
@@ -89,8 +92,12 @@ fn precision_and_recall_on_the_labelled_corpus() {
         *expected.entry(key).or_default() += 1;
     }
 
-    let mut scores: BTreeMap<&str, Score> =
-        CATEGORIES.iter().map(|c| (*c, Score::default())).collect();
+    let mut scores: BTreeMap<&str, Score> = CATEGORIES
+        .iter()
+        .chain(&DECLARED)
+        .map(|c| (*c, Score::default()))
+        .collect();
+    let mut declared_low = 0;
     let mut false_positives = Vec::new();
     // Field-level categories (person names, birth dates, documents found
     // through column names) are another detector family's, and this corpus
@@ -102,6 +109,10 @@ fn precision_and_recall_on_the_labelled_corpus() {
             unscored += 1;
             continue;
         };
+        if DECLARED.contains(&cat) && f.confidence < Confidence::Medium {
+            declared_low += 1;
+            continue;
+        }
         let path = f.path.strip_prefix(&prefix).unwrap_or(&f.path).to_string();
         let key = (path, f.line, cat.to_string(), f.fingerprint.clone());
         match expected.get_mut(&key) {
@@ -128,7 +139,7 @@ fn precision_and_recall_on_the_labelled_corpus() {
 
     let mut total = Score::default();
     let mut table = format!(
-        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<8}{:>8}{:>8}{:>8}{:>11}{:>9}{:>13}\n",
+        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<20}{:>8}{:>8}{:>8}{:>11}{:>9}{:>13}\n",
         corpus.files.len(),
         corpus.bytes() as f64 / 1e6,
         corpus.labels.len(),
@@ -141,12 +152,14 @@ fn precision_and_recall_on_the_labelled_corpus() {
         "recall med+"
     );
     for (cat, s) in &scores {
-        total.true_pos += s.true_pos;
-        total.true_pos_medium += s.true_pos_medium;
-        total.false_pos += s.false_pos;
-        total.false_neg += s.false_neg;
+        if CATEGORIES.contains(cat) {
+            total.true_pos += s.true_pos;
+            total.true_pos_medium += s.true_pos_medium;
+            total.false_pos += s.false_pos;
+            total.false_neg += s.false_neg;
+        }
         table += &format!(
-            "{cat:<8}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
+            "{cat:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
             s.true_pos,
             s.false_pos,
             s.false_neg,
@@ -156,8 +169,8 @@ fn precision_and_recall_on_the_labelled_corpus() {
         );
     }
     table += &format!(
-        "{:<8}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
-        "overall",
+        "{:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
+        "overall (first six)",
         total.true_pos,
         total.false_pos,
         total.false_neg,
@@ -166,6 +179,7 @@ fn precision_and_recall_on_the_labelled_corpus() {
         total.recall_medium()
     );
     table += &format!("(findings of other categories, not scored: {unscored})\n");
+    table += &format!("(low findings of the issue-15 categories, not scored: {declared_low})\n");
     println!("{table}");
     for f in false_positives.iter().take(20) {
         println!("false positive: {f}");
@@ -179,10 +193,15 @@ fn precision_and_recall_on_the_labelled_corpus() {
     assert!(total.recall() >= 0.995, "overall recall {table}");
     for (cat, s) in &scores {
         assert!(s.true_pos + s.false_neg >= 300, "too few {cat} labels");
-        assert!(s.precision() >= 0.99, "{cat} precision {table}");
-        assert!(s.recall() >= 0.99, "{cat} recall {table}");
+        // Issue 15's targets for its categories; the first six keep theirs.
+        let (precision, recall) = match DECLARED.contains(cat) {
+            true => (0.97, 0.95),
+            false => (0.99, 0.99),
+        };
+        assert!(s.precision() >= precision, "{cat} precision {table}");
+        assert!(s.recall() >= recall, "{cat} recall {table}");
         // Calibration lowers chance hits to `low`; real values keep what a
         // gate acts on.
-        assert!(s.recall_medium() >= 0.99, "{cat} medium+ recall {table}");
+        assert!(s.recall_medium() >= recall, "{cat} medium+ recall {table}");
     }
 }

@@ -103,6 +103,22 @@ const PLANTED: &[Planted] = &[
         written: "KZ18 722S 0000 1234 5678",
         category: "iban",
     },
+    Planted {
+        written: "85.141.27.93",
+        category: "ip_address",
+    },
+    Planted {
+        written: "N17243981",
+        category: "id_document",
+    },
+    Planted {
+        written: "043918275",
+        category: "id_document",
+    },
+    Planted {
+        written: "14.07.1986",
+        category: "birth_date",
+    },
 ];
 
 /// Names in a name column: the value, and the surname alone.
@@ -123,14 +139,19 @@ fn write_tree(root: &Path) {
             "2024-03-01 10:00:01 INFO login user={} iin={}\n\
              2024-03-01 10:00:02 INFO callback phone {}, ИИН клиента {}\n\
              2024-03-01 10:00:03 INFO paid card {} to IBAN {}\n\
-             2024-03-01 10:00:04 INFO company БИН {}\n",
+             2024-03-01 10:00:04 INFO company БИН {}\n\
+             2024-03-01 10:00:05 INFO login from {}, паспорт {}, уд. л. {}, дата рождения {}\n",
             p(8),
             p(0),
             p(6),
             p(1),
             p(10),
             p(12),
-            p(4)
+            p(4),
+            p(14),
+            p(15),
+            p(16),
+            p(17)
         ),
     )
     .unwrap();
@@ -536,7 +557,17 @@ fn the_fixture_tree_is_found_at_all() {
     // Without this the other tests could pass on a scanner that finds nothing.
     let dir = tree();
     let findings = scan(dir.path(), "ndjson", &[]).findings();
-    for category in ["iin", "bin", "phone", "email", "card", "iban"] {
+    for category in [
+        "iin",
+        "bin",
+        "phone",
+        "email",
+        "card",
+        "iban",
+        "ip_address",
+        "id_document",
+        "birth_date",
+    ] {
         assert!(
             findings
                 .iter()

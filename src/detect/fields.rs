@@ -773,7 +773,7 @@ fn person_name(value: &str) -> Option<(String, Confidence)> {
 /// A calendar date written the usual ways (`1985-03-15`, `15.03.1985`,
 /// `15/03/1985`, `19850315`, optionally followed by a time), with a year a
 /// living person could be born in. Returns `YYYY-MM-DD`.
-fn birth_date(value: &str) -> Option<String> {
+pub(crate) fn birth_date(value: &str) -> Option<String> {
     let date_part = value
         .split(|c: char| c == 'T' || c.is_whitespace())
         .next()

@@ -18,9 +18,11 @@ use std::path::Path;
 mod calibrate;
 pub mod code;
 mod context;
+mod dates;
 mod email;
 pub mod fields;
 mod fingerprint;
+mod ip;
 mod phone;
 mod scanner;
 pub mod spec;
@@ -61,6 +63,9 @@ struct Plan {
     phone: Vec<usize>,
     iban: Vec<usize>,
     email: Vec<usize>,
+    ip: Vec<usize>,
+    id_document: Vec<usize>,
+    date: Vec<usize>,
     regex: Vec<usize>,
 }
 
@@ -132,6 +137,9 @@ impl Engine {
                 Extractor::Builtin(BuiltinExtractor::PhoneNumber) => plan.phone.push(i),
                 Extractor::Builtin(BuiltinExtractor::KzIban) => plan.iban.push(i),
                 Extractor::Builtin(BuiltinExtractor::Email) => plan.email.push(i),
+                Extractor::Builtin(BuiltinExtractor::IpAddress) => plan.ip.push(i),
+                Extractor::Builtin(BuiltinExtractor::IdDocument) => plan.id_document.push(i),
+                Extractor::Builtin(BuiltinExtractor::Date) => plan.date.push(i),
                 Extractor::Regex { .. } => plan.regex.push(i),
             }
         }
@@ -347,3 +355,6 @@ fn fill_positions(text: &str, first_line: u64, matches: &mut [Match]) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod declared_tests;

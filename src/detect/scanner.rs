@@ -15,6 +15,14 @@ use super::validate::{Candidate, Validator, MAX_DIGITS};
 use super::Engine;
 use crate::model::Match;
 
+/// The extractors whose detectors share [`Scanner::emit_all`].
+#[derive(Clone, Copy)]
+enum DetectorSet {
+    Ip,
+    IdDocument,
+    Date,
+}
+
 pub struct Scanner<'a> {
     eng: &'a Engine,
     text: &'a str,
@@ -172,7 +180,10 @@ impl<'a> Scanner<'a> {
             || !plan.card.is_empty()
             || !plan.phone.is_empty()
             || !plan.iban.is_empty()
-            || !plan.email.is_empty();
+            || !plan.email.is_empty()
+            || !plan.ip.is_empty()
+            || !plan.id_document.is_empty()
+            || !plan.date.is_empty();
         if !want_digits {
             return;
         }
@@ -249,8 +260,39 @@ impl<'a> Scanner<'a> {
             }
             return e;
         }
+        // An IPv6 address: a digit run touching a `:`, maybe after hex
+        // letters (`2a00:1450:…`, `fe80::1`), so before the letter check.
+        if !plan.ip.is_empty() && (prev == b':' || b.get(e) == Some(&b':')) {
+            if let Some(end) = self.ipv6(s, e) {
+                return end;
+            }
+        }
+        // `N12345678`: a Kazakh passport number.
+        if len == 8 && matches!(prev, b'N' | b'n') && !plan.id_document.is_empty() {
+            if self.left_ok(s - 1) && self.right_ok(e) {
+                self.emit_all(DetectorSet::IdDocument, s - 1, e, &self.text[s - 1..e]);
+            }
+            return e;
+        }
         if !self.left_ok(s) {
             return e;
+        }
+        if len <= 3 && !plan.ip.is_empty() && b.get(e) == Some(&b'.') {
+            if let Some(end) = self.ipv4(s, e) {
+                return end;
+            }
+        }
+        if len == 9 && !plan.id_document.is_empty() && self.right_ok(e) {
+            self.emit_all(DetectorSet::IdDocument, s, e, &self.text[s..e]);
+        }
+        if (len <= 2 || len == 4) && !plan.date.is_empty() {
+            if let Some(end) = super::dates::date_end(self.text, s, e) {
+                if self.right_ok(end)
+                    && self.emit_all(DetectorSet::Date, s, end, &self.text[s..end])
+                {
+                    return end;
+                }
+            }
         }
         let first = b[s];
         let mut resume = e;
@@ -342,6 +384,64 @@ impl<'a> Scanner<'a> {
         true
     }
 
+    /// An IPv4-shaped token from the digit run `s..e`: reported when public,
+    /// consumed (its digits are nothing else) whenever it is address-shaped.
+    fn ipv4(&mut self, s: usize, e: usize) -> Option<usize> {
+        let end = super::ip::ipv4_end(self.b, s, e)?;
+        if !self.right_ok(end) {
+            return None;
+        }
+        if super::ip::joined_to_a_name(self.b, s) || super::ip::version_word_before(self.b, s) {
+            return Some(end);
+        }
+        // `2.5.4.52`, `1.3.6.1`: X.500 and other object identifiers have
+        // the shape of an address in 1.0.0.0/8 or 2.0.0.0/8 (source trees
+        // hold thousands of them); such a number is an address only with
+        // an IP keyword beside it (`from 1.1.1.1`).
+        if super::ip::oid_like(self.b, s) {
+            let plan = &self.eng.plan;
+            if !(0..plan.ip.len()).any(|k| self.has_context(plan.ip[k], s, end)) {
+                return Some(end);
+            }
+        }
+        self.emit_all(DetectorSet::Ip, s, end, &self.text[s..end]);
+        Some(end)
+    }
+
+    /// An IPv6-shaped token around the digit run `s..e`; like [`Self::ipv4`].
+    fn ipv6(&mut self, s: usize, e: usize) -> Option<usize> {
+        let (start, end) = super::ip::ipv6_span(self.b, s, e)?;
+        if !self.left_ok_text(start) || !self.right_ok_text(end) {
+            return None;
+        }
+        let text = &self.text[start..end];
+        text.parse::<std::net::Ipv6Addr>().ok()?;
+        self.emit_all(DetectorSet::Ip, start, end, text);
+        Some(end)
+    }
+
+    /// Offers `text` at `start..end` to every detector of one extractor.
+    fn emit_all(&mut self, set: DetectorSet, start: usize, end: usize, text: &'a str) -> bool {
+        // Through the engine's own lifetime, so `emit` may borrow `self`.
+        let plan: &'a super::Plan = &self.eng.plan;
+        let dets = match set {
+            DetectorSet::Ip => &plan.ip,
+            DetectorSet::IdDocument => &plan.id_document,
+            DetectorSet::Date => &plan.date,
+        };
+        let c = Candidate {
+            text,
+            digits: &[],
+            plus: false,
+            formatted: false,
+        };
+        let mut found = false;
+        for &det in dets {
+            found |= self.emit(det, start, end, &c);
+        }
+        found
+    }
+
     /// Validates a candidate for detector `det` and records it.
     fn emit(&mut self, det: usize, start: usize, end: usize, c: &Candidate<'_>) -> bool {
         let d = &self.eng.detectors[det];
@@ -406,16 +506,31 @@ impl<'a> Scanner<'a> {
         if named {
             return true;
         }
-        let window = self.eng.detectors[det].window;
+        let d = &self.eng.detectors[det];
+        let window = d.window;
         let b = self.b;
         let mut ws = start.saturating_sub(window);
         if let Some(nl) = memchr::memrchr(b'\n', &b[ws..start]) {
             ws += nl + 1;
         }
+        // Adjacent keywords only: none with another number or a clause
+        // break between (`(15.03.1985 г.р.), договор от 01.02.2010`).
+        if d.adjacent {
+            let stop = |c: &u8| c.is_ascii_digit() || matches!(c, b',' | b';' | b')');
+            if let Some(p) = b[ws..start].iter().rposition(stop) {
+                ws += p + 1;
+            }
+        }
         let ws = ceil_char_boundary(self.text, ws);
         let mut we = (end + window / 2).min(b.len());
         if let Some(nl) = memchr::memchr(b'\n', &b[end..we]) {
             we = end + nl;
+        }
+        if d.adjacent {
+            let stop = |c: &u8| c.is_ascii_digit() || matches!(c, b',' | b';' | b'(');
+            if let Some(p) = b[end..we].iter().position(stop) {
+                we = end + p;
+            }
         }
         let we = super::floor_char_boundary(self.text, we);
         ctx.mentions(&self.text[ws..start], det) || ctx.mentions(&self.text[end..we], det)

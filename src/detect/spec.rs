@@ -56,15 +56,30 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "detectors/kz-iban.toml",
         include_str!("../../detectors/kz-iban.toml"),
     ),
+    (
+        "detectors/ip-address.toml",
+        include_str!("../../detectors/ip-address.toml"),
+    ),
+    (
+        "detectors/id-document.toml",
+        include_str!("../../detectors/id-document.toml"),
+    ),
+    (
+        "detectors/birth-date.toml",
+        include_str!("../../detectors/birth-date.toml"),
+    ),
 ];
 
 /// The built-in candidate extractors a detector file may name.
-pub const EXTRACTORS: [&str; 5] = [
+pub const EXTRACTORS: [&str; 8] = [
     "digit-run",
     "card-number",
     "phone-number",
     "kz-iban",
     "email",
+    "ip-address",
+    "id-document",
+    "date",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +94,13 @@ pub enum BuiltinExtractor {
     KzIban,
     /// Around `@` and URL-encoded `%40`.
     Email,
+    /// Dotted IPv4 (`85.12.34.56`) and IPv6 (`2a00:1450::200e`).
+    IpAddress,
+    /// 9 digits (Kazakh ID card) or `N` + 8 digits (Kazakh passport).
+    IdDocument,
+    /// `15.03.1985`, `15/03/1985`, `1985-03-15`, `15 марта 1985`,
+    /// `1985 жылғы 15 наурыз`.
+    Date,
 }
 
 impl BuiltinExtractor {
@@ -89,6 +111,9 @@ impl BuiltinExtractor {
             "phone-number" => BuiltinExtractor::PhoneNumber,
             "kz-iban" => BuiltinExtractor::KzIban,
             "email" => BuiltinExtractor::Email,
+            "ip-address" => BuiltinExtractor::IpAddress,
+            "id-document" => BuiltinExtractor::IdDocument,
+            "date" => BuiltinExtractor::Date,
             _ => return None,
         })
     }
@@ -123,6 +148,9 @@ pub struct Detector {
     pub formatted: Confidence,
     pub context: Confidence,
     pub require_context: bool,
+    /// The keyword must be the value's neighbour: no other digits between
+    /// them (`паспорт N12345678`, not `паспорт …, заказ 123456789`).
+    pub adjacent: bool,
     /// Where it came from, for error messages.
     pub source: String,
 }
@@ -164,6 +192,8 @@ struct Context {
     ru: Vec<String>,
     #[serde(default)]
     en: Vec<String>,
+    #[serde(default)]
+    adjacent: bool,
 }
 
 #[derive(Deserialize)]
@@ -352,6 +382,7 @@ pub fn parse(source: &str, text: &str) -> Result<Detector, DetectError> {
         formatted,
         context,
         require_context: f.confidence.require_context,
+        adjacent: f.context.adjacent,
         source: source.to_string(),
     })
 }

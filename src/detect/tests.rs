@@ -313,7 +313,17 @@ fn detector_infos_describe_every_builtin() {
     let ids: Vec<&str> = engine().detectors().iter().map(|d| d.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["kz-iin", "kz-bin", "phone", "email", "card", "kz-iban"]
+        [
+            "kz-iin",
+            "kz-bin",
+            "phone",
+            "email",
+            "card",
+            "kz-iban",
+            "ip-address",
+            "id-document",
+            "birth-date"
+        ]
     );
     assert!(engine()
         .detectors()

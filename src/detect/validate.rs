@@ -7,7 +7,7 @@
 //! numbering plans come from the `phonenumber` crate's metadata
 //! (see [`super::phone`]), top-level domains from the Public Suffix List.
 
-use super::{email, phone};
+use super::{dates, email, ip, phone};
 use std::sync::OnceLock;
 
 /// What an extractor hands a validator.
@@ -53,12 +53,18 @@ pub enum Validator {
     KzIban,
     Phone,
     Email,
+    /// A public IPv4/IPv6 address (see [`super::ip`]).
+    Ip,
+    /// A Kazakh ID card or passport number, not all one digit.
+    IdDocument,
+    /// A real calendar date from 1900 to today (see [`super::dates`]).
+    BirthDate,
     /// No check: the pattern alone decides (user detectors).
     None,
 }
 
 impl Validator {
-    pub const NAMES: [(&'static str, Validator); 8] = [
+    pub const NAMES: [(&'static str, Validator); 11] = [
         ("iin", Validator::Iin),
         ("bin", Validator::Bin),
         ("luhn_card", Validator::LuhnCard),
@@ -66,6 +72,9 @@ impl Validator {
         ("kz_iban", Validator::KzIban),
         ("phone", Validator::Phone),
         ("email", Validator::Email),
+        ("ip", Validator::Ip),
+        ("id_document", Validator::IdDocument),
+        ("birth_date", Validator::BirthDate),
         ("none", Validator::None),
     ];
 
@@ -128,12 +137,25 @@ impl Validator {
             Validator::KzIban => kz_iban_normalized(c.text).map(Valid::of),
             Validator::Phone => phone::validate(c.digits, c.plus, c.formatted).map(Valid::of),
             Validator::Email => email::validate(c.text).map(Valid::of),
+            Validator::Ip => ip::public(c.text).map(Valid::of),
+            Validator::IdDocument => id_document(c.text).map(Valid::of),
+            Validator::BirthDate => dates::birth_date(c.text).map(Valid::of),
             Validator::None => {
                 let v: String = c.text.split_whitespace().collect();
                 (!v.is_empty()).then(|| Valid::of(v))
             }
         }
     }
+}
+
+/// `012345678` (ID card) or `N12345678` (passport), upper-cased; a number
+/// of one repeated digit is a placeholder, not a document.
+fn id_document(text: &str) -> Option<String> {
+    let digits = text.trim_start_matches(['N', 'n']);
+    let first = digits.bytes().next()?;
+    let shape = (text.len() == 9 && digits.len() == 9) || (text.len() == 9 && digits.len() == 8);
+    (shape && digits.bytes().all(|c| c.is_ascii_digit()) && !digits.bytes().all(|c| c == first))
+        .then(|| text.to_ascii_uppercase())
 }
 
 fn digits_string(digits: &[u8]) -> String {
