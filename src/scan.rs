@@ -221,8 +221,7 @@ pub fn run(
         let name = opts.stdin.name.as_deref().unwrap_or("<stdin>");
         if owned(name) {
             let display = prefixed(name.to_string());
-            let mut scanner =
-                FileScanner::streaming(engine, &fingerprinter, opts.show_values, sink);
+            let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
             source::read_stream(
                 Box::new(std::io::stdin().lock()),
                 &display,

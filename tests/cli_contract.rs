@@ -162,7 +162,10 @@ fn ci_clears_every_knob_the_tests_read() {
         ("CORPUS", "scripts/bench.sh only, not run by CI"),
         ("BIG_MIB", "scripts/bench.sh only, not run by CI"),
         ("STARTUP_RUNS", "scripts/bench.sh only, not run by CI"),
-        ("TIZIM", "scripts/bench.sh only (the binary to measure), not run by CI"),
+        (
+            "TIZIM",
+            "scripts/bench.sh only (the binary to measure), not run by CI",
+        ),
         ("SECONDS", "bash's clock"),
     ];
     let mut sources = vec![root.join(".ci/run")];
