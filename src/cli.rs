@@ -617,7 +617,12 @@ fn find_policy(args: &ScanArgs) -> Result<Option<Policy>, String> {
             candidate
         }
     };
-    policy::load(&path).map(Some).map_err(|errors| {
+    load_policy(&path).map(Some)
+}
+
+/// Loads a policy file; every error, with its line, in one message.
+pub(crate) fn load_policy(path: &std::path::Path) -> Result<Policy, String> {
+    policy::load(path).map_err(|errors| {
         let list: Vec<String> = errors
             .iter()
             .map(|e| format!("  {}: {e}", path.display()))
@@ -1030,7 +1035,12 @@ pub(crate) fn exit_code(verdict: &gate::Verdict) -> u8 {
 /// Colour the table only for a person at a terminal: not into files or
 /// pipes, and never when `NO_COLOR` is set (no-color.org).
 fn colour_stdout(args: &ScanArgs) -> bool {
-    args.output.is_none()
+    colour_for(args.output.as_deref())
+}
+
+/// Colour only when the report goes to a terminal and `NO_COLOR` is unset.
+pub(crate) fn colour_for(output: Option<&std::path::Path>) -> bool {
+    output.is_none()
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").unwrap_or_default().is_empty()
 }

@@ -10,14 +10,13 @@
 
 use crate::cli::{self, MergeArgs};
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Seek, Write};
+use std::io::{self, BufReader, Seek, Write};
 use std::path::{Path, PathBuf};
 use tizim::detect::{Engine, FingerprintKey};
 use tizim::gate::Gate;
 use tizim::inventory::InventoryBuilder;
 use tizim::model::Finding;
 use tizim::partial::{self, Header, MergedFindings, PartFindings};
-use tizim::policy;
 use tizim::report::{self, Format, Report};
 use tizim::scan::ScanSummary;
 
@@ -57,16 +56,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
         return Err("no partial reports found".into());
     }
     raise_open_file_limit(parts.len());
-    let policy = match &args.policy {
-        Some(path) => Some(policy::load(path).map_err(|errors| {
-            let list: Vec<String> = errors
-                .iter()
-                .map(|e| format!("  {}: {e}", path.display()))
-                .collect();
-            format!("invalid policy file:\n{}", list.join("\n"))
-        })?),
-        None => None,
-    };
+    let policy = args.policy.as_deref().map(cli::load_policy).transpose()?;
     let gate_config = cli::gate_config_from(
         args.fail_on.as_deref(),
         args.min_confidence,
@@ -142,9 +132,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<u8, String> {
                 Format::Table => report::table::render(
                     &report,
                     &mut out,
-                    args.output.is_none()
-                        && io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").unwrap_or_default().is_empty(),
+                    cli::colour_for(args.output.as_deref()),
                 ),
                 format => report::render(format, &report, &gate_config, today, &mut out),
             }
