@@ -17,9 +17,14 @@ thread_local! {
     static CONTAINED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `read`; a panic inside it becomes `Err(())`. Panics elsewhere, on
+/// A contained reader panicked; its message is dropped (it may quote the
+/// file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+/// Runs `read`; a panic inside it becomes `Err(Panicked)`. Panics elsewhere, on
 /// other threads or outside `read`, still reach the hook set before.
-pub fn contain<T>(read: impl FnOnce() -> T) -> Result<T, ()> {
+pub fn contain<T>(read: impl FnOnce() -> T) -> Result<T, Panicked> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = panic::take_hook();
@@ -33,7 +38,7 @@ pub fn contain<T>(read: impl FnOnce() -> T) -> Result<T, ()> {
     // The reader's state is dropped with the panic; the caller only reports.
     let result = panic::catch_unwind(AssertUnwindSafe(read));
     CONTAINED.with(|c| c.set(outer));
-    result.map_err(|_| ())
+    result.map_err(|_| Panicked)
 }
 
 #[cfg(test)]
@@ -45,11 +50,11 @@ mod tests {
         assert_eq!(contain(|| 7), Ok(7));
         let slice: &[u8] = &[1, 2, 3];
         let start = slice.len() + 2;
-        assert_eq!(contain(|| slice[start..].len()), Err(()));
+        assert_eq!(contain(|| slice[start..].len()), Err(Panicked));
         // Nested use restores the outer state.
         assert_eq!(
             contain(|| contain(|| -> u8 { panic!("inner") })),
-            Ok(Err(()))
+            Ok(Err(Panicked))
         );
         assert!(!CONTAINED.with(Cell::get));
     }

@@ -426,7 +426,7 @@ pub(super) fn scan_xls<R: Read + Seek>(
         sink.end();
         Some(Flow::Done)
     });
-    read.unwrap_or_else(|()| {
+    read.unwrap_or_else(|guard::Panicked| {
         if !begun.get() {
             sink.begin(&node.meta());
         }
