@@ -34,15 +34,20 @@ mod negation;
 pub use input::{decode_text, text_of, Format};
 
 /// The draft for a policy file, read by its format (see [`Format`]): the
-/// text of a web page, Markdown or plain text in any supported encoding.
+/// text of a web page, Markdown, a `.docx`/`.odt`/`.rtf` document, a PDF,
+/// or plain text in any supported encoding.
 pub fn draft_file(path: &Path, bytes: &[u8]) -> Result<String, String> {
     let text = input::text_of(path, bytes)?;
     let mut out = draft(&text);
-    if Format::of(path) != Format::Text {
-        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let format = Format::detect(path, bytes);
+    if format != Format::Text {
+        let kind = match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) => format!(".{ext} file"),
+            None => "file".to_string(),
+        };
         out.insert_str(
             HEADER.len(),
-            &format!("# Line numbers count lines of the text read from the .{kind} file.\n"),
+            &format!("# Line numbers count lines of the text read from the {kind}.\n"),
         );
     }
     Ok(out)

@@ -36,6 +36,9 @@ pub(super) struct Grammar {
     table: &'static str,
     row: &'static str,
     cell: &'static [&'static str],
+    /// Marks a list item: inside a paragraph (`w:numPr`), or around one
+    /// (`text:list-item`). Only prose reading ([`prose`]) uses it.
+    list_item: &'static [&'static str],
 }
 
 /// WordprocessingML (`w:`).
@@ -47,6 +50,7 @@ pub(super) const WORD: Grammar = Grammar {
     table: "tbl",
     row: "tr",
     cell: &["tc"],
+    list_item: &["numPr"],
 };
 
 /// DrawingML text in slides (`a:`).
@@ -58,6 +62,7 @@ pub(super) const SLIDE: Grammar = Grammar {
     table: "tbl",
     row: "tr",
     cell: &["tc"],
+    list_item: &["buAutoNum", "buChar"],
 };
 
 /// OpenDocument text and presentations (`text:`, `table:`).
@@ -69,6 +74,7 @@ pub(super) const ODF: Grammar = Grammar {
     table: "table",
     row: "table-row",
     cell: &["table-cell", "covered-table-cell"],
+    list_item: &["list-item"],
 };
 
 /// Reads the text parts of a document package.
@@ -509,6 +515,147 @@ pub(super) fn scan_xml<R: Read>(
     // What was read before a failure is still scanned.
     writer.finish();
     result
+}
+
+/// One XML part as prose, for reading a document whole (a privacy policy
+/// drafted by `tizim policy import`): one paragraph a line, a list item
+/// after `- `, a table row one line with its cells joined by ` | ` (a
+/// cell's paragraphs joined by spaces, its list items by `; `; nested
+/// tables flattened into their cell), runs of white space as one space.
+/// Unlike [`scan_xml`], whose lines are paragraph numbers for findings, this
+/// keeps the row structure a reader of tables relies on.
+pub(super) fn prose<R: Read>(reader: R, grammar: &Grammar) -> Result<String, XmlFailure> {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(reader));
+    let mut out = String::new();
+    let mut paragraph = String::new();
+    let (mut in_paragraph, mut in_text) = (0u32, 0u32);
+    let any_text = grammar.text.is_empty();
+    // The paragraph being read (or the next one) is a list item.
+    let mut item = false;
+    let mut table_depth = 0u32;
+    let mut row: Vec<String> = Vec::new();
+    // The outermost table's cell being read.
+    let mut cell: Option<String> = None;
+    let mut buf = Vec::new();
+    /// Ends a paragraph: a line of `out`, or part of the table cell.
+    fn end_paragraph(
+        paragraph: &mut String,
+        item: &mut bool,
+        cell: &mut Option<String>,
+        out: &mut String,
+    ) {
+        let text = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+        paragraph.clear();
+        let is_item = std::mem::take(item);
+        match cell {
+            Some(cell) if !text.is_empty() => {
+                if !cell.is_empty() {
+                    cell.push_str(if is_item { "; " } else { " " });
+                }
+                cell.push_str(&text);
+            }
+            Some(_) => {}
+            None => {
+                if is_item && !text.is_empty() {
+                    out.push_str("- ");
+                }
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    loop {
+        buf.clear();
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(quick_xml::Error::Io(e)) => {
+                return Err(XmlFailure::Io(io::Error::new(e.kind(), e.to_string())))
+            }
+            Err(e) => return Err(XmlFailure::Syntax(e.to_string())),
+        };
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) {
+                    if in_paragraph > 0 {
+                        paragraph.push(' ');
+                    }
+                    in_paragraph += 1;
+                } else if grammar.text.contains(&name) {
+                    in_text += 1;
+                } else if grammar.list_item.contains(&name) {
+                    item = true;
+                } else if name == grammar.table {
+                    table_depth += 1;
+                } else if name == grammar.row && table_depth == 1 {
+                    row.clear();
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    cell = Some(String::new());
+                } else if in_paragraph > 0
+                    && (grammar.tab.contains(&name) || grammar.space.contains(&name))
+                {
+                    paragraph.push(' ');
+                }
+            }
+            Event::Empty(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) && in_paragraph == 0 {
+                    end_paragraph(&mut paragraph, &mut item, &mut cell, &mut out);
+                } else if grammar.list_item.contains(&name) {
+                    item = true;
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    row.push(String::new());
+                } else if in_paragraph > 0
+                    && (grammar.tab.contains(&name) || grammar.space.contains(&name))
+                {
+                    paragraph.push(' ');
+                }
+            }
+            Event::End(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) {
+                    in_paragraph = in_paragraph.saturating_sub(1);
+                    if in_paragraph == 0 {
+                        end_paragraph(&mut paragraph, &mut item, &mut cell, &mut out);
+                    } else {
+                        paragraph.push(' ');
+                    }
+                } else if grammar.text.contains(&name) {
+                    in_text = in_text.saturating_sub(1);
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    row.push(cell.take().unwrap_or_default());
+                } else if name == grammar.row && table_depth == 1 {
+                    if row.iter().any(|c| !c.is_empty()) {
+                        out.push_str(&row.join(" | "));
+                        out.push('\n');
+                    }
+                    row.clear();
+                } else if name == grammar.table {
+                    table_depth = table_depth.saturating_sub(1);
+                }
+            }
+            Event::Text(t) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                paragraph.push_str(&t.xml10_content());
+            }
+            Event::CData(t) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                paragraph.push_str(&String::from_utf8_lossy(&t));
+            }
+            Event::GeneralRef(r) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    paragraph.push(c);
+                } else if let Some(s) =
+                    quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
+                {
+                    paragraph.push_str(s);
+                }
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
