@@ -617,6 +617,12 @@ fn document_lists_and_tables_read_as_the_web_page_does() {
                     vec![Email],
                     Retention::Months(12)
                 ),
+                // Cookies are named outside the purposes table.
+                (
+                    "other-named-data".to_string(),
+                    vec![OnlineIdentifier],
+                    Retention::Unlimited
+                ),
             ]
         )
     );

@@ -933,6 +933,7 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
             format!(r"(?i)\b(?:хран\w*|сохраня\w*)\s+(?:[^\s.;,]+\s+){{0,3}}?{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\b"),
             format!(r"(?i)\b{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\s+(?:с\s+момента|со\s+дня|с\s+даты|после)"),
             format!(r"(?i)\b{num}{words}\s+(?P<unit>жыл|ай|күн|апта)\w*\s+(?:бойы|ішінде|мерзім\w*|сақта\w*|өткен\w*)"),
+            format!(r"(?i)\b(?:deleted|erased|destroyed|removed)\s+(?:after|within)\s+{num}{words}\s+(?P<unit>years?|months?|weeks?|days?)\b"),
             format!(r"(?i)\b(?:for|within|up\s+to|no\s+(?:longer|more)\s+than|not\s+(?:exceeding|more\s+than)|(?:a\s+)?(?:period|maximum)\s+of)\s+(?:(?:a\s+)?(?:period|maximum)\s+of\s+)?(?:up\s+to\s+)?{num}{words}\s+(?P<unit>years?|months?|weeks?|days?)\b"),
         ]
         .iter()
@@ -1025,10 +1026,25 @@ fn read_general_retention(lines: &[&Line]) -> Option<(Retention, Source)> {
         )
         .expect("valid")
     });
+    // Data deleted after a period were kept for it («6 ай ішінде жойылады»,
+    // "deleted after 90 days"), and a consent valid for a period bounds the
+    // processing it allows («Согласие действует в течение 3 лет»).
+    static DELETED_OR_CONSENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)удаля|уничтожа|жойыл|жойыла|\b(?:deleted|erased|destroyed)\b|согласи\w*\s+действ|келісім\w*\s+(?:\w+\s+){0,4}?(?:жарамды|қолданылады|күшінде)|consent\s+(?:is\s+)?valid",
+        )
+        .expect("valid")
+    });
+    // …but a deadline to delete on request is not a retention period.
+    static ON_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)запрос|обращени|требовани|заявлени|отзыв|сұрау|өтініш|талап|request|\bask|withdraw")
+            .expect("valid")
+    });
     let mut best: Option<(Retention, Source)> = None;
     for line in lines {
         for sentence in sentences(&line.text) {
-            if !ABOUT_KEEPING.is_match(sentence) {
+            let deletion = DELETED_OR_CONSENT.is_match(sentence) && !ON_REQUEST.is_match(sentence);
+            if !ABOUT_KEEPING.is_match(sentence) && !deletion {
                 continue;
             }
             let pseudo = Line {
@@ -1055,7 +1071,7 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
             .expect("valid")
     });
     static DASH: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
+        Regex::new(r"^(?:\s+\p{L}+){0,2}?\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
     });
     let mut found: Vec<(Category, Retention, Source)> = Vec::new();
     let mut keep = |category: Category, retention: Retention, source: Source| match found
@@ -1146,7 +1162,7 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
             | определя\w*\s+(?:достижени|целям)\w*
             | в\s+течение\s+(?:срок|период)\w*\s+(?:действи|установленн)\w*
             | срок\w*,?\s+установленн\w*\s+законодательств\w*
-            | сұрағанша | жойғанша | қайтарып\s+алғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
+            | сұрағанша | жой(?:ыл)?ғанша | қайтарып\s+алын?ғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
             | until\s+(?:you\s+(?:ask|request|delete|withdraw)|(?:the\s+)?(?:account\s+)?deletion|consent\s+is\s+withdrawn)
             | as\s+long\s+as\s+(?:is\s+)?(?:needed|necessary|required)
             | no\s+longer\s+than\s+(?:is\s+)?(?:necessary|needed|required)
@@ -1402,7 +1418,70 @@ impl Facts {
             self.render_retention(&mut out, p.retention.as_ref());
             self.render_legal_basis(&mut out, p.legal_basis.as_ref());
         }
+        self.render_unclaimed(&mut out, &declared, &prohibited_ids, &ids);
         out
+    }
+
+    /// Data the text names as processed that no purpose claims, when every
+    /// purpose names its own (a cookie table beside a purposes table): a
+    /// purpose of their own with a TODO, rather than dropping them, which
+    /// would make every finding of them undeclared, or guessing a purpose.
+    fn render_unclaimed(
+        &self,
+        out: &mut String,
+        declared: &[(Category, Source)],
+        prohibited: &[Category],
+        ids: &[String],
+    ) {
+        let own: Vec<Vec<Category>> = self
+            .purposes
+            .iter()
+            .map(|p| {
+                p.own
+                    .iter()
+                    .filter(|m| !m.negated && !prohibited.contains(&m.category))
+                    .map(|m| m.category)
+                    .collect()
+            })
+            .collect();
+        if own.is_empty() || own.iter().any(Vec::is_empty) {
+            return;
+        }
+        let unclaimed: Vec<Mention> = declared
+            .iter()
+            .filter(|(c, _)| !own.iter().any(|o| o.contains(c)))
+            .map(|(c, source)| Mention {
+                category: *c,
+                negated: false,
+                source: source.clone(),
+            })
+            .collect();
+        if unclaimed.is_empty() {
+            return;
+        }
+        out.push_str("\n[[purpose]]\n");
+        out.push_str(
+            "# TODO: the text names these data as processed but ties them to none of the\n\
+             # purposes above; move each to the purpose it serves, or keep this one.\n",
+        );
+        let _ = writeln!(out, "id = {}", toml_string(&unique_id("other-named-data", ids)));
+        out.push_str("title = \"Data the text names outside its purposes\"\n");
+        self.render_categories(out, &unclaimed, declared, prohibited, ITEM_CATEGORIES);
+        // Periods the text gives for these data, when it gives one for each.
+        let periods: Vec<&(Category, Retention, Source)> = unclaimed
+            .iter()
+            .filter_map(|m| self.category_retention.iter().find(|(c, _, _)| *c == m.category))
+            .collect();
+        let own_period = (periods.len() == unclaimed.len())
+            .then(|| {
+                periods
+                    .into_iter()
+                    .reduce(|a, b| if longer(b.1, a.1) { b } else { a })
+                    .map(|(_, r, s)| (*r, s.clone()))
+            })
+            .flatten();
+        self.render_retention(out, own_period.as_ref());
+        self.render_legal_basis(out, None);
     }
 
     fn render_bin(&self, out: &mut String) {

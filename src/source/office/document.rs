@@ -641,7 +641,7 @@ pub(super) fn prose<R: Read>(reader: R, grammar: &Grammar) -> Result<String, Xml
                 paragraph.push_str(&t.xml10_content());
             }
             Event::CData(t) if in_text > 0 || (any_text && in_paragraph > 0) => {
-                paragraph.push_str(&String::from_utf8_lossy(&t));
+                paragraph.push_str(&t);
             }
             Event::GeneralRef(r) if in_text > 0 || (any_text && in_paragraph > 0) => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
