@@ -5,7 +5,9 @@
 //! cells joined by ` | `. Documents are read by the scan's own document
 //! sources (`source::office`, `source::pdf`), with their limits.
 
+use regex::Regex;
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// How a policy file is read, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,19 +63,16 @@ pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, String> {
     }
 }
 
-/// The text of a PDF's pages, in order. Tables come out as lines of text
-/// with their cells separated by spaces (a PDF has no cells), so a purposes
-/// table in a PDF is read as running text.
+/// The text of a PDF's pages, in order, with paragraphs unwrapped (see
+/// [`unwrap_lines`]). Tables come out as lines of text with their cells
+/// separated by spaces (a PDF has no cells), so a purposes table in a PDF is
+/// read as running text.
 fn pdf_text(bytes: &[u8]) -> Result<String, String> {
     use crate::source::pdf::{extract_guarded, Extracted};
     match extract_guarded(bytes.to_vec())? {
         Extracted::Pages(pages) => {
-            let mut out = String::new();
-            for page in pages {
-                out.push_str(page.trim_end());
-                out.push('\n');
-            }
-            Ok(out)
+            let text: Vec<&str> = pages.iter().flat_map(|p| p.lines()).collect();
+            Ok(unwrap_lines(&text))
         }
         Extracted::Encrypted => {
             Err("encrypted PDF (a password is needed to read it); not read".to_string())
@@ -82,6 +81,32 @@ fn pdf_text(bytes: &[u8]) -> Result<String, String> {
             "PDF of {pages} page(s) without a text layer (scanned images need OCR); not read"
         )),
     }
+}
+
+/// Joins the lines a PDF wrapped back into their paragraphs: a line at
+/// least three quarters as long as the longest goes on into the next one,
+/// unless that one is blank or starts with a list or clause marker (`5.3.`,
+/// `1)`, `(а)`, `-`, `•`). A PDF keeps no paragraph ends, and sentences cut
+/// at the margin would otherwise lose periods («в течение 3 | лет»), list
+/// items and negated lists split over lines.
+fn unwrap_lines(lines: &[&str]) -> String {
+    static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*\.|\(?(?:\d{1,2}|[a-zа-яёәіңғүұқөһ])\)|[-–—•·*▪])(?:\s|$)")
+            .expect("valid")
+    });
+    let width = |l: &str| l.trim_end().chars().count();
+    let longest = lines.iter().map(|l| width(l)).max().unwrap_or(0);
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line.trim_end());
+        let wrapped = longest > 0
+            && width(line) * 4 >= longest * 3
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| !next.trim().is_empty() && !MARKER.is_match(next));
+        out.push(if wrapped { ' ' } else { '\n' });
+    }
+    out
 }
 
 /// Decodes text the way a scan does (BOM, UTF-8, then Windows-1251).

@@ -164,20 +164,31 @@ pub fn document_prose(bytes: &[u8]) -> Result<String, String> {
     })
 }
 
-/// RTF as prose: the reader's lines, with a table row (cells end in a tab,
-/// the row ends the line) as cells joined by ` | ` and any other tab (after
-/// a list bullet) as a space.
+/// RTF as prose: the reader's lines, a table row's cells joined by ` | `,
+/// the paragraphs of a cell by `; ` (their list bullets dropped), tabs as
+/// spaces.
 fn rtf_prose(bytes: &[u8]) -> Result<String, String> {
     let mut text = Collect::default();
-    rtf::scan(io::Read::take(bytes, PROSE_LIMIT), &mut text)
+    rtf::scan_prose(io::Read::take(bytes, PROSE_LIMIT), &mut text)
         .map_err(|e| format!("RTF not readable ({e})"))?;
     let mut out = String::with_capacity(text.0.len());
     for line in text.0.lines() {
-        if line.ends_with('\t') {
-            let cells: Vec<&str> = line.trim_end_matches('\t').split('\t').map(str::trim).collect();
+        let line = line.replace('\t', " ");
+        if line.contains(rtf::CELL_END) {
+            let cells: Vec<String> = line
+                .trim_end_matches(|c: char| c == rtf::CELL_END || c.is_whitespace())
+                .split(rtf::CELL_END)
+                .map(|cell| {
+                    cell.split(rtf::CELL_PARAGRAPH)
+                        .map(|p| p.trim().trim_start_matches(['•', '·', '*', '-']).trim())
+                        .filter(|p| !p.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .collect();
             out.push_str(&cells.join(" | "));
         } else {
-            out.push_str(&line.replace('\t', " "));
+            out.push_str(line.replace(rtf::CELL_PARAGRAPH, " ").trim_end());
         }
         out.push('\n');
     }
