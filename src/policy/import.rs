@@ -1849,6 +1849,38 @@ mod tests {
     }
 
     #[test]
+    fn deletion_after_a_period_and_consent_validity_are_retention() {
+        let general = |text: &str| read_general_retention(&[&line(text)]).map(|(r, _)| r);
+        assert_eq!(general("Деректер 6 ай ішінде жойылады."), Some(Retention::Months(6)));
+        assert_eq!(general("Data is deleted after 90 days."), Some(Retention::Days(90)));
+        assert_eq!(
+            general("Согласие действует в течение 3 лет с момента подписания."),
+            Some(Retention::Months(36))
+        );
+        // A deadline to delete on request is not a retention period.
+        assert_eq!(
+            general("Персональные данные удаляются в течение 30 дней с момента получения запроса."),
+            None
+        );
+    }
+
+    #[test]
+    fn data_no_purpose_claims_get_a_purpose_marked_todo() {
+        let text = "Цель | Данные | Срок\nДоставка | номер телефона | 1 год\n\n\
+                    Cookie | Назначение | Срок\nsession | вход | 30 дней\n";
+        let toml = draft(text);
+        let p = crate::policy::parse(&toml).unwrap();
+        assert_eq!(p.purposes.len(), 2, "{toml}");
+        assert_eq!(p.purposes[1].id, "other-named-data");
+        assert_eq!(p.purposes[1].categories, vec![Category::OnlineIdentifier]);
+        assert_eq!(p.purposes[1].retention, Retention::Days(30));
+        assert!(toml.contains("# TODO: the text names these data as processed but ties them to none"));
+        // When a purpose names nothing of its own it gets everything: no extra purpose.
+        let p = crate::policy::parse(&draft("Цели обработки\n1) доставка;\nМы храним номер телефона и cookie.\n")).unwrap();
+        assert_eq!(p.purposes.len(), 1);
+    }
+
+    #[test]
     fn general_retention_needs_a_sentence_about_keeping_data() {
         let lines = [
             line("— сообщать в уполномоченный орган информацию в течение 10 дней с даты получения запроса;"),

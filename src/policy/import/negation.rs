@@ -334,5 +334,21 @@ mod tests {
     fn a_colon_opens_a_negated_list() {
         assert!(scopes("Оператор не собирает:", false).open_list);
         assert!(!scopes("Оператор собирает:", false).open_list);
+        assert!(scopes("Компания мына деректерді жинамайды және сақтамайды:", false).open_list);
+        assert!(!scopes("Компания мына деректерді жинайды:", false).open_list);
+    }
+
+    #[test]
+    fn kazakh_transfers_to_recipients_and_pronouns_before_the_verb() {
+        // «берілмейді» (is not given): a prohibition, unless to named recipients.
+        assert_eq!(prohibited("Биометриялық деректер берілмейді."), ["Биометриялық", "деректер"]);
+        assert!(prohibited("Деректер үшінші тараптарға берілмейді.").is_empty());
+        assert!(prohibited("Card data are not transferred to third parties.").is_empty());
+        // «мы его не храним»: the object is a pronoun before the verb.
+        let s = scopes(
+            "Сервис может передать нам ваш номер телефона, но мы его не храним.",
+            false,
+        );
+        assert!(s.prohibited.is_empty() && s.ambiguous.len() == 1, "{s:?}");
     }
 }

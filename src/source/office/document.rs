@@ -717,6 +717,32 @@ mod tests {
     }
 
     #[test]
+    fn prose_keeps_list_items_and_table_rows() {
+        let docx = r#"<w:document xmlns:w="w"><w:body>
+<w:p><w:r><w:t>Мақсаттары</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/></w:numPr><w:tabs><w:tab w:val="left"/></w:tabs></w:pPr><w:r><w:t>жеткізу</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Цель</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Данные</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>Доставка</w:t></w:r></w:p></w:tc><w:tc>
+<w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t>ФИО</w:t></w:r></w:p><w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t xml:space="preserve">  телефон </w:t></w:r></w:p></w:tc><w:tc/></w:tr></w:tbl>
+<w:p/><w:p><w:r><w:t>A &amp; B</w:t></w:r></w:p>
+</w:body></w:document>"#;
+        assert_eq!(
+            prose(docx.as_bytes(), &WORD).ok().unwrap(),
+            "Мақсаттары\n- жеткізу\nЦель | Данные\nДоставка | ФИО; телефон | \n\nA & B\n"
+        );
+        let odt = r#"<office:text><text:h>Цели</text:h><text:list><text:list-item><text:p>доставка<text:s/>заказов</text:p></text:list-item></text:list>
+<table:table><table:table-row><table:table-cell><text:p>a</text:p></table:table-cell><table:covered-table-cell/><table:table-cell><text:p>b</text:p></table:table-cell></table:table-row></table:table></office:text>"#;
+        assert_eq!(
+            prose(odt.as_bytes(), &ODF).ok().unwrap(),
+            "Цели\n- доставка заказов\na |  | b\n"
+        );
+        assert!(matches!(
+            prose("<w:p><w:t>x</w:q>".as_bytes(), &WORD),
+            Err(XmlFailure::Syntax(_))
+        ));
+    }
+
+    #[test]
     fn malformed_xml_keeps_what_came_before() {
         let mut r = Recorder::default();
         let out = scan_xml(
