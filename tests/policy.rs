@@ -555,9 +555,12 @@ fn draft_file(path: &Path) -> (String, Policy) {
     (draft, policy)
 }
 
+/// A purpose's id, categories (sorted) and retention.
+type PurposeDecision = (String, Vec<Category>, Retention);
+
 /// What a draft decides: the prohibitions and each purpose's id, categories
 /// and retention.
-fn decisions(p: &Policy) -> (Vec<Category>, Vec<(String, Vec<Category>, Retention)>) {
+fn decisions(p: &Policy) -> (Vec<Category>, Vec<PurposeDecision>) {
     let mut prohibited = p.prohibited.clone();
     prohibited.sort();
     let purposes = p
@@ -633,7 +636,11 @@ fn document_lists_and_tables_read_as_the_web_page_does() {
     let (_, pdf) = draft_file(&document("structured.pdf"));
     assert_eq!(decisions(&pdf).0, expected.0, "structured.pdf prohibitions");
     let declared = |p: &Policy| {
-        let mut c: Vec<Category> = p.purposes.iter().flat_map(|p| p.categories.clone()).collect();
+        let mut c: Vec<Category> = p
+            .purposes
+            .iter()
+            .flat_map(|p| p.categories.clone())
+            .collect();
         c.sort();
         c.dedup();
         c
@@ -648,7 +655,11 @@ fn cli_import_reads_a_word_document() {
         .arg(document("synthetic-kk.docx"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let draft = String::from_utf8(out.stdout).unwrap();
     let (_, text) = draft_file(&fixture("synthetic-kk.txt"));
     assert_eq!(decisions(&policy::parse(&draft).unwrap()), decisions(&text));

@@ -314,7 +314,11 @@ fn score(dirs: &[PathBuf], labels: &[Label]) -> Totals {
         t.purposes.0 += p_hits;
         t.purposes.1 += p_checks;
         missed.extend(p_missed);
-        if label.todo_negation && !draft.lines().any(|l| l.contains("TODO") && l.contains("refers back")) {
+        if label.todo_negation
+            && !draft
+                .lines()
+                .any(|l| l.contains("TODO") && l.contains("refers back"))
+        {
             missed.push("TODO for a negation that refers back".to_string());
         }
         if label.elsewhere_comment && !draft.contains("also named as processed") {
@@ -403,11 +407,12 @@ fn paraphrase_cases_meet_the_targets() {
     let totals = score(std::slice::from_ref(&dir), &labels);
     totals.print("cases (written for the failure classes; in-sample)");
     // Every case is committed, and every one is scored.
-    assert_eq!(totals.jaccards.len(), labels.len(), "a case file is missing");
-    let kazakh = labels
-        .iter()
-        .filter(|l| l.lang == "kk")
-        .count();
+    assert_eq!(
+        totals.jaccards.len(),
+        labels.len(),
+        "a case file is missing"
+    );
+    let kazakh = labels.iter().filter(|l| l.lang == "kk").count();
     assert!(kazakh >= 5, "only {kazakh} Kazakh cases");
     totals.hold_targets();
 }

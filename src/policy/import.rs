@@ -1464,13 +1464,21 @@ impl Facts {
             "# TODO: the text names these data as processed but ties them to none of the\n\
              # purposes above; move each to the purpose it serves, or keep this one.\n",
         );
-        let _ = writeln!(out, "id = {}", toml_string(&unique_id("other-named-data", ids)));
+        let _ = writeln!(
+            out,
+            "id = {}",
+            toml_string(&unique_id("other-named-data", ids))
+        );
         out.push_str("title = \"Data the text names outside its purposes\"\n");
         self.render_categories(out, &unclaimed, declared, prohibited, ITEM_CATEGORIES);
         // Periods the text gives for these data, when it gives one for each.
         let periods: Vec<&(Category, Retention, Source)> = unclaimed
             .iter()
-            .filter_map(|m| self.category_retention.iter().find(|(c, _, _)| *c == m.category))
+            .filter_map(|m| {
+                self.category_retention
+                    .iter()
+                    .find(|(c, _, _)| *c == m.category)
+            })
             .collect();
         let own_period = (periods.len() == unclaimed.len())
             .then(|| {
@@ -1851,8 +1859,14 @@ mod tests {
     #[test]
     fn deletion_after_a_period_and_consent_validity_are_retention() {
         let general = |text: &str| read_general_retention(&[&line(text)]).map(|(r, _)| r);
-        assert_eq!(general("Деректер 6 ай ішінде жойылады."), Some(Retention::Months(6)));
-        assert_eq!(general("Data is deleted after 90 days."), Some(Retention::Days(90)));
+        assert_eq!(
+            general("Деректер 6 ай ішінде жойылады."),
+            Some(Retention::Months(6))
+        );
+        assert_eq!(
+            general("Data is deleted after 90 days."),
+            Some(Retention::Days(90))
+        );
         assert_eq!(
             general("Согласие действует в течение 3 лет с момента подписания."),
             Some(Retention::Months(36))
@@ -1874,9 +1888,14 @@ mod tests {
         assert_eq!(p.purposes[1].id, "other-named-data");
         assert_eq!(p.purposes[1].categories, vec![Category::OnlineIdentifier]);
         assert_eq!(p.purposes[1].retention, Retention::Days(30));
-        assert!(toml.contains("# TODO: the text names these data as processed but ties them to none"));
+        assert!(
+            toml.contains("# TODO: the text names these data as processed but ties them to none")
+        );
         // When a purpose names nothing of its own it gets everything: no extra purpose.
-        let p = crate::policy::parse(&draft("Цели обработки\n1) доставка;\nМы храним номер телефона и cookie.\n")).unwrap();
+        let p = crate::policy::parse(&draft(
+            "Цели обработки\n1) доставка;\nМы храним номер телефона и cookie.\n",
+        ))
+        .unwrap();
         assert_eq!(p.purposes.len(), 1);
     }
 

@@ -554,7 +554,13 @@ mod tests {
         // Recognised by content whatever the extension.
         let e = text_of(Path::new("policy.txt"), b"%PDF-1.4").unwrap_err();
         assert!(e.contains("malformed PDF"), "{e}");
-        assert_eq!(Format::detect(Path::new("p"), b"{\\rtf1 x}"), Format::Document);
-        assert_eq!(Format::detect(Path::new("p.txt"), "Политика".as_bytes()), Format::Text);
+        assert_eq!(
+            Format::detect(Path::new("p"), b"{\\rtf1 x}"),
+            Format::Document
+        );
+        assert_eq!(
+            Format::detect(Path::new("p.txt"), "Политика".as_bytes()),
+            Format::Text
+        );
     }
 }

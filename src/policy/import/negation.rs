@@ -104,8 +104,10 @@ static PRONOUN_OBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A pronoun object just before a negated verb («мы его не храним»).
 static PRONOUN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|\s)(?:его|её|ее|их|эти\s+данные|такие\s+данные)\s+(?:никогда\s+|также\s+)?$")
-        .expect("valid")
+    Regex::new(
+        r"(?i)(?:^|\s)(?:его|её|ее|их|эти\s+данные|такие\s+данные)\s+(?:никогда\s+|также\s+)?$",
+    )
+    .expect("valid")
 });
 
 /// A contrast or a new clause inside a sentence.
@@ -341,7 +343,10 @@ mod tests {
     #[test]
     fn kazakh_transfers_to_recipients_and_pronouns_before_the_verb() {
         // «берілмейді» (is not given): a prohibition, unless to named recipients.
-        assert_eq!(prohibited("Биометриялық деректер берілмейді."), ["Биометриялық", "деректер"]);
+        assert_eq!(
+            prohibited("Биометриялық деректер берілмейді."),
+            ["Биометриялық", "деректер"]
+        );
         assert!(prohibited("Деректер үшінші тараптарға берілмейді.").is_empty());
         assert!(prohibited("Card data are not transferred to third parties.").is_empty());
         // «мы его не храним»: the object is a pronoun before the verb.
