@@ -106,7 +106,7 @@ pub enum PolicyCommand {
     /// Validate a policy file; errors carry line numbers
     Check { file: PathBuf },
     /// Draft a policy file from a privacy-policy text (Russian, Kazakh or English;
-    /// .txt, .html or .md)
+    /// .txt, .html, .md, .docx, .odt, .rtf or .pdf)
     Import { file: PathBuf },
     /// What a revised policy file adds, removes and prohibits. Exit 0: no
     /// change; 1: changes (listed on stdout); 2: a file is missing or invalid

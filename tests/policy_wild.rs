@@ -1,8 +1,17 @@
-//! Scores `tizim policy import` on real policies it was never tuned on
-//! (fixtures/policies/wild, labelled by hand in labels.toml; sources in
-//! fixtures/policies/SOURCES.md) and holds the issue-14 targets:
-//! category Jaccard ≥ 0.95 on average, prohibitions exact on every policy,
-//! retention right wherever the text states one.
+//! Scores `tizim policy import` against hand labels and holds the issue-14
+//! targets: category Jaccard ≥ 0.95 on average, prohibitions exact on every
+//! policy, retention right wherever the text states one, and each purpose
+//! with its own data where the text ties data to purposes.
+//!
+//! Two sets, scored and reported apart:
+//! - `fixtures/policies/wild`: real policies (sources in
+//!   fixtures/policies/SOURCES.md), of which only some are committed; the
+//!   rest are read from `$TIZIM_POLICY_CORPUS` or `../shared/policies/wild`
+//!   when present. In-sample too: the rules were extended while their misses
+//!   were visible.
+//! - `fixtures/policies/cases`: short paraphrase policies, one or more per
+//!   failure class of the issue, written with the rules in view: in-sample
+//!   by construction (see fixtures/policies/cases/README.md).
 //!
 //! Prints one line per policy; run with `--nocapture` to see them.
 
@@ -11,8 +20,19 @@ use std::path::{Path, PathBuf};
 use tizim::model::Category;
 use tizim::policy::{self, import, Policy, Retention};
 
+/// What one purpose of a policy must get.
+#[derive(Debug)]
+struct PurposeLabel {
+    categories: BTreeSet<Category>,
+    retention: Option<Retention>,
+}
+
 #[derive(Debug)]
 struct Label {
+    purposes: Vec<PurposeLabel>,
+    todo_negation: bool,
+    elsewhere_comment: bool,
+    lang: String,
     file: String,
     categories: BTreeSet<Category>,
     prohibited: BTreeSet<Category>,
@@ -36,8 +56,12 @@ fn categories(value: Option<&toml::Value>, file: &str) -> BTreeSet<Category> {
         .unwrap_or_default()
 }
 
-fn labels() -> Vec<Label> {
-    let path = corpus_dirs()[0].join("labels.toml");
+fn flag(p: &toml::Value, key: &str) -> bool {
+    p.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+fn labels(dir: &Path) -> Vec<Label> {
+    let path = dir.join("labels.toml");
     let text = std::fs::read_to_string(&path).expect("labels.toml is committed");
     let doc: toml::Value = toml::from_str(&text).expect("labels.toml parses");
     doc["policy"]
@@ -63,7 +87,25 @@ fn labels() -> Vec<Label> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let purposes = p
+                .get("purpose")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .map(|t| PurposeLabel {
+                            categories: categories(t.get("categories"), &file),
+                            retention: t.get("retention").map(|r| {
+                                Retention::parse(r.as_str().expect("string")).expect("valid")
+                            }),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             Label {
+                purposes,
+                todo_negation: flag(p, "todo_negation"),
+                elsewhere_comment: flag(p, "elsewhere_comment"),
+                lang: p["lang"].as_str().expect("lang").to_string(),
                 categories: categories(p.get("categories"), &file),
                 prohibited: categories(p.get("prohibited"), &file),
                 retention,
@@ -82,7 +124,7 @@ fn labels() -> Vec<Label> {
 /// Where the corpus may be: committed fixtures, `$TIZIM_POLICY_CORPUS`, and
 /// the shared test data beside the repository (see SOURCES.md for why not
 /// every text is committed).
-fn corpus_dirs() -> Vec<PathBuf> {
+fn wild_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dirs = vec![root.join("fixtures/policies/wild")];
     if let Some(dir) = std::env::var_os("TIZIM_POLICY_CORPUS") {
@@ -92,11 +134,12 @@ fn corpus_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn find(file: &str) -> Option<PathBuf> {
-    corpus_dirs()
-        .into_iter()
-        .map(|d| d.join(file))
-        .find(|p| p.is_file())
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/policies/cases")
+}
+
+fn find(dirs: &[PathBuf], file: &str) -> Option<PathBuf> {
+    dirs.iter().map(|d| d.join(file)).find(|p| p.is_file())
 }
 
 fn draft_for(path: &Path) -> String {
@@ -176,16 +219,60 @@ fn category_periods(draft: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn wild_policies_meet_the_targets() {
-    let labels = labels();
-    let mut jaccards = Vec::new();
-    let mut prohibitions_exact = 0;
-    let mut retention = (0, 0);
+/// Purpose checks: (purposes right, purposes labelled, what missed). A
+/// purpose is right when it has exactly the labelled categories and, where
+/// the label gives one, the labelled retention.
+fn purpose_score(label: &Label, policy: &Policy) -> (usize, usize, Vec<String>) {
+    let mut hits = 0;
+    let mut missed = Vec::new();
+    if !label.purposes.is_empty() && policy.purposes.len() != label.purposes.len() {
+        missed.push(format!(
+            "{} purposes, want {}",
+            policy.purposes.len(),
+            label.purposes.len()
+        ));
+        return (0, label.purposes.len(), missed);
+    }
+    for (i, (want, got)) in label.purposes.iter().zip(&policy.purposes).enumerate() {
+        let categories: BTreeSet<Category> = got.categories.iter().copied().collect();
+        let retention_ok = want.retention.map_or(true, |r| r == got.retention);
+        if categories == want.categories && retention_ok {
+            hits += 1;
+        } else {
+            missed.push(format!(
+                "purpose {} ({}): got {} {} want {} {}",
+                i + 1,
+                got.id,
+                ids(&categories),
+                got.retention,
+                ids(&want.categories),
+                want.retention.map_or("-".to_string(), |r| r.to_string()),
+            ));
+        }
+    }
+    (hits, label.purposes.len(), missed)
+}
+
+/// Totals over a set of labelled policies.
+#[derive(Default)]
+struct Totals {
+    jaccards: Vec<f64>,
+    prohibitions_exact: usize,
+    /// Labelled prohibited categories the drafts found, of all labelled.
+    prohibited_found: usize,
+    prohibited_total: usize,
+    /// Categories the drafts prohibit that no label does.
+    prohibited_wrong: usize,
+    retention: (usize, usize),
+    purposes: (usize, usize),
+    failures: Vec<String>,
+}
+
+fn score(dirs: &[PathBuf], labels: &[Label]) -> Totals {
+    let mut t = Totals::default();
     let mut missing = Vec::new();
-    let mut failures = Vec::new();
-    for label in &labels {
-        let Some(path) = find(&label.file) else {
+    for label in labels {
+        let Some(path) = find(dirs, &label.file) else {
             missing.push(label.file.clone());
             continue;
         };
@@ -200,8 +287,9 @@ fn wild_policies_meet_the_targets() {
         let policy = match policy::parse(&draft) {
             Ok(p) => p,
             Err(e) => {
-                failures.push(format!("{}: draft does not parse: {e:?}", label.file));
-                jaccards.push(0.0);
+                t.failures
+                    .push(format!("{}: draft does not parse: {e:?}", label.file));
+                t.jaccards.push(0.0);
                 continue;
             }
         };
@@ -211,27 +299,35 @@ fn wild_policies_meet_the_targets() {
             .flat_map(|p| p.categories.iter().copied())
             .collect();
         let j = jaccard(&got, &label.categories);
-        jaccards.push(j);
+        t.jaccards.push(j);
         let prohibited: BTreeSet<Category> = policy.prohibited.iter().copied().collect();
         let true_pos = prohibited.intersection(&label.prohibited).count();
-        let precision = if prohibited.is_empty() {
-            1.0
-        } else {
-            true_pos as f64 / prohibited.len() as f64
-        };
-        let recall = if label.prohibited.is_empty() {
-            1.0
-        } else {
-            true_pos as f64 / label.prohibited.len() as f64
-        };
+        t.prohibited_found += true_pos;
+        t.prohibited_total += label.prohibited.len();
+        t.prohibited_wrong += prohibited.len() - true_pos;
         let exact = prohibited == label.prohibited;
-        prohibitions_exact += usize::from(exact);
-        let (hits, checks, missed) = retention_score(label, &draft, &policy);
-        retention.0 += hits;
-        retention.1 += checks;
+        t.prohibitions_exact += usize::from(exact);
+        let (hits, checks, mut missed) = retention_score(label, &draft, &policy);
+        t.retention.0 += hits;
+        t.retention.1 += checks;
+        let (p_hits, p_checks, p_missed) = purpose_score(label, &policy);
+        t.purposes.0 += p_hits;
+        t.purposes.1 += p_checks;
+        missed.extend(p_missed);
+        if label.todo_negation
+            && !draft
+                .lines()
+                .any(|l| l.contains("TODO") && l.contains("refers back"))
+        {
+            missed.push("TODO for a negation that refers back".to_string());
+        }
+        if label.elsewhere_comment && !draft.contains("also named as processed") {
+            missed.push("comment that the prohibition wins over a declaration".to_string());
+        }
         println!(
-            "{:<26} jaccard {j:.2}  prohibited P {precision:.2} R {recall:.2}{}  retention {hits}/{checks}",
+            "{:<26} jaccard {j:.2}  prohibited {true_pos}/{}{}  retention {hits}/{checks}  purposes {p_hits}/{p_checks}",
             label.file,
+            label.prohibited.len(),
             if exact { "" } else { " (inexact)" },
         );
         if j < 1.0 {
@@ -249,24 +345,74 @@ fn wild_policies_meet_the_targets() {
                 ids(&prohibited),
                 ids(&label.prohibited)
             );
-            failures.push(format!("{}: prohibitions not exact", label.file));
+            t.failures
+                .push(format!("{}: prohibitions not exact", label.file));
         }
         for m in &missed {
             println!("{:<26}   missed {m}", "");
-            failures.push(format!("{}: missed {m}", label.file));
+            t.failures.push(format!("{}: missed {m}", label.file));
         }
     }
-    let scored = jaccards.len();
-    let mean = jaccards.iter().sum::<f64>() / scored.max(1) as f64;
-    println!(
-        "scored {scored}: mean category Jaccard {mean:.3}; prohibitions exact {prohibitions_exact}/{scored}; retention {}/{}",
-        retention.0, retention.1
-    );
     if !missing.is_empty() {
-        eprintln!("not found in {:?}: {}", corpus_dirs(), missing.join(", "));
+        eprintln!("not found in {dirs:?}: {}", missing.join(", "));
     }
+    t
+}
+
+impl Totals {
+    fn mean_jaccard(&self) -> f64 {
+        self.jaccards.iter().sum::<f64>() / self.jaccards.len().max(1) as f64
+    }
+
+    fn print(&self, name: &str) {
+        let scored = self.jaccards.len();
+        println!(
+            "{name}: scored {scored}: mean category Jaccard {:.3}; prohibited categories found {}/{} ({} wrong), exact on {}/{scored} policies; retention {}/{}; purposes {}/{}",
+            self.mean_jaccard(),
+            self.prohibited_found,
+            self.prohibited_total,
+            self.prohibited_wrong,
+            self.prohibitions_exact,
+            self.retention.0,
+            self.retention.1,
+            self.purposes.0,
+            self.purposes.1,
+        );
+    }
+
+    fn hold_targets(&self) {
+        let mean = self.mean_jaccard();
+        assert!(mean >= 0.95, "mean category Jaccard {mean:.3} < 0.95");
+        assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
+    }
+}
+
+#[test]
+fn wild_policies_meet_the_targets() {
+    let dirs = wild_dirs();
+    let totals = score(&dirs, &labels(&dirs[0]));
+    totals.print("wild (real policies; in-sample)");
     // The committed part of the corpus is always there.
-    assert!(scored >= 2, "the committed corpus was not found");
-    assert!(mean >= 0.95, "mean category Jaccard {mean:.3} < 0.95");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        totals.jaccards.len() >= 2,
+        "the committed corpus was not found"
+    );
+    totals.hold_targets();
+}
+
+#[test]
+fn paraphrase_cases_meet_the_targets() {
+    let dir = cases_dir();
+    let labels = labels(&dir);
+    let totals = score(std::slice::from_ref(&dir), &labels);
+    totals.print("cases (written for the failure classes; in-sample)");
+    // Every case is committed, and every one is scored.
+    assert_eq!(
+        totals.jaccards.len(),
+        labels.len(),
+        "a case file is missing"
+    );
+    let kazakh = labels.iter().filter(|l| l.lang == "kk").count();
+    assert!(kazakh >= 5, "only {kazakh} Kazakh cases");
+    totals.hold_targets();
 }

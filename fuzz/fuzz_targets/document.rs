@@ -1,6 +1,7 @@
 //! Documents (issue 12): docx, pptx, odt and odp packages streamed through
 //! quick-xml by `source::read_file`: paragraphs as lines, table cells with
-//! fields. Checks the sink contract, cell batches and masks.
+//! fields. Checks the sink contract, cell batches and masks; also reads the
+//! bytes as prose (`source::document_prose`, for `tizim policy import`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tizim::source::{read_file, SourceOptions};
@@ -18,4 +19,6 @@ fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let mut sink = CheckingSink::new(name);
     read_file(&path, name, &opts, &mut sink);
     sink.finish();
+    // The same bytes read whole as prose, as `tizim policy import` does.
+    let _ = tizim::source::document_prose(data);
 });

@@ -13,4 +13,6 @@ fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     let mut sink = CheckingSink::new("fuzz.rtf");
     read_file(&path, "fuzz.rtf", &SourceOptions::default(), &mut sink);
     sink.finish();
+    // The same bytes read whole as prose, as `tizim policy import` does.
+    let _ = tizim::source::document_prose(&bytes);
 });

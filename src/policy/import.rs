@@ -34,15 +34,20 @@ mod negation;
 pub use input::{decode_text, text_of, Format};
 
 /// The draft for a policy file, read by its format (see [`Format`]): the
-/// text of a web page, Markdown or plain text in any supported encoding.
+/// text of a web page, Markdown, a `.docx`/`.odt`/`.rtf` document, a PDF,
+/// or plain text in any supported encoding.
 pub fn draft_file(path: &Path, bytes: &[u8]) -> Result<String, String> {
     let text = input::text_of(path, bytes)?;
     let mut out = draft(&text);
-    if Format::of(path) != Format::Text {
-        let kind = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let format = Format::detect(path, bytes);
+    if format != Format::Text {
+        let kind = match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) => format!(".{ext} file"),
+            None => "file".to_string(),
+        };
         out.insert_str(
             HEADER.len(),
-            &format!("# Line numbers count lines of the text read from the .{kind} file.\n"),
+            &format!("# Line numbers count lines of the text read from the {kind}.\n"),
         );
     }
     Ok(out)
@@ -928,6 +933,7 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
             format!(r"(?i)\b(?:хран\w*|сохраня\w*)\s+(?:[^\s.;,]+\s+){{0,3}}?{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\b"),
             format!(r"(?i)\b{num}{words}\s+(?P<unit>лет|год\w*|месяц\w*|(?:календарных\s+)?(?:дней|дня|день)|сут\w*|недел\w*)\s+(?:с\s+момента|со\s+дня|с\s+даты|после)"),
             format!(r"(?i)\b{num}{words}\s+(?P<unit>жыл|ай|күн|апта)\w*\s+(?:бойы|ішінде|мерзім\w*|сақта\w*|өткен\w*)"),
+            format!(r"(?i)\b(?:deleted|erased|destroyed|removed)\s+(?:after|within)\s+{num}{words}\s+(?P<unit>years?|months?|weeks?|days?)\b"),
             format!(r"(?i)\b(?:for|within|up\s+to|no\s+(?:longer|more)\s+than|not\s+(?:exceeding|more\s+than)|(?:a\s+)?(?:period|maximum)\s+of)\s+(?:(?:a\s+)?(?:period|maximum)\s+of\s+)?(?:up\s+to\s+)?{num}{words}\s+(?P<unit>years?|months?|weeks?|days?)\b"),
         ]
         .iter()
@@ -1020,10 +1026,25 @@ fn read_general_retention(lines: &[&Line]) -> Option<(Retention, Source)> {
         )
         .expect("valid")
     });
+    // Data deleted after a period were kept for it («6 ай ішінде жойылады»,
+    // "deleted after 90 days"), and a consent valid for a period bounds the
+    // processing it allows («Согласие действует в течение 3 лет»).
+    static DELETED_OR_CONSENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)удаля|уничтожа|жойыл|жойыла|\b(?:deleted|erased|destroyed)\b|согласи\w*\s+действ|келісім\w*\s+(?:\w+\s+){0,4}?(?:жарамды|қолданылады|күшінде)|consent\s+(?:is\s+)?valid",
+        )
+        .expect("valid")
+    });
+    // …but a deadline to delete on request is not a retention period.
+    static ON_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)запрос|обращени|требовани|заявлени|отзыв|сұрау|өтініш|талап|request|\bask|withdraw")
+            .expect("valid")
+    });
     let mut best: Option<(Retention, Source)> = None;
     for line in lines {
         for sentence in sentences(&line.text) {
-            if !ABOUT_KEEPING.is_match(sentence) {
+            let deletion = DELETED_OR_CONSENT.is_match(sentence) && !ON_REQUEST.is_match(sentence);
+            if !ABOUT_KEEPING.is_match(sentence) && !deletion {
                 continue;
             }
             let pseudo = Line {
@@ -1050,7 +1071,7 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
             .expect("valid")
     });
     static DASH: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
+        Regex::new(r"^(?:\s+\p{L}+){0,2}?\s*(?:\([^()]*\)\s*)?[—–:-]\s*(?:(?:хранятся|хранится|сақталады|are\s+kept|is\s+kept|stored)\s+)?").expect("valid")
     });
     let mut found: Vec<(Category, Retention, Source)> = Vec::new();
     let mut keep = |category: Category, retention: Retention, source: Source| match found
@@ -1141,7 +1162,7 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
             | определя\w*\s+(?:достижени|целям)\w*
             | в\s+течение\s+(?:срок|период)\w*\s+(?:действи|установленн)\w*
             | срок\w*,?\s+установленн\w*\s+законодательств\w*
-            | сұрағанша | жойғанша | қайтарып\s+алғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
+            | сұрағанша | жой(?:ыл)?ғанша | қайтарып\s+алын?ғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
             | until\s+(?:you\s+(?:ask|request|delete|withdraw)|(?:the\s+)?(?:account\s+)?deletion|consent\s+is\s+withdrawn)
             | as\s+long\s+as\s+(?:is\s+)?(?:needed|necessary|required)
             | no\s+longer\s+than\s+(?:is\s+)?(?:necessary|needed|required)
@@ -1397,7 +1418,78 @@ impl Facts {
             self.render_retention(&mut out, p.retention.as_ref());
             self.render_legal_basis(&mut out, p.legal_basis.as_ref());
         }
+        self.render_unclaimed(&mut out, &declared, &prohibited_ids, &ids);
         out
+    }
+
+    /// Data the text names as processed that no purpose claims, when every
+    /// purpose names its own (a cookie table beside a purposes table): a
+    /// purpose of their own with a TODO, rather than dropping them, which
+    /// would make every finding of them undeclared, or guessing a purpose.
+    fn render_unclaimed(
+        &self,
+        out: &mut String,
+        declared: &[(Category, Source)],
+        prohibited: &[Category],
+        ids: &[String],
+    ) {
+        let own: Vec<Vec<Category>> = self
+            .purposes
+            .iter()
+            .map(|p| {
+                p.own
+                    .iter()
+                    .filter(|m| !m.negated && !prohibited.contains(&m.category))
+                    .map(|m| m.category)
+                    .collect()
+            })
+            .collect();
+        if own.is_empty() || own.iter().any(Vec::is_empty) {
+            return;
+        }
+        let unclaimed: Vec<Mention> = declared
+            .iter()
+            .filter(|(c, _)| !own.iter().any(|o| o.contains(c)))
+            .map(|(c, source)| Mention {
+                category: *c,
+                negated: false,
+                source: source.clone(),
+            })
+            .collect();
+        if unclaimed.is_empty() {
+            return;
+        }
+        out.push_str("\n[[purpose]]\n");
+        out.push_str(
+            "# TODO: the text names these data as processed but ties them to none of the\n\
+             # purposes above; move each to the purpose it serves, or keep this one.\n",
+        );
+        let _ = writeln!(
+            out,
+            "id = {}",
+            toml_string(&unique_id("other-named-data", ids))
+        );
+        out.push_str("title = \"Data the text names outside its purposes\"\n");
+        self.render_categories(out, &unclaimed, declared, prohibited, ITEM_CATEGORIES);
+        // Periods the text gives for these data, when it gives one for each.
+        let periods: Vec<&(Category, Retention, Source)> = unclaimed
+            .iter()
+            .filter_map(|m| {
+                self.category_retention
+                    .iter()
+                    .find(|(c, _, _)| *c == m.category)
+            })
+            .collect();
+        let own_period = (periods.len() == unclaimed.len())
+            .then(|| {
+                periods
+                    .into_iter()
+                    .reduce(|a, b| if longer(b.1, a.1) { b } else { a })
+                    .map(|(_, r, s)| (*r, s.clone()))
+            })
+            .flatten();
+        self.render_retention(out, own_period.as_ref());
+        self.render_legal_basis(out, None);
     }
 
     fn render_bin(&self, out: &mut String) {
@@ -1762,6 +1854,49 @@ mod tests {
         assert_eq!(retention("достигшее 18 лет"), None);
         assert_eq!(retention("до дня отзыва согласия"), None);
         assert_eq!(retention("до момента удаления"), None);
+    }
+
+    #[test]
+    fn deletion_after_a_period_and_consent_validity_are_retention() {
+        let general = |text: &str| read_general_retention(&[&line(text)]).map(|(r, _)| r);
+        assert_eq!(
+            general("Деректер 6 ай ішінде жойылады."),
+            Some(Retention::Months(6))
+        );
+        assert_eq!(
+            general("Data is deleted after 90 days."),
+            Some(Retention::Days(90))
+        );
+        assert_eq!(
+            general("Согласие действует в течение 3 лет с момента подписания."),
+            Some(Retention::Months(36))
+        );
+        // A deadline to delete on request is not a retention period.
+        assert_eq!(
+            general("Персональные данные удаляются в течение 30 дней с момента получения запроса."),
+            None
+        );
+    }
+
+    #[test]
+    fn data_no_purpose_claims_get_a_purpose_marked_todo() {
+        let text = "Цель | Данные | Срок\nДоставка | номер телефона | 1 год\n\n\
+                    Cookie | Назначение | Срок\nsession | вход | 30 дней\n";
+        let toml = draft(text);
+        let p = crate::policy::parse(&toml).unwrap();
+        assert_eq!(p.purposes.len(), 2, "{toml}");
+        assert_eq!(p.purposes[1].id, "other-named-data");
+        assert_eq!(p.purposes[1].categories, vec![Category::OnlineIdentifier]);
+        assert_eq!(p.purposes[1].retention, Retention::Days(30));
+        assert!(
+            toml.contains("# TODO: the text names these data as processed but ties them to none")
+        );
+        // When a purpose names nothing of its own it gets everything: no extra purpose.
+        let p = crate::policy::parse(&draft(
+            "Цели обработки\n1) доставка;\nМы храним номер телефона и cookie.\n",
+        ))
+        .unwrap();
+        assert_eq!(p.purposes.len(), 1);
     }
 
     #[test]

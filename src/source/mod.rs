@@ -66,6 +66,8 @@ pub mod mail;
 pub mod numeric;
 mod office;
 pub mod pdf;
+
+pub use office::document_prose;
 pub mod structured;
 pub mod text;
 pub mod unread;

@@ -33,7 +33,7 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Card,
-        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details)",
+        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details|data)",
     ),
     (
         Category::Iban,
@@ -41,7 +41,7 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::PersonName,
-        r"(?-i:\bФИО\b|Ф\.\s?И\.\s?О\.?|\bТАӘ\b|Т\.\s?А\.\s?Ә\.?)|\bфамили[яиюей]\w*|\bимя\b|\bимени\b|\bотчеств\w*|аты[-\s]жөн\w*|\bтег[іi]\b|\bаты\b|(?:full|first|last|given|family|display)\s+names?|\bsurnames?\b|(?:your|their)\s+names?\b|\bатыңыз\w*|\bесіміңіз\w*",
+        r"(?-i:\bФИО\b|Ф\.\s?И\.\s?О\.?|\bТАӘ\b|Т\.\s?А\.\s?Ә\.?)|\bфамили[яиюей]\w*|\bимя\b|\bимени\b|\bотчеств\w*|аты[-\s]жөн\w*|\bтег[іi]\b|\bаты\b|(?:full|first|last|given|family|display)\s+names?|\bsurnames?\b|(?:your|their)\s+names?\b|\bnames?,?\s+(?:and|or)\s+(?:your\s+)?(?:phone|mobile|e-?mail|surname|date\s+of\s+birth)|\bатыңыз\w*|\bесіміңіз\w*",
     ),
     (
         Category::BirthDate,
@@ -57,7 +57,7 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Address,
-        r"(?:почтов|домашн|фактическ)\w*\s+адрес\w*|адрес\w*\s+(?:места\s+)?(?:проживания|жительства|регистрации|доставки|прописки)|(?:тұрғылықты|пошталық|тұратын|жеткізу)\s+мекенжай\w*|(?:postal|home|mailing|residential|delivery|billing)\s+address(?:es)?|\bzip\s+codes?\b|\bpostcodes?\b|\bpostal\s+codes?\b|почтов\w+\s+индекс\w*",
+        r"(?:почтов|домашн|фактическ)\w*\s+адрес\w*|адрес\w*\s+(?:места\s+)?(?:проживания|жительства|регистрации|доставки|прописки)|(?:тұрғылықты|пошталық|тұратын|жеткізу)\s+мекенжай\w*|(?:postal|home|mailing|residential|delivery|billing|shipping|pick-?up|drop-?off)\s+address(?:es)?|\bzip\s+codes?\b|\bpostcodes?\b|\bpostal\s+codes?\b|почтов\w+\s+индекс\w*",
     ),
     (
         Category::OnlineIdentifier,

@@ -1,9 +1,13 @@
-//! Policy texts as they are published: web pages, Markdown, plain text in
-//! any supported encoding. Each becomes plain text whose lines keep the
-//! structure a reader relies on: one line per paragraph or heading, `- `
-//! before list items, table cells joined by ` | `.
+//! Policy texts as they are published: web pages, Markdown, documents
+//! (`.docx`, `.odt`, `.rtf`, `.pdf`), plain text in any supported encoding.
+//! Each becomes plain text whose lines keep the structure a reader relies
+//! on: one line per paragraph or heading, `- ` before list items, table
+//! cells joined by ` | `. Documents are read by the scan's own document
+//! sources (`source::office`, `source::pdf`), with their limits.
 
+use regex::Regex;
 use std::path::Path;
+use std::sync::LazyLock;
 
 /// How a policy file is read, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,11 +15,26 @@ pub enum Format {
     Text,
     Html,
     Markdown,
-    Docx,
+    /// A word-processor document: `.docx`, `.odt` or `.rtf`.
+    Document,
     Pdf,
 }
 
 impl Format {
+    /// The format of a policy file: by extension, and by content for any
+    /// other extension (a PDF, RTF or zip package saved as `.txt` or with
+    /// no extension is still read as what it is).
+    pub fn detect(path: &Path, bytes: &[u8]) -> Format {
+        match Format::of(path) {
+            Format::Text if crate::source::pdf::looks_like(bytes) => Format::Pdf,
+            Format::Text if bytes.starts_with(b"{\\rtf") || bytes.starts_with(b"PK\x03\x04") => {
+                Format::Document
+            }
+            format => format,
+        }
+    }
+
+    /// The format a file's extension names.
     pub fn of(path: &Path) -> Format {
         let ext = path
             .extension()
@@ -25,7 +44,7 @@ impl Format {
         match ext.as_str() {
             "html" | "htm" | "xhtml" => Format::Html,
             "md" | "markdown" => Format::Markdown,
-            "docx" => Format::Docx,
+            "docx" | "odt" | "rtf" => Format::Document,
             "pdf" => Format::Pdf,
             _ => Format::Text,
         }
@@ -34,18 +53,60 @@ impl Format {
 
 /// The plain text of a policy file, or why it cannot be read.
 pub fn text_of(path: &Path, bytes: &[u8]) -> Result<String, String> {
-    match Format::of(path) {
+    let in_file = |e: String| format!("{}: {e}", path.display());
+    match Format::detect(path, bytes) {
         Format::Text => Ok(decode_text(bytes)),
         Format::Html => Ok(html_to_text(&decode_text(bytes))),
         Format::Markdown => Ok(markdown_to_text(&decode_text(bytes))),
-        // The document sources (issue 12) are not on this branch yet; this is
-        // where they plug in.
-        Format::Docx | Format::Pdf => Err(format!(
-            "{}: reading .docx and .pdf policies needs the document sources, which are not \
-             built in yet; save the policy as .txt, .html or .md",
-            path.display()
+        Format::Document => crate::source::document_prose(bytes).map_err(in_file),
+        Format::Pdf => pdf_text(bytes).map_err(in_file),
+    }
+}
+
+/// The text of a PDF's pages, in order, with paragraphs unwrapped (see
+/// [`unwrap_lines`]). Tables come out as lines of text with their cells
+/// separated by spaces (a PDF has no cells), so a purposes table in a PDF is
+/// read as running text.
+fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+    use crate::source::pdf::{extract_guarded, Extracted};
+    match extract_guarded(bytes.to_vec())? {
+        Extracted::Pages(pages) => {
+            let text: Vec<&str> = pages.iter().flat_map(|p| p.lines()).collect();
+            Ok(unwrap_lines(&text))
+        }
+        Extracted::Encrypted => {
+            Err("encrypted PDF (a password is needed to read it); not read".to_string())
+        }
+        Extracted::ImageOnly { pages } => Err(format!(
+            "PDF of {pages} page(s) without a text layer (scanned images need OCR); not read"
         )),
     }
+}
+
+/// Joins the lines a PDF wrapped back into their paragraphs: a line at
+/// least three quarters as long as the longest goes on into the next one,
+/// unless that one is blank or starts with a list or clause marker (`5.3.`,
+/// `1)`, `(а)`, `-`, `•`). A PDF keeps no paragraph ends, and sentences cut
+/// at the margin would otherwise lose periods («в течение 3 | лет»), list
+/// items and negated lists split over lines.
+fn unwrap_lines(lines: &[&str]) -> String {
+    static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*\.|\(?(?:\d{1,2}|[a-zа-яёәіңғүұқөһ])\)|[-–—•·*▪])(?:\s|$)")
+            .expect("valid")
+    });
+    let width = |l: &str| l.trim_end().chars().count();
+    let longest = lines.iter().map(|l| width(l)).max().unwrap_or(0);
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line.trim_end());
+        let wrapped = longest > 0
+            && width(line) * 4 >= longest * 3
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| !next.trim().is_empty() && !MARKER.is_match(next));
+        out.push(if wrapped { ' ' } else { '\n' });
+    }
+    out
 }
 
 /// Decodes text the way a scan does (BOM, UTF-8, then Windows-1251).
@@ -485,8 +546,21 @@ mod tests {
     }
 
     #[test]
-    fn documents_are_a_clear_error() {
+    fn broken_documents_are_a_clear_error() {
         let e = text_of(Path::new("p.pdf"), b"%PDF-1.4").unwrap_err();
-        assert!(e.contains(".pdf"), "{e}");
+        assert!(e.starts_with("p.pdf: malformed PDF"), "{e}");
+        let e = text_of(Path::new("p.docx"), b"PK\x03\x04 not a zip").unwrap_err();
+        assert!(e.starts_with("p.docx: not a .docx"), "{e}");
+        // Recognised by content whatever the extension.
+        let e = text_of(Path::new("policy.txt"), b"%PDF-1.4").unwrap_err();
+        assert!(e.contains("malformed PDF"), "{e}");
+        assert_eq!(
+            Format::detect(Path::new("p"), b"{\\rtf1 x}"),
+            Format::Document
+        );
+        assert_eq!(
+            Format::detect(Path::new("p.txt"), "Политика".as_bytes()),
+            Format::Text
+        );
     }
 }

@@ -76,6 +76,7 @@ static NEGATED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
                собира(?:ется|ются)|хран(?:ится|ятся)|сохраня(?:ется|ются)|обрабатыва(?:ется|ются)|запрашива(?:ется|ются)|
                накаплива(?:ется|ются)|переда(?:ется|ются|ётся)|фиксиру(?:ется|ются)|запис(?:ывается|ываются))\b
         | (?:жина|жинал|сақта|сақтал|өңде|өңдел|сұра|сұрал|жібер|жіберіл|тіркел|ал|алын)(?:ма|ме|ба|бе|па|пе)(?:й|с|ған)\w*
+        | \b(?:бер|беріл)ме(?:й|с|ген)\w*
         | (?:жүргізілмей|асырылмай)\w*
         | \b(?:is|are|will\s+be|shall\s+be)\s+(?:not|never)\s+(?:collected|stored|processed|kept|retained|saved|requested|recorded|logged|transferred)\b
         ",
@@ -99,6 +100,14 @@ static RECIPIENT: LazyLock<Regex> = LazyLock::new(|| {
 static PRONOUN_OBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\W*(?:it|them|this|these|её|ее|их|его|эти\s+данные|такие\s+данные)\b|(?:^|\s)(?:оны|оларды|мұны)\s")
         .expect("valid")
+});
+
+/// A pronoun object just before a negated verb («мы его не храним»).
+static PRONOUN_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|\s)(?:его|её|ее|их|эти\s+данные|такие\s+данные)\s+(?:никогда\s+|также\s+)?$",
+    )
+    .expect("valid")
 });
 
 /// A contrast or a new clause inside a sentence.
@@ -133,6 +142,14 @@ pub fn scopes(text: &str, negated_list: bool) -> Scopes {
         });
         if let Some(m) = active.map(|c| c.get(0).expect("match")) {
             let verb = m.as_str();
+            // «…, но мы его не храним», "but we do not keep them": the
+            // object stands before the verb as a pronoun.
+            if PRONOUN_BEFORE.is_match(&text[offset..offset + m.start()]) {
+                scopes
+                    .ambiguous
+                    .push((offset + m.start()..clause.end, before_clause));
+                continue;
+            }
             let scope = offset + m.end()..clause.end;
             let object = &text[scope.clone()];
             let is_transfer = verb.contains("переда") || verb.to_lowercase().contains("transfer");
@@ -161,10 +178,24 @@ pub fn scopes(text: &str, negated_list: bool) -> Scopes {
                 scopes.ambiguous.push((at..clause.end, offset..at));
                 continue;
             }
-            if RECIPIENT.is_match(before) && before.to_lowercase().contains("переда") {
+            // «… третьим лицам не передаются», «… үшінші тараптарға
+            // берілмейді», "… are not transferred to third parties": a
+            // promise about disclosure, not about holding the data.
+            let verb = m.as_str().to_lowercase();
+            let is_transfer = ["переда", "бер", "жібер", "transferred"]
+                .iter()
+                .any(|v| verb.contains(v));
+            if (is_transfer || before.to_lowercase().contains("переда")) && RECIPIENT.is_match(part)
+            {
                 continue;
             }
             scopes.prohibited.push(subject.clone());
+            // «Компания мына деректерді жинамайды және сақтамайды:» opens a
+            // list of what it does not collect.
+            let after = &text[offset + m.end()..clause.end];
+            if after.trim_end().ends_with(':') && clause.end >= text.trim_end().len() {
+                scopes.open_list = true;
+            }
             if let Some(e) = exception.filter(|e| e.end <= subject.end) {
                 // «A, за исключением B, не хранятся»: B up to the next comma.
                 let end = text[e.end..subject.end]
@@ -305,5 +336,24 @@ mod tests {
     fn a_colon_opens_a_negated_list() {
         assert!(scopes("Оператор не собирает:", false).open_list);
         assert!(!scopes("Оператор собирает:", false).open_list);
+        assert!(scopes("Компания мына деректерді жинамайды және сақтамайды:", false).open_list);
+        assert!(!scopes("Компания мына деректерді жинайды:", false).open_list);
+    }
+
+    #[test]
+    fn kazakh_transfers_to_recipients_and_pronouns_before_the_verb() {
+        // «берілмейді» (is not given): a prohibition, unless to named recipients.
+        assert_eq!(
+            prohibited("Биометриялық деректер берілмейді."),
+            ["Биометриялық", "деректер"]
+        );
+        assert!(prohibited("Деректер үшінші тараптарға берілмейді.").is_empty());
+        assert!(prohibited("Card data are not transferred to third parties.").is_empty());
+        // «мы его не храним»: the object is a pronoun before the verb.
+        let s = scopes(
+            "Сервис может передать нам ваш номер телефона, но мы его не храним.",
+            false,
+        );
+        assert!(s.prohibited.is_empty() && s.ambiguous.len() == 1, "{s:?}");
     }
 }

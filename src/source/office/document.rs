@@ -36,6 +36,9 @@ pub(super) struct Grammar {
     table: &'static str,
     row: &'static str,
     cell: &'static [&'static str],
+    /// Marks a list item: inside a paragraph (`w:numPr`), or around one
+    /// (`text:list-item`). Only prose reading ([`prose`]) uses it.
+    list_item: &'static [&'static str],
 }
 
 /// WordprocessingML (`w:`).
@@ -47,6 +50,7 @@ pub(super) const WORD: Grammar = Grammar {
     table: "tbl",
     row: "tr",
     cell: &["tc"],
+    list_item: &["numPr"],
 };
 
 /// DrawingML text in slides (`a:`).
@@ -58,6 +62,7 @@ pub(super) const SLIDE: Grammar = Grammar {
     table: "tbl",
     row: "tr",
     cell: &["tc"],
+    list_item: &["buAutoNum", "buChar"],
 };
 
 /// OpenDocument text and presentations (`text:`, `table:`).
@@ -69,6 +74,7 @@ pub(super) const ODF: Grammar = Grammar {
     table: "table",
     row: "table-row",
     cell: &["table-cell", "covered-table-cell"],
+    list_item: &["list-item"],
 };
 
 /// Reads the text parts of a document package.
@@ -511,6 +517,147 @@ pub(super) fn scan_xml<R: Read>(
     result
 }
 
+/// One XML part as prose, for reading a document whole (a privacy policy
+/// drafted by `tizim policy import`): one paragraph a line, a list item
+/// after `- `, a table row one line with its cells joined by ` | ` (a
+/// cell's paragraphs joined by spaces, its list items by `; `; nested
+/// tables flattened into their cell), runs of white space as one space.
+/// Unlike [`scan_xml`], whose lines are paragraph numbers for findings, this
+/// keeps the row structure a reader of tables relies on.
+pub(super) fn prose<R: Read>(reader: R, grammar: &Grammar) -> Result<String, XmlFailure> {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(reader));
+    let mut out = String::new();
+    let mut paragraph = String::new();
+    let (mut in_paragraph, mut in_text) = (0u32, 0u32);
+    let any_text = grammar.text.is_empty();
+    // The paragraph being read (or the next one) is a list item.
+    let mut item = false;
+    let mut table_depth = 0u32;
+    let mut row: Vec<String> = Vec::new();
+    // The outermost table's cell being read.
+    let mut cell: Option<String> = None;
+    let mut buf = Vec::new();
+    /// Ends a paragraph: a line of `out`, or part of the table cell.
+    fn end_paragraph(
+        paragraph: &mut String,
+        item: &mut bool,
+        cell: &mut Option<String>,
+        out: &mut String,
+    ) {
+        let text = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+        paragraph.clear();
+        let is_item = std::mem::take(item);
+        match cell {
+            Some(cell) if !text.is_empty() => {
+                if !cell.is_empty() {
+                    cell.push_str(if is_item { "; " } else { " " });
+                }
+                cell.push_str(&text);
+            }
+            Some(_) => {}
+            None => {
+                if is_item && !text.is_empty() {
+                    out.push_str("- ");
+                }
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    loop {
+        buf.clear();
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(quick_xml::Error::Io(e)) => {
+                return Err(XmlFailure::Io(io::Error::new(e.kind(), e.to_string())))
+            }
+            Err(e) => return Err(XmlFailure::Syntax(e.to_string())),
+        };
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) {
+                    if in_paragraph > 0 {
+                        paragraph.push(' ');
+                    }
+                    in_paragraph += 1;
+                } else if grammar.text.contains(&name) {
+                    in_text += 1;
+                } else if grammar.list_item.contains(&name) {
+                    item = true;
+                } else if name == grammar.table {
+                    table_depth += 1;
+                } else if name == grammar.row && table_depth == 1 {
+                    row.clear();
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    cell = Some(String::new());
+                } else if in_paragraph > 0
+                    && (grammar.tab.contains(&name) || grammar.space.contains(&name))
+                {
+                    paragraph.push(' ');
+                }
+            }
+            Event::Empty(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) && in_paragraph == 0 {
+                    end_paragraph(&mut paragraph, &mut item, &mut cell, &mut out);
+                } else if grammar.list_item.contains(&name) {
+                    item = true;
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    row.push(String::new());
+                } else if in_paragraph > 0
+                    && (grammar.tab.contains(&name) || grammar.space.contains(&name))
+                {
+                    paragraph.push(' ');
+                }
+            }
+            Event::End(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if grammar.paragraph.contains(&name) {
+                    in_paragraph = in_paragraph.saturating_sub(1);
+                    if in_paragraph == 0 {
+                        end_paragraph(&mut paragraph, &mut item, &mut cell, &mut out);
+                    } else {
+                        paragraph.push(' ');
+                    }
+                } else if grammar.text.contains(&name) {
+                    in_text = in_text.saturating_sub(1);
+                } else if grammar.cell.contains(&name) && table_depth == 1 {
+                    row.push(cell.take().unwrap_or_default());
+                } else if name == grammar.row && table_depth == 1 {
+                    if row.iter().any(|c| !c.is_empty()) {
+                        out.push_str(&row.join(" | "));
+                        out.push('\n');
+                    }
+                    row.clear();
+                } else if name == grammar.table {
+                    table_depth = table_depth.saturating_sub(1);
+                }
+            }
+            Event::Text(t) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                paragraph.push_str(&t.xml10_content());
+            }
+            Event::CData(t) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                paragraph.push_str(&t);
+            }
+            Event::GeneralRef(r) if in_text > 0 || (any_text && in_paragraph > 0) => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    paragraph.push(c);
+                } else if let Some(s) =
+                    quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
+                {
+                    paragraph.push_str(s);
+                }
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,6 +714,32 @@ mod tests {
 </office:text></office:body></office:document-content>"#;
         let r = run(&ODF, xml);
         assert_eq!(r.plain, "Заголовок\nИИН 850315300128 сноска a@b.kz \n");
+    }
+
+    #[test]
+    fn prose_keeps_list_items_and_table_rows() {
+        let docx = r#"<w:document xmlns:w="w"><w:body>
+<w:p><w:r><w:t>Мақсаттары</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/></w:numPr><w:tabs><w:tab w:val="left"/></w:tabs></w:pPr><w:r><w:t>жеткізу</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Цель</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Данные</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>Доставка</w:t></w:r></w:p></w:tc><w:tc>
+<w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t>ФИО</w:t></w:r></w:p><w:p><w:pPr><w:numPr/></w:pPr><w:r><w:t xml:space="preserve">  телефон </w:t></w:r></w:p></w:tc><w:tc/></w:tr></w:tbl>
+<w:p/><w:p><w:r><w:t>A &amp; B</w:t></w:r></w:p>
+</w:body></w:document>"#;
+        assert_eq!(
+            prose(docx.as_bytes(), &WORD).ok().unwrap(),
+            "Мақсаттары\n- жеткізу\nЦель | Данные\nДоставка | ФИО; телефон | \n\nA & B\n"
+        );
+        let odt = r#"<office:text><text:h>Цели</text:h><text:list><text:list-item><text:p>доставка<text:s/>заказов</text:p></text:list-item></text:list>
+<table:table><table:table-row><table:table-cell><text:p>a</text:p></table:table-cell><table:covered-table-cell/><table:table-cell><text:p>b</text:p></table:table-cell></table:table-row></table:table></office:text>"#;
+        assert_eq!(
+            prose(odt.as_bytes(), &ODF).ok().unwrap(),
+            "Цели\n- доставка заказов\na |  | b\n"
+        );
+        assert!(matches!(
+            prose("<w:p><w:t>x</w:q>".as_bytes(), &WORD),
+            Err(XmlFailure::Syntax(_))
+        ));
     }
 
     #[test]

@@ -127,6 +127,90 @@ pub(crate) fn scan_rtf<R: Read>(
     flow
 }
 
+/// Most XML (or RTF) text read from one document by [`document_prose`].
+const PROSE_LIMIT: u64 = 256 << 20;
+
+/// The text of a word-processor document (`.docx`, `.odt`, recognised by
+/// content) or an RTF file, read whole as prose, for drafting a policy
+/// from it: one paragraph a line, list items after `- `, a table row one
+/// line with its cells joined by ` | ` ([`document::prose`]). Only the
+/// body is read: headers, footers and comments are not policy text. The
+/// zip-bomb limits of a scan apply. Errors say what is wrong with the
+/// file, never quote it.
+pub fn document_prose(bytes: &[u8]) -> Result<String, String> {
+    if is_rtf(bytes) {
+        return rtf_prose(bytes);
+    }
+    let mut zip = zip::ZipArchive::new(io::Cursor::new(bytes))
+        .map_err(|e| format!("not a .docx, .odt or .rtf document ({e})"))?;
+    let (part, grammar) = match package_kind(&mut zip) {
+        Some(Package::Docx) => ("word/document.xml", &document::WORD),
+        Some(Package::OdfText) => ("content.xml", &document::ODF),
+        Some(other) => return Err(format!("a {other:?} package, not a text document")),
+        None => return Err("a zip archive, not a .docx or .odt document".to_string()),
+    };
+    let budget = super::compress::Budget::new(bytes.len() as u64, PROSE_LIMIT, 200);
+    let index = zip
+        .index_for_name(part)
+        .ok_or_else(|| format!("the document has no {part}"))?;
+    let member = zip
+        .by_index(index)
+        .map_err(|e| format!("{part}: not readable ({e})"))?;
+    let compressed = member.compressed_size();
+    let reader = Limited::new(member, &budget, CompressedSize::Known(compressed));
+    document::prose(reader, grammar).map_err(|e| match e {
+        document::XmlFailure::Io(e) => format!("{part}: {e}"),
+        document::XmlFailure::Syntax(m) => format!("{part}: malformed XML ({m})"),
+    })
+}
+
+/// RTF as prose: the reader's lines, a table row's cells joined by ` | `,
+/// the paragraphs of a cell by `; ` (their list bullets dropped), tabs as
+/// spaces.
+fn rtf_prose(bytes: &[u8]) -> Result<String, String> {
+    let mut text = Collect::default();
+    rtf::scan_prose(io::Read::take(bytes, PROSE_LIMIT), &mut text)
+        .map_err(|e| format!("RTF not readable ({e})"))?;
+    let mut out = String::with_capacity(text.0.len());
+    for line in text.0.lines() {
+        let line = line.replace('\t', " ");
+        if line.contains(rtf::CELL_END) {
+            let cells: Vec<String> = line
+                .trim_end_matches(|c: char| c == rtf::CELL_END || c.is_whitespace())
+                .split(rtf::CELL_END)
+                .map(|cell| {
+                    cell.split(rtf::CELL_PARAGRAPH)
+                        .map(|p| p.trim().trim_start_matches(['•', '·', '*', '-']).trim())
+                        .filter(|p| !p.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .collect();
+            out.push_str(&cells.join(" | "));
+        } else {
+            out.push_str(line.replace(rtf::CELL_PARAGRAPH, " ").trim_end());
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// A sink that keeps only the text a reader sends.
+#[derive(Default)]
+struct Collect(String);
+
+impl SourceSink for Collect {
+    fn begin(&mut self, _: &crate::model::FileMeta) {}
+    fn segment(&mut self, seg: &crate::model::Segment<'_>) {
+        self.0.push_str(&seg.text[seg.report.clone()]);
+    }
+    fn field(&mut self, _: &str, _: u64) {}
+    fn notice(&mut self, _: crate::model::Notice) {}
+    fn error(&mut self, _: ScanError) {}
+    fn skipped(&mut self, _: &str, _: crate::model::SkipReason) {}
+    fn end(&mut self) {}
+}
+
 /// Opens package member `name` for reading under the file's decompression
 /// budget (the zip-bomb limits of [`super::compress`]). `None` when the
 /// package has no such member.

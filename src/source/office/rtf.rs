@@ -63,6 +63,9 @@ struct Group {
     encoding: &'static Encoding,
     /// Inside `\fonttbl`: font definitions are read, not shown.
     font_table: bool,
+    /// Inside a table paragraph (`\intbl` since the last `\pard`); kept
+    /// per group, so `{\listtext\pard …}` inside a cell does not end it.
+    in_table: bool,
 }
 
 /// The code page of an RTF `\fcharset`.
@@ -95,6 +98,8 @@ fn codepage_encoding(codepage: i32) -> Option<&'static Encoding> {
 
 struct Writer<'s> {
     sink: &'s mut dyn SourceSink,
+    /// Prose reading ([`scan_prose`]): table structure is kept.
+    prose: bool,
     text: String,
     first_line: u64,
     /// Bytes from `\'hh`, decoded together (double-byte code pages).
@@ -165,8 +170,26 @@ impl Writer<'_> {
 
 /// Reads an RTF document and sends its text.
 pub(super) fn scan<R: Read>(reader: R, sink: &mut dyn SourceSink) -> io::Result<()> {
+    scan_as(reader, sink, false)
+}
+
+/// A paragraph break inside a table cell, in [`scan_prose`] text.
+pub(super) const CELL_PARAGRAPH: char = '\u{1}';
+/// The end of a table cell, in [`scan_prose`] text.
+pub(super) const CELL_END: char = '\u{2}';
+
+/// Reads an RTF document as prose, for reading it whole: as [`scan`], but a
+/// paragraph inside a table cell ends with [`CELL_PARAGRAPH`] and a cell
+/// with [`CELL_END`] (not a tab, which list bullets use too), so a table row
+/// stays one line.
+pub(super) fn scan_prose<R: Read>(reader: R, sink: &mut dyn SourceSink) -> io::Result<()> {
+    scan_as(reader, sink, true)
+}
+
+fn scan_as<R: Read>(reader: R, sink: &mut dyn SourceSink, prose: bool) -> io::Result<()> {
     let mut input = BufReader::new(reader);
     let mut writer = Writer {
+        prose,
         sink,
         text: String::new(),
         first_line: 1,
@@ -198,6 +221,7 @@ fn read(input: &mut impl BufRead, w: &mut Writer<'_>) -> io::Result<()> {
         uc: 1,
         encoding: encoding_rs::WINDOWS_1252,
         font_table: false,
+        in_table: false,
     };
     let mut stack: Vec<Group> = Vec::new();
     let mut fonts: HashMap<i32, &'static Encoding> = HashMap::new();
@@ -392,6 +416,10 @@ fn control_word(
                 *to_skip = group.uc;
             }
         }
+        "intbl" => group.in_table = true,
+        "pard" => group.in_table = false,
+        "par" | "line" if w.prose && group.in_table => w.push(CELL_PARAGRAPH),
+        "cell" if w.prose => w.push(CELL_END),
         "par" | "line" | "row" | "sect" | "page" => w.paragraph(),
         "tab" | "cell" => w.push('\t'),
         "emdash" | "endash" => w.push('-'),
