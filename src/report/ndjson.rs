@@ -83,7 +83,7 @@ fn optional_string(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if plain(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -91,6 +91,18 @@ fn string(out: &mut Vec<u8>, s: &str) {
         // Writing into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Whether `s` holds nothing JSON must escape (a control character, `"`,
+/// `\\`). Checked without stopping early, so that the compiler can test
+/// many bytes at once: `all` with its early exit went byte by byte, and was
+/// a tenth of a dense scan's instructions (callgrind).
+#[inline]
+fn plain(s: &[u8]) -> bool {
+    let bad = s.iter().fold(0u8, |bad, &b| {
+        bad | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
+    });
+    bad == 0
 }
 
 #[cfg(test)]
@@ -147,6 +159,19 @@ mod tests {
             theirs.splice(at..at, br#","key_id":"0011223344556677""#.iter().copied());
             prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
         }
+    }
+
+    #[test]
+    fn plain_agrees_with_a_byte_by_byte_check() {
+        for b in 0..=255u8 {
+            for at in [0, 7, 31, 40] {
+                let mut s = vec![b'a'; 41];
+                s[at] = b;
+                let want = s.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+                assert_eq!(plain(&s), want, "byte {b:#x} at {at}");
+            }
+        }
+        assert!(plain(b""));
     }
 
     #[test]
