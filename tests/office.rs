@@ -510,6 +510,12 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     ole.extend_from_slice(&[0u8; 600]);
     std::fs::write(dir.path().join("bad.xls"), ole).unwrap();
+    // A compound file whose sector chain loops (see its SOURCES.md).
+    std::fs::copy(
+        common::fixture("office/broken/cfb-loop-in-open-2"),
+        dir.path().join("loop.xls"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("canary.log"),
         "contact canary.office@mail.kz\n",
@@ -521,6 +527,8 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
         common::DEADLINE,
     );
     out.assert_survived();
+    // The looping chain was not followed (it grew past 1 GiB before).
+    out.assert_rss_below_mib(64);
     let report = out.report();
     let emails = report.located("email");
     assert!(
@@ -540,4 +548,5 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
         "{errors}"
     );
     assert!(errors.contains("cut.xlsx"), "{errors}");
+    assert!(errors.contains("loop.xls"), "{errors}");
 }
