@@ -1009,7 +1009,10 @@ mod tests {
         for (y, m, d) in [(1900, 1, 1), (1985, 3, 15), (2000, 2, 29), (2019, 12, 31)] {
             let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
             let want = date.format("%Y-%m-%d").to_string();
-            assert_eq!(birth_date(&format!("{d:02}.{m:02}.{y}")), Some(want.clone()));
+            assert_eq!(
+                birth_date(&format!("{d:02}.{m:02}.{y}")),
+                Some(want.clone())
+            );
             assert_eq!(birth_date(&format!("{y}{m:02}{d:02}")), Some(want));
         }
         assert_eq!(birth_date("1985-03-15-01"), None);

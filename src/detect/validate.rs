@@ -427,7 +427,10 @@ pub fn is_test_card(d: &[u8]) -> bool {
         })
     };
     let table = TABLE.get_or_init(|| {
-        let mut t: Vec<_> = TEST_CARDS.iter().filter_map(|c| key(c.as_bytes())).collect();
+        let mut t: Vec<_> = TEST_CARDS
+            .iter()
+            .filter_map(|c| key(c.as_bytes()))
+            .collect();
         t.sort_unstable();
         t
     });
