@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed and memory of `tizim scan`, measured against ripgrep in the same run.
 #
-#   scripts/bench.sh [all|compare|threads|bigfile|structured|startup] [RUNS]
+#   scripts/bench.sh [all|compare|sources|threads|bigfile|structured|startup] [RUNS]
 #
 #   compare     tizim --format ndjson vs `rg -c -z -o` with a union of regexes
 #               for the same five kinds (IIN/BIN, phone, e-mail, card, IBAN),
@@ -9,6 +9,9 @@
 #               tizim's output volume, and ripgrep with the regexes against
 #               ripgrep only reading and decompressing (a literal never found)
 #               CORPUS=DIR compares on another tree (e.g. bench-corpus/mixed/var)
+#   sources     tizim on a real source tree (SOURCES=DIR, default the Rust
+#               sources of the dependencies, ~/.cargo/registry/src) vs ripgrep
+#               searching it for a literal that never occurs
 #   threads     tizim -j1 vs -j2, alternating; the speed-up
 #   bigfile     peak RSS and throughput on one 2 GiB log (BIG_MIB to change)
 #   structured  structured vs --no-structure on the same SQL dump and CSV file
@@ -55,18 +58,20 @@ RG_PATTERNS=(
     -e '\bKZ[0-9]{2}[0-9A-Z]{16}\b'                                        # IBAN
 )
 
-# measure NAME CMD...: one run; appends "NAME wall_seconds max_rss_kib" to $RESULTS.
+# measure NAME CMD...: one run; appends "NAME wall_seconds max_rss_kib
+# cpu_seconds" to $RESULTS (CPU: user + sys, children included; on a shared
+# machine it says more than wall time).
 measure() {
     local name=$1; shift
     local stats
     stats=$(mktemp)
-    /usr/bin/time -f '%e %M' -o "$stats" "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%e %M %U %S' -o "$stats" "$@" >/dev/null 2>&1 || true
     # GNU time puts "Command exited with non-zero status" first when it did.
-    echo "$name $(tail -n 1 "$stats")" >>"$RESULTS"
+    echo "$name $(tail -n 1 "$stats" | awk '{print $1, $2, $3 + $4}')" >>"$RESULTS"
     rm -f "$stats"
 }
 
-median() { # NAME FIELD(2=wall, 3=rss)
+median() { # NAME FIELD(2=wall, 3=rss, 4=cpu)
     awk -v n="$1" -v f="$2" '$1==n {print $f}' "$RESULTS" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
 }
 
@@ -80,12 +85,13 @@ alternate() {
         eval "measure $na $ca"
         eval "measure $nb $cb"
     done
-    local wa wb ra rb
+    local wa wb ra rb ca cb
     wa=$(median "$na" 2); wb=$(median "$nb" 2)
     ra=$(median "$na" 3); rb=$(median "$nb" 3)
-    printf '%-22s median wall %7.2f s   peak RSS %7.1f MiB\n' "$na" "$wa" "$(echo "$ra/1024" | bc -l)"
-    printf '%-22s median wall %7.2f s   peak RSS %7.1f MiB\n' "$nb" "$wb" "$(echo "$rb/1024" | bc -l)"
-    printf '%-22s %.3f\n' "ratio $na/$nb" "$(echo "$wa/$wb" | bc -l)"
+    ca=$(median "$na" 4); cb=$(median "$nb" 4)
+    printf '%-22s median wall %7.2f s   CPU %7.2f s   peak RSS %7.1f MiB\n' "$na" "$wa" "$ca" "$(echo "$ra/1024" | bc -l)"
+    printf '%-22s median wall %7.2f s   CPU %7.2f s   peak RSS %7.1f MiB\n' "$nb" "$wb" "$cb" "$(echo "$rb/1024" | bc -l)"
+    printf '%-22s wall %.3f   CPU %.3f\n' "ratio $na/$nb" "$(echo "$wa/$wb" | bc -l)" "$(echo "$ca/$cb" | bc -l)"
     rm -f "$RESULTS"
 }
 
@@ -106,6 +112,14 @@ compare() {
               rg-read-only "rg -c -z --no-messages -F tizim-never-occurs-q7 $CORPUS"
 }
 
+sources() {
+    local tree=${SOURCES:-$HOME/.cargo/registry/src}
+    [ -d "$tree" ] || { echo "no source tree at $tree (cargo fetch, or SOURCES=DIR)" >&2; exit 2; }
+    echo "== real source tree: $tree, $(du -sb "$tree" | cut -f1) bytes, $(find "$tree" -type f | wc -l) files ($RUNS alternating runs)"
+    alternate tizim-sources "$TIZIM scan --quiet --format ndjson $tree" \
+              rg-read-only "rg -c -z --no-messages -F tizim-never-occurs-q7 $tree"
+}
+
 threads() {
     echo "== 1 vs 2 threads ($RUNS alternating runs)"
     alternate tizim-j1 "$TIZIM scan --quiet --format ndjson -j 1 $CORPUS" \
@@ -120,7 +134,7 @@ bigfile() {
     echo "== one $(du -h "$BIG/big.log" | cut -f1) log"
     RESULTS=$(mktemp)
     measure tizim-big "$TIZIM" scan --quiet --format ndjson "$BIG/big.log"
-    read -r _ wall rss <"$RESULTS"
+    read -r _ wall rss _ <"$RESULTS"
     printf 'tizim-big              wall %7.2f s   peak RSS %7.1f MiB   %.0f MiB/s\n' \
         "$wall" "$(echo "$rss/1024" | bc -l)" "$(echo "$(stat -c %s "$BIG/big.log")/1048576/$wall" | bc -l)"
     rm -f "$RESULTS"
@@ -176,10 +190,11 @@ PY
 echo "tizim $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%Y-%m-%dT%H:%MZ)"
 case "$MODE" in
     compare) compare ;;
+    sources) sources ;;
     threads) threads ;;
     bigfile) bigfile ;;
     structured) structured ;;
     startup) startup ;;
-    all) startup; compare; threads; structured; bigfile ;;
+    all) startup; compare; sources; threads; structured; bigfile ;;
     *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac

@@ -396,6 +396,8 @@ pub struct FileScanner<'e> {
     /// holds): structured sources ask about the same few names for every
     /// value.
     field_names: HashMap<Arc<str>, NameSays>,
+    /// The entry of `field_names` asked about last.
+    last_field: Option<(Arc<str>, NameSays)>,
     /// `field_names` of the fields of the batch being scanned.
     batch_fields: Vec<NameSays>,
     cell_matches: Vec<Match>,
@@ -489,6 +491,7 @@ impl<'e> FileScanner<'e> {
             summary: ScanSummary::default(),
             today: chrono::Local::now().date_naive(),
             field_names: HashMap::new(),
+            last_field: None,
             batch_fields: Vec::new(),
             cell_matches: Vec::new(),
         }
@@ -518,7 +521,15 @@ impl<'e> FileScanner<'e> {
     /// endlessly many distinct key paths makes the memo start over now and
     /// then.
     fn known_field(&mut self, name: &str) -> (Arc<str>, NameSays) {
+        // Values of one column come one after another: comparing with the
+        // last name asked about spares hashing it for each of them.
+        if let Some((shared, says)) = &self.last_field {
+            if **shared == *name {
+                return (shared.clone(), *says);
+            }
+        }
         if let Some((shared, &says)) = self.field_names.get_key_value(name) {
+            self.last_field = Some((shared.clone(), says));
             return (shared.clone(), says);
         }
         let says = NameSays {
@@ -530,6 +541,7 @@ impl<'e> FileScanner<'e> {
         }
         let shared: Arc<str> = name.into();
         self.field_names.insert(shared.clone(), says);
+        self.last_field = Some((shared.clone(), says));
         (shared, says)
     }
 

@@ -778,14 +778,24 @@ pub(crate) fn birth_date(value: &str) -> Option<String> {
         .split(|c: char| c == 'T' || c.is_whitespace())
         .next()
         .unwrap_or(value);
-    let nums: Vec<&str> = date_part.split(['-', '.', '/']).collect();
-    let (y, m, d) = match nums.as_slice() {
-        [a, b, c] if a.len() == 4 => (a, b, c),
-        [a, b, c] if c.len() == 4 => (c, b, a),
+    // The parts on the stack, not in a `Vec`: this runs for every value of
+    // a date column and every date-shaped run of a text.
+    let mut nums = [""; 3];
+    let mut count = 0;
+    for part in date_part.split(['-', '.', '/']) {
+        if count == nums.len() {
+            return None;
+        }
+        nums[count] = part;
+        count += 1;
+    }
+    let (y, m, d) = match (count, nums) {
+        (3, [a, b, c]) if a.len() == 4 => (a, b, c),
+        (3, [a, b, c]) if c.len() == 4 => (c, b, a),
         // ASCII digits only before slicing: 8 bytes may hold `12�45` and
         // `one[..4]` would cut a character in two (a panic, found by fuzzing).
-        [one] if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
-            (&&one[..4], &&one[4..6], &&one[6..])
+        (1, [one, _, _]) if one.len() == 8 && one.bytes().all(|b| b.is_ascii_digit()) => {
+            (&one[..4], &one[4..6], &one[6..])
         }
         _ => return None,
     };
@@ -800,7 +810,25 @@ pub(crate) fn birth_date(value: &str) -> Option<String> {
     // Asked once: the clock is slow to read for every value of a column.
     static TODAY: std::sync::OnceLock<chrono::NaiveDate> = std::sync::OnceLock::new();
     let today = *TODAY.get_or_init(|| chrono::Local::now().date_naive());
-    (y >= 1900 && date <= today).then(|| date.format("%Y-%m-%d").to_string())
+    if y < 1900 || date > today {
+        return None;
+    }
+    // `%Y-%m-%d` by hand (chrono's formatter was most of this function):
+    // the year has four digits here, month and day two.
+    let mut iso = [0u8; 10];
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let year = y as u32;
+    iso[..4].copy_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+    ]);
+    iso[4] = b'-';
+    iso[5..7].copy_from_slice(&[digit(m / 10), digit(m)]);
+    iso[7] = b'-';
+    iso[8..].copy_from_slice(&[digit(d / 10), digit(d)]);
+    String::from_utf8(iso.to_vec()).ok()
 }
 
 /// An identity document number: a Kazakh ID card (9 digits), a Kazakh
@@ -974,6 +1002,21 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn birth_dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [(1900, 1, 1), (1985, 3, 15), (2000, 2, 29), (2019, 12, 31)] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let want = date.format("%Y-%m-%d").to_string();
+            assert_eq!(
+                birth_date(&format!("{d:02}.{m:02}.{y}")),
+                Some(want.clone())
+            );
+            assert_eq!(birth_date(&format!("{y}{m:02}{d:02}")), Some(want));
+        }
+        assert_eq!(birth_date("1985-03-15-01"), None);
+        assert_eq!(birth_date("1985-03"), None);
     }
 
     #[test]

@@ -140,11 +140,26 @@ impl FingerprintKey {
     /// 16 bytes of keyed BLAKE3 over `category:normalized`, as hex: short
     /// enough to read, long enough that collisions do not matter.
     pub fn fingerprint(&self, category: Category, normalized: &str) -> String {
-        let mut h = blake3::Hasher::new_keyed(&self.derived);
-        h.update(category.id().as_bytes());
-        h.update(b":");
-        h.update(normalized.as_bytes());
-        hex(&h.finalize().as_bytes()[..16])
+        // One `update` of `category:normalized` gathered on the stack (the
+        // same bytes, so the same hash): three calls cost a third of the
+        // hashing on a dense scan. Longer values go in pieces.
+        let id = category.id().as_bytes();
+        let value = normalized.as_bytes();
+        let mut buf = [0u8; 96];
+        let n = id.len() + 1 + value.len();
+        let hash = if n <= buf.len() {
+            buf[..id.len()].copy_from_slice(id);
+            buf[id.len()] = b':';
+            buf[id.len() + 1..n].copy_from_slice(value);
+            blake3::keyed_hash(&self.derived, &buf[..n])
+        } else {
+            let mut h = blake3::Hasher::new_keyed(&self.derived);
+            h.update(id);
+            h.update(b":");
+            h.update(value);
+            h.finalize()
+        };
+        hex(&hash.as_bytes()[..16])
     }
 
     /// The mask shown next to a fingerprint made with this key: [`mask`],
@@ -177,12 +192,14 @@ pub(crate) fn random_bytes() -> Result<[u8; 32], String> {
 /// scan's CPU time on a corpus of a million findings.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        hex.push(HEX[usize::from(b >> 4)] as char);
-        hex.push(HEX[usize::from(b & 0xf)] as char);
+    // Bytes into a byte buffer, then one check as text: pushing `char`s
+    // one at a time was most of a fingerprint's cost after the hash.
+    let mut hex = vec![0u8; bytes.len() * 2];
+    for (pair, &b) in hex.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0xf)];
     }
-    hex
+    String::from_utf8(hex).unwrap_or_default()
 }
 
 /// A masked form that reveals nothing personal on its own, and keeps the
@@ -232,11 +249,7 @@ pub fn mask(category: Category, normalized: &str) -> String {
         let keep = Keep::for_value(category, bytes.len(), bytes.first().copied(), || {
             bytes.iter().all(u8::is_ascii_digit)
         });
-        return bytes
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| if keep.keeps(i) { c as char } else { '*' })
-            .collect();
+        return keep.apply_ascii(bytes);
     }
     let chars: Vec<char> = normalized.chars().collect();
     let first = chars.first().and_then(|c| u8::try_from(*c).ok());
@@ -297,6 +310,19 @@ impl Keep {
     fn keeps(&self, i: usize) -> bool {
         (i < self.head && !(self.hide.0..self.hide.1).contains(&i)) || i + self.tail >= self.n
     }
+
+    /// The mask of an ASCII value of `self.n` bytes: a copy with the hidden
+    /// bytes overwritten, rather than a `String` collected a `char` at a
+    /// time (a masked value per finding made that a tenth of a dense scan).
+    fn apply_ascii(&self, bytes: &[u8]) -> String {
+        let mut out = bytes.to_vec();
+        for (i, c) in out.iter_mut().enumerate() {
+            if !self.keeps(i) {
+                *c = b'*';
+            }
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
 }
 
 fn keep_ends(chars: &[char], keep: Keep) -> String {
@@ -308,19 +334,23 @@ fn keep_ends(chars: &[char], keep: Keep) -> String {
 }
 
 fn keep_ends_ascii(bytes: &[u8], head: usize, tail: usize) -> String {
-    let keep = Keep::ends(bytes.len(), head, tail);
-    bytes
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if keep.keeps(i) { c as char } else { '*' })
-        .collect()
+    Keep::ends(bytes.len(), head, tail).apply_ascii(bytes)
 }
 
 fn mask_email(addr: &str) -> Option<String> {
     let (local, domain) = addr.rsplit_once('@')?;
     let (_, tld) = domain.rsplit_once('.')?;
-    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
-    Some(format!("{}***@{}***.{tld}", first(local), first(domain)))
+    // Pushed piece by piece: `format!` was half the cost of an e-mail mask.
+    fn first(s: &str) -> &str {
+        s.chars().next().map_or("", |c| &s[..c.len_utf8()])
+    }
+    let mut m = String::with_capacity(tld.len() + 16);
+    m.push_str(first(local));
+    m.push_str("***@");
+    m.push_str(first(domain));
+    m.push_str("***.");
+    m.push_str(tld);
+    Some(m)
 }
 
 #[cfg(test)]
@@ -406,6 +436,16 @@ mod tests {
         ));
         h.update(b"iin:850315300128");
         assert_eq!(f, hex(&h.finalize().as_bytes()[..16]));
+        // Short values are hashed from a stack buffer, long ones in pieces:
+        // the same bytes either way.
+        for len in [0, 1, 50, 85, 86, 87, 96, 200] {
+            let value = "x".repeat(len);
+            let mut h = blake3::Hasher::new_keyed(&a.derived);
+            h.update(b"email:");
+            h.update(value.as_bytes());
+            let want = hex(&h.finalize().as_bytes()[..16]);
+            assert_eq!(a.fingerprint(Category::Email, &value), want, "{len}");
+        }
     }
 
     #[test]

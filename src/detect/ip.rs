@@ -52,8 +52,13 @@ pub fn ipv6_span(b: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     while end > e && b[end - 1] == b'.' {
         end -= 1;
     }
-    let colons = b[start..end].iter().filter(|&&c| c == b':').count();
-    (colons >= 2 && end - start <= MAX_V6).then_some((start, end))
+    let span = &b[start..end];
+    let colons = span.iter().filter(|&&c| c == b':').count();
+    // Without `::`, an address has 8 groups (7 colons), or 6 and an IPv4
+    // tail (6 colons): fewer cannot parse, and saying so here spares the
+    // parser every `10:22:33` of a log or dump (2 % of a dense scan).
+    let shaped = colons >= 6 || span.windows(2).any(|w| w == b"::");
+    (colons >= 2 && shaped && end - start <= MAX_V6).then_some((start, end))
 }
 
 /// The canonical text of a public IP address, or `None` for anything else

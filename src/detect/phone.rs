@@ -274,7 +274,14 @@ pub fn validate(digits: &[u8], plus: bool, formatted: bool) -> Option<String> {
     if code == 7 && national.len() != 10 {
         return None;
     }
-    valid_national(code, national).then(|| format!("+{code}{national}"))
+    // Pushed, not `format!`ed: this runs once per phone found.
+    valid_national(code, national).then(|| {
+        let mut e164 = String::with_capacity(national.len() + 4);
+        e164.push('+');
+        e164.push_str(itoa::Buffer::new().format(code));
+        e164.push_str(national);
+        e164
+    })
 }
 
 #[cfg(test)]

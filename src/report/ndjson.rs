@@ -83,7 +83,7 @@ fn optional_string(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if plain(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -91,6 +91,30 @@ fn string(out: &mut Vec<u8>, s: &str) {
         // Writing into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Whether `s` holds nothing JSON must escape (a control character, `"`,
+/// `\\`), without stopping early: `all` with its early exit went byte by
+/// byte, and was a tenth of a dense scan's instructions (callgrind).
+#[inline]
+fn plain(s: &[u8]) -> bool {
+    // Eight bytes at a time: "has a byte below n" and "has a zero byte"
+    // (Bit Twiddling Hacks) are exact as yes/no answers for a word.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let mut words = s.chunks_exact(8);
+    let mut bad = 0u64;
+    for chunk in &mut words {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        bad |= (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+            | has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')));
+    }
+    let tail = words.remainder().iter().fold(0u8, |bad, &b| {
+        bad | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
+    });
+    bad == 0 && tail == 0
 }
 
 #[cfg(test)]
@@ -147,6 +171,19 @@ mod tests {
             theirs.splice(at..at, br#","key_id":"0011223344556677""#.iter().copied());
             prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
         }
+    }
+
+    #[test]
+    fn plain_agrees_with_a_byte_by_byte_check() {
+        for b in 0..=255u8 {
+            for at in [0, 7, 31, 40] {
+                let mut s = vec![b'a'; 41];
+                s[at] = b;
+                let want = s.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+                assert_eq!(plain(&s), want, "byte {b:#x} at {at}");
+            }
+        }
+        assert!(plain(b""));
     }
 
     #[test]

@@ -403,10 +403,25 @@ pub(super) fn scan_package<R: Read + Seek>(
 
 /// Reads an OLE compound file as `.xls`; `None` when it holds no workbook.
 pub(super) fn scan_xls<R: Read + Seek>(
-    reader: R,
+    mut reader: R,
     node: &Node,
     sink: &mut dyn SourceSink,
 ) -> Option<Flow> {
+    // calamine's compound-file reader follows a sector chain that loops
+    // back on itself for ever, growing a buffer until the process is killed
+    // (13 KB did it: `cfb`'s fuzzed `loop_in_open_2`, met in a scan of
+    // `~/.cargo/registry/src`). The `cfb` crate checks chains for loops:
+    // it opens the container first, and a broken one is an error of this
+    // file, not the end of the scan.
+    let checked = cfb::CompoundFile::open(&mut reader)
+        .map(drop)
+        .and_then(|()| reader.seek(io::SeekFrom::Start(0)).map(drop));
+    if let Err(e) = checked {
+        sink.begin(&node.meta());
+        open_error(node, "xls", e, sink);
+        sink.end();
+        return Some(Flow::Done);
+    }
     let begun = std::cell::Cell::new(false);
     let read = guard::contain(|| {
         let mut book = match calamine::Xls::new(reader) {
