@@ -556,11 +556,7 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
         "{errors}"
     );
     assert!(errors.contains("cut.xlsx"), "{errors}");
-    assert!(
-        errors.contains("panics.xls: malformed workbook")
-            || errors.contains("panics.xls: not a readable xls workbook"),
-        "{errors}"
-    );
+    assert!(errors.contains("panics.xls"), "{errors}");
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert!(errors.contains("loop.xls"), "{errors}");
 }
