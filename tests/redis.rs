@@ -233,7 +233,21 @@ fn redis_values_give_the_findings_of_a_file_of_the_same_values_and_nothing_chang
     let live = value_counts(&report, &path);
     let dumped = value_counts(&files, dir.path().to_str().unwrap());
     assert!(live.get("iin").copied().unwrap_or(0) >= 8, "{live:?}");
-    assert_eq!(live, dumped, "Redis and the same values as files differ");
+    if live != dumped {
+        let show = |r: &Report| {
+            r.findings()
+                .iter()
+                .filter(|f| f["category"] == "phone")
+                .map(|f| format!("{} {} {}", f["path"], f["field"], f["line"]))
+                .collect::<Vec<_>>()
+        };
+        panic!(
+            "Redis and the same values as files differ: {live:?} {dumped:?}\n{:#?}\n{:#?}\n{}",
+            show(&report),
+            show(&files),
+            text_values.join("\n")
+        );
+    }
 
     // Locations: key family × field, with the variable parts as `*`.
     let p = &keys.prefix;

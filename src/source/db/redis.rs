@@ -153,7 +153,11 @@ impl Redis {
                 if v.len() >= MAX_VALUE {
                     out.truncated += 1;
                 }
-                out.value(0, &v, v.len() < MAX_VALUE);
+                // A string's value is the family itself; its column is made
+                // when one is met, so that a family of hashes does not get
+                // name-only evidence from its pattern alone.
+                let column = out.column("");
+                out.value(column, &v, v.len() < MAX_VALUE);
             }
             "hash" => {
                 let mut cursor = 0u64;
@@ -408,8 +412,6 @@ impl super::Database for Redis {
     ) -> Result<(), DbError> {
         let family = table.qualified();
         let mut writer = TableWriter::begin(sink, location, table, None);
-        // Column 0: the family itself, a string key's value.
-        writer.column("");
         let mut out = KeyOut {
             writer: &mut writer,
             no_ttl: 0,
