@@ -1,5 +1,6 @@
-//! Live databases as a source kind: PostgreSQL, MySQL/MariaDB and SQLite
-//! (by URL, and SQLite files met during a walk or inside archives).
+//! Live databases as a source kind: PostgreSQL, MySQL/MariaDB, SQLite
+//! (by URL, and SQLite files met during a walk or inside archives) and Redis
+//! (by URL; key families are its tables, see [`redis`]).
 //!
 //! A database feeds the same [`SourceSink`] as a file does. Each table is
 //! one `begin` … `end`: its path is the URL without credentials (or the
