@@ -218,14 +218,14 @@ fn pg_service(url: &url::Url) -> Result<Option<url::Url>, DbError> {
                 out.set_path(&format!("/{value}"))
             }
             "user" if url.username().is_empty() && !has("user") => {
-                if out.set_username(value).is_err() {
-                    query.push((key.clone(), value.clone()));
-                }
+                // A URL that can hold no user (no host: a socket directory)
+                // takes it as a parameter.
+                out.set_username(value)
+                    .unwrap_or_else(|()| query.push((key.clone(), value.clone())));
             }
             "password" if url.password().is_none() && !has("password") => {
-                if out.set_password(Some(value)).is_err() {
-                    query.push((key.clone(), value.clone()));
-                }
+                out.set_password(Some(value))
+                    .unwrap_or_else(|()| query.push((key.clone(), value.clone())));
             }
             "port" | "dbname" | "user" | "password" => {}
             k if !has(k) => query.push((key.clone(), value.clone())),
