@@ -35,15 +35,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 ./fixture-seeds.sh "$scratch/fixture-seeds"
 failed=()
-# Open findings, not yet fixed: a 15 s pass at the end of session 3 found an
-# input that fails each of these targets (kept in fuzz/regressions/TARGET/ for
-# the fix). They are skipped here, loudly, until fixed; see FUZZING.md.
-known_failing=" detect spreadsheet "
 for target in $targets; do
-  if [[ $known_failing == *" $target "* ]]; then
-    echo "fuzz-ci: SKIPPED $target: a known failing input is open (fuzz/regressions/$target)" >&2
-    continue
-  fi
   mkdir -p "$scratch/$target"
   seeds="seeds/$target"
   [[ -d "$seeds" ]] || { echo "fuzz-ci: no seed corpus for $target ($seeds)" >&2; exit 1; }
@@ -51,6 +43,16 @@ for target in $targets; do
   corpora=("$scratch/$target" "$seeds")
   if [[ -d "$scratch/fixture-seeds/$target" ]]; then
     corpora+=("$scratch/fixture-seeds/$target")
+  fi
+  # Inputs that once failed this target (fixed since) must pass again.
+  if [[ -d "regressions/$target" ]]; then
+    echo "fuzz-ci: $target regressions"
+    if ! cargo fuzz run -O "$target" regressions/"$target"/* -- -runs=1 \
+      2>"$scratch/$target.regressions.log"; then
+      failed+=("$target (regression)")
+      tail -n 60 "$scratch/$target.regressions.log" >&2
+      continue
+    fi
   fi
   echo "fuzz-ci: $target for ${seconds}s"
   if ! cargo fuzz run -O "$target" "${corpora[@]}" -- \

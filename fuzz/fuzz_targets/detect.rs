@@ -4,11 +4,14 @@
 //! - its mask keeps too few digits to re-identify anyone;
 //! and, for the whole segment: splitting `report` in two (same text, same
 //! context) yields exactly the matches of the whole, so a value near a
-//! chunk boundary is reported once, never twice or not at all.
+//! chunk boundary is reported once, never twice or not at all. Only the
+//! confidence of a value lowered for its pass's chance rate may differ:
+//! that calibration is by design a statistic of one scan pass
+//! (`src/detect/calibrate.rs`), and a split makes two passes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tizim::detect::mask;
-use tizim::model::{Match, Segment};
+use tizim::model::{Lowered, Match, Segment};
 use tizim_fuzz::{check_mask, engine, fingerprinter};
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -89,8 +92,20 @@ fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
         field: None,
     }));
     parts.sort_by(|a, b| (a.start, a.end, a.detector).cmp(&(b.start, b.end, b.detector)));
-    assert_eq!(
-        whole, parts,
-        "splitting the report range changed the matches"
+    let calibrated = |m: &Match| m.lowered == Some(Lowered::ChanceRate);
+    let comparable = |whole: &Match, part: &Match| {
+        if calibrated(whole) || calibrated(part) {
+            // Same value, same place; only the pass statistic may differ.
+            let mut part = part.clone();
+            part.confidence = whole.confidence;
+            part.lowered = whole.lowered;
+            *whole == part
+        } else {
+            whole == part
+        }
+    };
+    assert!(
+        whole.len() == parts.len() && whole.iter().zip(&parts).all(|(w, p)| comparable(w, p)),
+        "splitting the report range changed the matches\nwhole: {whole:?}\nparts: {parts:?}"
     );
 });

@@ -61,6 +61,7 @@ pub mod archive;
 pub mod compress;
 pub mod db;
 pub mod decode;
+pub mod guard;
 pub mod mail;
 pub mod numeric;
 mod office;

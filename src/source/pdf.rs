@@ -42,8 +42,8 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 pub const MAX_FORM_DEPTH: usize = 64;
 /// The extraction thread's stack: deep enough for [`MAX_FORM_DEPTH`] forms.
 const STACK_SIZE: usize = 64 << 20;
-/// The name of extraction threads; their panics are reported as errors of
-/// the file, not printed (a panic message could quote the file's content).
+/// The name of extraction threads (their panics are contained by
+/// [`super::guard::contain`] and reported as errors of the file).
 const THREAD_NAME: &str = "tizim-pdf";
 
 /// `%PDF-` within the first KiB, as readers accept it (some producers put
@@ -122,16 +122,13 @@ pub(super) fn scan<R: Read>(
 /// [`extract`] on a thread of its own, under `catch_unwind` and the time
 /// limit. Errors are messages about the file, never its content.
 pub fn extract_guarded(bytes: Vec<u8>) -> Result<Extracted, String> {
-    silence_extraction_panics();
     let (tx, rx) = mpsc::channel();
     let deadline = Instant::now() + TIME_LIMIT;
     let spawned = std::thread::Builder::new()
         .name(THREAD_NAME.to_string())
         .stack_size(STACK_SIZE)
         .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                extract(&bytes, deadline)
-            }));
+            let result = super::guard::contain(|| extract(&bytes, deadline));
             let _ = tx.send(result);
         });
     if let Err(e) = spawned {
@@ -147,20 +144,6 @@ pub fn extract_guarded(bytes: Vec<u8>) -> Result<Extracted, String> {
             TIME_LIMIT.as_secs()
         )),
     }
-}
-
-/// Panics on extraction threads are turned into errors of their file; the
-/// default hook would print them (with whatever the message quotes).
-fn silence_extraction_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() != Some(THREAD_NAME) {
-                previous(info);
-            }
-        }));
-    });
 }
 
 /// Loads, checks and extracts one PDF. May panic inside the reader: call

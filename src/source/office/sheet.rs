@@ -22,6 +22,7 @@ use super::table::is_header_row;
 use super::{Ctx, Flow, Node, Package, SourceSink};
 use crate::detect::fields::category_for_name;
 use crate::model::{Category, ScanError};
+use crate::source::guard;
 use crate::source::structured::{presentable_name, Cell, CellBatch};
 use calamine::{Data, DataRef, Reader};
 use std::io::{self, Read, Seek};
@@ -363,7 +364,7 @@ pub(super) fn scan_package<R: Read + Seek>(
         return ctx.report(e, &node.display, sink);
     }
     sink.begin(&node.meta());
-    match kind {
+    let read = guard::contain(|| match kind {
         Package::Xlsx => match calamine::Xlsx::new(reader) {
             Ok(mut book) => {
                 for (i, name) in book.sheet_names().into_iter().enumerate() {
@@ -392,6 +393,9 @@ pub(super) fn scan_package<R: Read + Seek>(
             Ok(mut book) => read_whole_sheets(&mut book, node, sink),
             Err(e) => open_error(node, "ods", e, sink),
         },
+    });
+    if read.is_err() {
+        reader_failed(node, sink);
     }
     sink.end();
     Flow::Done
@@ -403,21 +407,44 @@ pub(super) fn scan_xls<R: Read + Seek>(
     node: &Node,
     sink: &mut dyn SourceSink,
 ) -> Option<Flow> {
-    let mut book = match calamine::Xls::new(reader) {
-        Ok(book) => book,
-        // A `.doc`, `.ppt` or `.msg`: the same container, not a workbook.
-        Err(e) if e.to_string().contains("Cannot find Workbook stream") => return None,
-        Err(e) => {
+    let begun = std::cell::Cell::new(false);
+    let read = guard::contain(|| {
+        let mut book = match calamine::Xls::new(reader) {
+            Ok(book) => book,
+            // A `.doc`, `.ppt` or `.msg`: the same container, not a workbook.
+            Err(e) if e.to_string().contains("Cannot find Workbook stream") => return None,
+            Err(e) => {
+                sink.begin(&node.meta());
+                open_error(node, "xls", e, sink);
+                sink.end();
+                return Some(Flow::Done);
+            }
+        };
+        sink.begin(&node.meta());
+        begun.set(true);
+        read_whole_sheets(&mut book, node, sink);
+        sink.end();
+        Some(Flow::Done)
+    });
+    read.unwrap_or_else(|()| {
+        if !begun.get() {
             sink.begin(&node.meta());
-            open_error(node, "xls", e, sink);
-            sink.end();
-            return Some(Flow::Done);
         }
-    };
-    sink.begin(&node.meta());
-    read_whole_sheets(&mut book, node, sink);
-    sink.end();
-    Some(Flow::Done)
+        reader_failed(node, sink);
+        sink.end();
+        Some(Flow::Done)
+    })
+}
+
+/// calamine panicked on a malformed workbook (see [`guard`]): an error of
+/// this file; sheets read before it were scanned.
+fn reader_failed(node: &Node, sink: &mut dyn SourceSink) {
+    sink.error(ScanError {
+        path: node.display.clone(),
+        message: "malformed workbook: the spreadsheet reader failed on it; \
+                  sheets read before were scanned"
+            .to_string(),
+    });
 }
 
 /// Streams one sheet from a calamine cells reader.
