@@ -175,3 +175,23 @@ psql -q -h 127.0.0.1 -U postgres -d "$db" \
 trace pg --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
   "postgres://postgres@127.0.0.1:5432/$db"
 echo "check-no-network: a database scan connected to 127.0.0.1:5432 and nowhere else"
+
+# Redis: the same, on its port. The key is the script's own and deleted after.
+key="tizim_nonet_$$:user:1"
+if ! redis-cli -h 127.0.0.1 -p 6379 SET "$key" anna.k@mail.kz >/dev/null 2>&1; then
+  if [[ -n ${CI:-} ]]; then
+    echo "check-no-network: Redis on 127.0.0.1:6379 (and redis-cli) is needed with CI set" >&2
+    exit 1
+  fi
+  echo "check-no-network: skipped the Redis case: no Redis on 127.0.0.1:6379" >&2
+  exit 0
+fi
+trap 'redis-cli -h 127.0.0.1 -p 6379 DEL "$key" >/dev/null; psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; rm -rf "$work"' EXIT
+trace redis --loopback-port 6379 -- "$bin" scan --format json --fail-on none \
+  --db-include 'tizim_nonet_*' redis://127.0.0.1:6379/0
+if ! grep -q 'tizim_nonet_\*:user:\*' "$work/out.redis"; then
+  echo "check-no-network: the traced Redis scan read nothing:" >&2
+  cat "$work/out.redis" "$work/err.redis" >&2
+  exit 1
+fi
+echo "check-no-network: a Redis scan connected to 127.0.0.1:6379 and nowhere else"

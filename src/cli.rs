@@ -206,8 +206,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_structure: bool,
 
-    // Databases (scan arguments postgres://, mysql://, mariadb://, sqlite:///)
-    /// Rows read a table at most; larger tables are sampled (0 = every row)
+    // Databases (scan arguments postgres://, mysql://, mariadb://, sqlite:///, redis://)
+    /// Rows read a table (keys a Redis key pattern) at most; more are sampled (0 = all)
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub sample_rows: u64,
     /// Seed of the table samples: the same seed reads the same rows again
@@ -216,10 +216,10 @@ pub struct ScanArgs {
     /// Longest one database query may run or wait for a lock, in seconds
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub db_timeout: f64,
-    /// Read only tables whose schema.table matches GLOB; repeatable
+    /// Read only tables whose schema.table (Redis: key pattern) matches GLOB; repeatable
     #[arg(long, value_name = "GLOB")]
     pub db_include: Vec<String>,
-    /// Skip tables whose schema.table matches GLOB; repeatable
+    /// Skip tables whose schema.table (Redis: key pattern) matches GLOB; repeatable
     #[arg(long, value_name = "GLOB")]
     pub db_exclude: Vec<String>,
     /// Connections to one database server; tables are read in parallel

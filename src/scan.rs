@@ -249,7 +249,7 @@ pub fn run(
     summary
 }
 
-/// Scans `roots`, where database URLs (`postgres://…`, `mysql://…`,
+/// Scans `roots`, where database URLs (`postgres://…`, `mysql://…`, `redis://…`,
 /// `sqlite:///…`) stand beside paths. Every database is connected to
 /// before anything is read: a bad URL or an unreachable server is an error
 /// (with no password in it), not a finding-less report.

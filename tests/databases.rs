@@ -785,3 +785,82 @@ fn database_tables_are_sharded_by_location_like_files() {
     union.sort();
     assert_eq!(union, whole);
 }
+
+#[test]
+fn a_pg_service_names_the_database_and_its_password_never_shows() {
+    let Some(db) = PgDb::create() else { return };
+    db.client()
+        .batch_execute(
+            "CREATE TABLE svc (id int, email text); \
+             INSERT INTO svc VALUES (1, 'anna.k@mail.kz');",
+        )
+        .unwrap();
+    let secret = format!("SvcPw{}Zq", std::process::id());
+    let home = scratch();
+    let section = format!(
+        "# tizim test\n[tzsvc]\nhost=127.0.0.1\nport=5432\ndbname={}\nuser=postgres\n\
+         password={secret}\nsslmode=disable\n",
+        db.name
+    );
+    std::fs::write(home.path().join(".pg_service.conf"), &section).unwrap();
+    let elsewhere = scratch();
+    std::fs::write(elsewhere.path().join("services"), &section).unwrap();
+    let file = elsewhere.path().join("services");
+    // ?service= with ~/.pg_service.conf; PGSERVICE with PGSERVICEFILE.
+    let cases: [(&str, Option<&str>, Option<&Path>); 2] = [
+        ("postgres:///?service=tzsvc", None, None),
+        ("postgresql://", Some("tzsvc"), Some(&file)),
+    ];
+    for (url, service, service_file) in cases {
+        let dir = scratch();
+        let command = || {
+            let mut cmd = tizim(dir.path());
+            cmd.env("HOME", home.path())
+                .env_remove("PGSERVICE")
+                .env_remove("PGSERVICEFILE")
+                .env_remove("PGSYSCONFDIR");
+            if let Some(s) = service {
+                cmd.env("PGSERVICE", s);
+            }
+            if let Some(f) = service_file {
+                cmd.env("PGSERVICEFILE", f);
+            }
+            cmd
+        };
+        for format in ["json", "csv", "table"] {
+            let out = output(command().args(["scan", "--format", format, url]));
+            assert!(matches!(out.code, 0 | 1), "{url}: {}", out.stderr);
+            assert!(
+                !out.stdout.contains(&secret),
+                "{url} {format}: password shown"
+            );
+            assert!(
+                !out.stderr.contains(&secret),
+                "{url} {format}: password shown"
+            );
+            if format == "json" {
+                let report = Report::parse(out.stdout.as_bytes()).unwrap();
+                let counts = column_counts(&report, &db.location());
+                assert_eq!(
+                    counts.get(&("svc.email".to_string(), "email".to_string())),
+                    Some(&1),
+                    "{url}: {counts:?}"
+                );
+            }
+        }
+    }
+    // A service no file defines: exit 2, as libpq refuses it.
+    let dir = scratch();
+    let out = output(
+        tizim(dir.path())
+            .env("HOME", home.path())
+            .env_remove("PGSERVICEFILE")
+            .args(["scan", "postgres:///?service=nosuch"]),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("service \"nosuch\" not found"),
+        "{}",
+        out.stderr
+    );
+}

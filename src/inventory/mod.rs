@@ -780,18 +780,27 @@ impl Classifier<'_> {
     }
 }
 
-/// The table a database field (`schema.table.column…`) belongs to.
+/// The table a database field (`schema.table.column…`) belongs to. A Redis
+/// key family is a table whose own field is its name (a string key's value,
+/// `session:*`) or goes on with `.` (a hash field) or `[` (list members);
+/// of two families where one's name starts the other's, the longer wins.
 fn table_of<'t>(
     tables: &'t HashMap<String, Vec<TableRead>>,
     path: &str,
     field: Option<&str>,
 ) -> Option<&'t TableRead> {
     let field = field?;
-    tables.get(path)?.iter().find(|t| {
-        field.len() > t.table.len()
-            && field.starts_with(t.table.as_str())
-            && field.as_bytes()[t.table.len()] == b'.'
-    })
+    tables
+        .get(path)?
+        .iter()
+        .filter(|t| {
+            field.starts_with(t.table.as_str())
+                && matches!(
+                    field.as_bytes().get(t.table.len()),
+                    None | Some(b'.' | b'[')
+                )
+        })
+        .max_by_key(|t| t.table.len())
 }
 
 /// What a table's sample says about one of its rows: the count scaled to

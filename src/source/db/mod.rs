@@ -1,5 +1,6 @@
-//! Live databases as a source kind: PostgreSQL, MySQL/MariaDB and SQLite
-//! (by URL, and SQLite files met during a walk or inside archives).
+//! Live databases as a source kind: PostgreSQL, MySQL/MariaDB, SQLite
+//! (by URL, and SQLite files met during a walk or inside archives) and Redis
+//! (by URL; key families are its tables, see [`redis`]).
 //!
 //! A database feeds the same [`SourceSink`] as a file does. Each table is
 //! one `begin` … `end`: its path is the URL without credentials (or the
@@ -24,6 +25,7 @@ use std::time::Duration;
 
 pub mod mysql;
 pub mod postgres;
+pub mod redis;
 pub mod sqlite;
 mod url;
 
@@ -101,12 +103,19 @@ pub struct TableSpec {
     pub estimated_rows: Option<u64>,
     /// A view: read as it is, never sampled with TABLESAMPLE.
     pub view: bool,
+    /// Redis: the keys of this key family chosen to be read (the family is
+    /// the "table", its name the key pattern); empty for SQL tables.
+    pub keys: Vec<Vec<u8>>,
 }
 
 impl TableSpec {
     /// `schema.table`, what `--db-include` globs and locations use.
     pub fn qualified(&self) -> String {
-        format!("{}.{}", self.schema, self.name)
+        match self.schema.is_empty() {
+            // A Redis key family has no schema: `session:*`.
+            true => self.name.clone(),
+            false => format!("{}.{}", self.schema, self.name),
+        }
     }
 
     /// The index of the column that dates the rows, if any.
@@ -162,6 +171,11 @@ pub trait Database: Send {
     fn is_broken(&mut self) -> bool {
         false
     }
+    /// What listing the tables found worth saying about the database as a
+    /// whole (Redis: keys seen against `DBSIZE`, keys that failed).
+    fn notices(&mut self) -> Vec<Notice> {
+        Vec::new()
+    }
 }
 
 /// Opens one connection to `url`. A bad URL, an unreachable server or
@@ -171,6 +185,7 @@ pub fn connect(url: &DbUrl, opts: &DbOptions) -> Result<Box<dyn Database>, DbErr
         DbKind::Postgres => Box::new(postgres::Postgres::connect(url, opts)?),
         DbKind::Mysql => Box::new(mysql::Mysql::connect(url, opts)?),
         DbKind::Sqlite => Box::new(sqlite::Sqlite::open(&url.sqlite_path(), opts)?),
+        DbKind::Redis => Box::new(redis::Redis::connect(url, opts)?),
     };
     Ok(db)
 }
@@ -203,6 +218,14 @@ pub fn scan_database(
         Ok(t) => t,
         Err(e) => return report(format!("listing tables: {e}")),
     };
+    let notices = first.notices();
+    if !notices.is_empty() {
+        sinks.with_sink(&mut |sink| {
+            for n in &notices {
+                sink.notice(n.clone());
+            }
+        });
+    }
     let filter = match TableFilter::new(opts) {
         Ok(f) => f,
         Err(e) => return report(e.0),
@@ -357,6 +380,18 @@ const BATCH_BYTES: usize = 32 << 10;
 /// Seconds a day, for the per-day counts of row times.
 const DAY: i64 = 86_400;
 
+/// One value as a driver hands it over, for [`TableWriter::put`].
+#[derive(Debug, Clone, Copy)]
+pub enum CellValue<'a> {
+    Null,
+    /// Text the driver already decoded.
+    Text(&'a str),
+    /// Bytes as stored: UTF-8, or decoded as windows-1251 with a notice.
+    Bytes(&'a [u8]),
+    Int(i64),
+    Real(f64),
+}
+
 /// Turns the rows of one table into cell batches: one row a line, its
 /// values separated by tabs (tabs and line breaks inside values become
 /// spaces, as escapes do in dumps), each value a cell of its column.
@@ -374,6 +409,7 @@ pub struct TableWriter<'s> {
     oldest: Option<i64>,
     undecodable: Vec<bool>,
     json_fields: Vec<String>,
+    qualified: String,
 }
 
 impl<'s> TableWriter<'s> {
@@ -393,7 +429,7 @@ impl<'s> TableWriter<'s> {
         let fields: Vec<String> = table
             .columns
             .iter()
-            .map(|c| format!("{qualified}.{}", c.name))
+            .map(|c| field_name(&qualified, &c.name))
             .collect();
         for (field, column) in fields.iter().zip(&table.columns) {
             sink.field(field, 1);
@@ -425,6 +461,31 @@ impl<'s> TableWriter<'s> {
             days: Default::default(),
             oldest: None,
             json_fields: Vec::new(),
+            qualified,
+        }
+    }
+
+    /// A column found while reading (a Redis hash field): its index, the
+    /// same for the same name; announced (name-only evidence) when new.
+    pub fn column(&mut self, name: &str) -> usize {
+        let field = field_name(&self.qualified, name);
+        if let Some(i) = self.fields.iter().position(|f| *f == field) {
+            return i;
+        }
+        self.sink.field(&field, self.rows + 1);
+        self.fields.push(field);
+        self.kinds.push(ColumnKind::Text);
+        self.pad.push(false);
+        self.undecodable.push(false);
+        self.fields.len() - 1
+    }
+
+    /// A value of `column` that is a JSON document, whatever the column's
+    /// kind: its key paths hang under the column's field.
+    pub fn json_value(&mut self, column: usize, value: &str) {
+        if column < self.fields.len() {
+            let line = self.rows + 1;
+            self.json(column, value, line);
         }
     }
 
@@ -477,6 +538,51 @@ impl<'s> TableWriter<'s> {
                 }
                 let (text, _, _) = encoding_rs::WINDOWS_1251.decode(value);
                 self.value(column, &text);
+            }
+        }
+    }
+
+    /// One value of column `column` of the current row, whatever its type.
+    pub fn put(&mut self, column: usize, value: CellValue<'_>) {
+        match value {
+            CellValue::Null => {}
+            CellValue::Text(t) => self.value(column, t),
+            CellValue::Bytes(b) => self.bytes(column, b),
+            CellValue::Int(n) => self.value(column, itoa::Buffer::new().format(n)),
+            CellValue::Real(x) => self.value(column, &x.to_string()),
+        }
+    }
+
+    /// Ends the current row, dated `time` (Unix seconds) when the table has
+    /// a row-time column and the row a value in it.
+    pub fn end_row_at(&mut self, time: Option<i64>) {
+        if let Some(t) = time {
+            self.row_time(t);
+        }
+        self.end_row();
+    }
+
+    /// Ends the table after reading it: finished when `read` succeeded,
+    /// abandoned (what was read stays) with the error, and how many rows
+    /// came before it, otherwise.
+    pub fn conclude<E>(
+        self,
+        read: Result<(), E>,
+        table: &TableSpec,
+        location: &str,
+        sampled: bool,
+        estimated: Option<u64>,
+        fail: impl FnOnce(&str, E) -> DbError,
+    ) -> Result<(), DbError> {
+        match read {
+            Ok(()) => {
+                self.finish(table, location, sampled, estimated);
+                Ok(())
+            }
+            Err(e) => {
+                let rows = self.rows;
+                self.abandon();
+                Err(fail(&format!("reading (after {rows} rows)"), e))
             }
         }
     }
@@ -537,6 +643,24 @@ impl<'s> TableWriter<'s> {
         self.rows
     }
 
+    /// Something about the table worth saying (not an error).
+    pub fn notice(&mut self, message: String) {
+        self.sink.notice(Notice {
+            path: String::new(),
+            line: None,
+            reason: None,
+            message,
+        });
+    }
+
+    /// A part of the table that could not be read; the rest is.
+    pub fn error(&mut self, message: String) {
+        self.sink.error(ScanError {
+            path: String::new(),
+            message,
+        });
+    }
+
     /// Sends what is left, the table's read summary, and ends the table.
     /// `estimated`: the table's row count (or the server's estimate of it).
     pub fn finish(
@@ -567,6 +691,16 @@ impl<'s> TableWriter<'s> {
     pub fn abandon(mut self) {
         self.flush();
         self.sink.end();
+    }
+}
+
+/// `schema.table.column`; a column without a name (a Redis string key's
+/// value) is the table itself.
+fn field_name(qualified: &str, column: &str) -> String {
+    match column {
+        "" => qualified.to_string(),
+        c if c.starts_with('[') => format!("{qualified}{c}"),
+        c => format!("{qualified}.{c}"),
     }
 }
 

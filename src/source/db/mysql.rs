@@ -13,7 +13,8 @@
 //! decoded, with a notice, instead of trusting the server's conversion.
 
 use super::{
-    sample_size, Column, ColumnKind, Database, DbError, DbOptions, DbUrl, TableSpec, TableWriter,
+    sample_size, CellValue, Column, ColumnKind, Database, DbError, DbOptions, DbUrl, TableSpec,
+    TableWriter,
 };
 use crate::source::SourceSink;
 use mysql::prelude::Queryable;
@@ -163,6 +164,7 @@ impl Database for Mysql {
                     columns: vec![column],
                     estimated_rows: get(3).and_then(|n| n.parse().ok()).filter(|_| !view),
                     view,
+                    keys: Vec::new(),
                 }),
             }
         }
@@ -246,31 +248,17 @@ impl Database for Mysql {
                 let row = row?;
                 for i in 0..ncols {
                     match row.as_ref(i) {
-                        Some(Value::Bytes(b)) => out.bytes(i, b),
+                        Some(Value::Bytes(b)) => out.put(i, CellValue::Bytes(b)),
                         Some(Value::NULL) | None => {}
-                        Some(v) => out.value(i, v.as_sql(true).trim_matches('\'')),
+                        Some(v) => out.put(i, CellValue::Text(v.as_sql(true).trim_matches('\''))),
                     }
                 }
-                if time_col.is_some() {
-                    if let Some(t) = text(row.as_ref(ncols)).and_then(|t| t.parse().ok()) {
-                        out.row_time(t);
-                    }
-                }
-                out.end_row();
+                let time = time_col.and_then(|_| text(row.as_ref(ncols))?.parse().ok());
+                out.end_row_at(time);
             }
             Ok(())
         })();
         let _ = self.conn.query_drop("COMMIT");
-        match result {
-            Ok(()) => {
-                out.finish(table, location, limit.is_some(), estimated);
-                Ok(())
-            }
-            Err(e) => {
-                let rows = out.rows();
-                out.abandon();
-                Err(fail(&format!("reading (after {rows} rows)"), e))
-            }
-        }
+        out.conclude(result, table, location, limit.is_some(), estimated, fail)
     }
 }

@@ -8,7 +8,8 @@
 //! from `pg_class.reltuples`.
 
 use super::{
-    sample_size, Column, ColumnKind, Database, DbError, DbOptions, DbUrl, TableSpec, TableWriter,
+    sample_size, CellValue, Column, ColumnKind, Database, DbError, DbOptions, DbUrl, TableSpec,
+    TableWriter,
 };
 use crate::source::SourceSink;
 use postgres::{Client, Config, NoTls};
@@ -213,6 +214,7 @@ impl Database for Postgres {
                     // -1: never vacuumed or analysed; unknown.
                     estimated_rows: (reltuples >= 0.0 && kind != "v").then_some(reltuples as u64),
                     view: kind == "v",
+                    keys: Vec::new(),
                 }),
             }
         }
@@ -307,35 +309,26 @@ impl Database for Postgres {
             .map_err(|e| fail("reading", e))?;
         let mut out = TableWriter::begin(sink, location, table, modified);
         let ncols = table.columns.len();
-        loop {
-            let rows = match tx.query_portal(&portal, FETCH) {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let read = out.rows();
-                    out.abandon();
-                    return Err(fail(&format!("reading (after {read} rows)"), e));
+        let result = (|| -> Result<(), postgres::Error> {
+            loop {
+                let rows = tx.query_portal(&portal, FETCH)?;
+                if rows.is_empty() {
+                    return Ok(());
                 }
-            };
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                for i in 0..ncols {
-                    if let Ok(Some(v)) = row.try_get::<_, Option<&str>>(i) {
-                        out.value(i, v);
+                for row in &rows {
+                    for i in 0..ncols {
+                        if let Ok(Some(v)) = row.try_get::<_, Option<&str>>(i) {
+                            out.put(i, CellValue::Text(v));
+                        }
                     }
+                    let time = time_col.and_then(|_| row.try_get::<_, Option<i64>>(ncols).ok()?);
+                    out.end_row_at(time);
                 }
-                if time_col.is_some() {
-                    if let Ok(Some(t)) = row.try_get::<_, Option<i64>>(ncols) {
-                        out.row_time(t);
-                    }
-                }
-                out.end_row();
             }
-        }
-        out.finish(table, location, sampled, estimated);
+        })();
+        let done = out.conclude(result, table, location, sampled, estimated, fail);
         let _ = tx.commit();
-        Ok(())
+        done
     }
 }
 

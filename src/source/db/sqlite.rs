@@ -7,7 +7,7 @@
 //! walks the table's b-tree without sorting anything.
 
 use super::{
-    sample_size, Column, ColumnKind, Database, DbError, DbOptions, SplitMix, TableSpec,
+    sample_size, CellValue, Column, ColumnKind, Database, DbError, DbOptions, SplitMix, TableSpec,
     TableWriter, ROW_TIME_NAMES,
 };
 use crate::model::ScanError;
@@ -147,6 +147,7 @@ impl Database for Sqlite {
                 estimated_rows: None,
                 // Views and WITHOUT ROWID tables have no rowid to sample by.
                 view: kind == "view" || without_rowid,
+                keys: Vec::new(),
             });
         }
         Ok(tables)
@@ -206,22 +207,21 @@ impl Database for Sqlite {
             let mut last = None;
             while let Some(row) = rows.next()? {
                 for i in 0..ncols {
-                    match row.get_ref(i)? {
-                        ValueRef::Text(t) => out.bytes(i, t),
-                        ValueRef::Integer(n) => out.value(i, itoa::Buffer::new().format(n)),
-                        ValueRef::Real(x) => out.value(i, &x.to_string()),
-                        ValueRef::Null | ValueRef::Blob(_) => {}
-                    }
+                    out.put(
+                        i,
+                        match row.get_ref(i)? {
+                            ValueRef::Text(t) => CellValue::Bytes(t),
+                            ValueRef::Integer(n) => CellValue::Int(n),
+                            ValueRef::Real(x) => CellValue::Real(x),
+                            ValueRef::Null | ValueRef::Blob(_) => CellValue::Null,
+                        },
+                    );
                 }
                 if let Ok(Some(rowid)) = row.get::<_, Option<i64>>(ncols) {
                     last = Some(rowid);
                 }
-                if time_col.is_some() {
-                    if let Ok(Some(t)) = row.get::<_, Option<i64>>(ncols + 1) {
-                        out.row_time(t);
-                    }
-                }
-                out.end_row();
+                let time = time_col.and_then(|_| row.get::<_, Option<i64>>(ncols + 1).ok()?);
+                out.end_row_at(time);
             }
             Ok(last)
         };
@@ -258,16 +258,6 @@ impl Database for Sqlite {
                 Ok(())
             })(),
         };
-        match result {
-            Ok(()) => {
-                out.finish(table, location, limit.is_some(), estimated);
-                Ok(())
-            }
-            Err(e) => {
-                let rows = out.rows();
-                out.abandon();
-                Err(fail(&format!("reading (after {rows} rows)"), e))
-            }
-        }
+        out.conclude(result, table, location, limit.is_some(), estimated, fail)
     }
 }

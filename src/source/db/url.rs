@@ -11,6 +11,7 @@ pub enum DbKind {
     Postgres,
     Mysql,
     Sqlite,
+    Redis,
 }
 
 const SCHEMES: &[(&str, DbKind)] = &[
@@ -19,6 +20,9 @@ const SCHEMES: &[(&str, DbKind)] = &[
     ("mysql", DbKind::Mysql),
     ("mariadb", DbKind::Mysql),
     ("sqlite", DbKind::Sqlite),
+    ("redis", DbKind::Redis),
+    // TLS: parsed so that its password is masked, refused on connecting.
+    ("rediss", DbKind::Redis),
 ];
 
 /// Query parameters that carry secrets (libpq's `password`, `sslpassword`,
@@ -40,7 +44,7 @@ pub struct DbUrl {
 impl DbUrl {
     /// Whether a scan argument is a database URL rather than a path.
     /// Any `scheme://` counts, so that an unsupported one (`oracle://`,
-    /// `redis://`) is refused as a URL, not read as a missing file whose
+    /// `mongodb://`) is refused as a URL, not read as a missing file whose
     /// name, password and all, would be printed.
     pub fn looks_like_url(arg: &str) -> bool {
         match arg.split_once("://") {
@@ -59,7 +63,7 @@ impl DbUrl {
         let scheme = raw.split("://").next().unwrap_or("").to_ascii_lowercase();
         let Some(&(_, kind)) = SCHEMES.iter().find(|(s, _)| *s == scheme) else {
             return Err(DbError(format!(
-                "{scheme}:// URLs are not supported (postgres, postgresql, mysql, mariadb, sqlite)"
+                "{scheme}:// URLs are not supported (postgres, postgresql, mysql, mariadb, sqlite, redis)"
             )));
         };
         let url = url::Url::parse(raw).map_err(|e| {
@@ -67,6 +71,16 @@ impl DbUrl {
             // not shown, since it may hold a password.
             DbError(format!("not a valid {scheme}:// URL: {e}"))
         })?;
+        let (raw, url) = match kind {
+            DbKind::Postgres => match pg_service(&url)? {
+                // The URL with the service's settings filled in: what the
+                // driver gets, and what the location is made of.
+                Some(url) => (url.to_string(), url),
+                None => (raw.to_string(), url),
+            },
+            _ => (raw.to_string(), url),
+        };
+        let raw = raw.as_str();
         let mut secrets = Vec::new();
         let mut secret = |s: &str| {
             if !s.is_empty() {
@@ -111,6 +125,11 @@ impl DbUrl {
         &self.url
     }
 
+    /// `rediss://`: Redis over TLS, which this build cannot speak.
+    pub fn tls(&self) -> bool {
+        self.url.scheme().eq_ignore_ascii_case("rediss")
+    }
+
     /// `sqlite:///srv/app.db` → `/srv/app.db`.
     pub fn sqlite_path(&self) -> PathBuf {
         PathBuf::from(
@@ -135,12 +154,141 @@ impl DbUrl {
     }
 }
 
+/// libpq's connection service (`?service=NAME`, else `PGSERVICE`): the
+/// section `[NAME]` of `PGSERVICEFILE` (default `~/.pg_service.conf`), else
+/// of `$PGSYSCONFDIR/pg_service.conf`, fills in what the URL leaves out, as
+/// libpq does. `None` without a service. The driver reads no service file,
+/// and there is no crate for this twenty-line format, hence by hand.
+fn pg_service(url: &url::Url) -> Result<Option<url::Url>, DbError> {
+    let name = url
+        .query_pairs()
+        .find(|(k, _)| k == "service")
+        .map(|(_, v)| v.into_owned())
+        .or_else(|| std::env::var("PGSERVICE").ok())
+        .filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let user_file = std::env::var_os("PGSERVICEFILE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pg_service.conf")));
+    let system_file = std::env::var_os("PGSYSCONFDIR")
+        .map(|d| PathBuf::from(d).join("pg_service.conf"))
+        .unwrap_or_else(|| PathBuf::from("/etc/postgresql-common/pg_service.conf"));
+    let settings = [user_file, Some(system_file)]
+        .into_iter()
+        .flatten()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .find_map(|text| service_section(&text, &name))
+        .ok_or_else(|| {
+            DbError(format!(
+                "definition of service {name:?} not found (PGSERVICEFILE, ~/.pg_service.conf, \
+                 PGSYSCONFDIR)"
+            ))
+        })?;
+    let mut out = url.clone();
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "service")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let has = |key: &str| others.iter().any(|(k, _)| k == key);
+    let mut query = others.clone();
+    let no_host = url.host_str().map_or(true, str::is_empty) && !has("host");
+    let invalid = |what: &str| DbError(format!("service {name:?}: invalid {what}"));
+    // The host first: a URL without one can have no user or port.
+    let host = settings.iter().find(|(k, _)| k == "host").map(|(_, v)| v);
+    if let Some(host) = host.filter(|_| no_host) {
+        match host.starts_with('/') {
+            true => query.push(("host".to_string(), host.clone())),
+            false => out.set_host(Some(host)).map_err(|_| invalid("host"))?,
+        }
+    }
+    for (key, value) in &settings {
+        match key.as_str() {
+            "host" => {}
+            "port" if url.port().is_none() && !has("port") => match out.host_str() {
+                Some(h) if !h.is_empty() => {
+                    let port = value.parse().map_err(|_| invalid("port"))?;
+                    out.set_port(Some(port)).map_err(|_| invalid("port"))?;
+                }
+                _ => query.push((key.clone(), value.clone())),
+            },
+            "dbname" if matches!(url.path(), "" | "/") && !has("dbname") => {
+                out.set_path(&format!("/{value}"))
+            }
+            "user" if url.username().is_empty() && !has("user") => {
+                // A URL that can hold no user (no host: a socket directory)
+                // takes it as a parameter.
+                out.set_username(value)
+                    .unwrap_or_else(|()| query.push((key.clone(), value.clone())));
+            }
+            "password" if url.password().is_none() && !has("password") => {
+                out.set_password(Some(value))
+                    .unwrap_or_else(|()| query.push((key.clone(), value.clone())));
+            }
+            "port" | "dbname" | "user" | "password" => {}
+            k if !has(k) => query.push((key.clone(), value.clone())),
+            _ => {}
+        }
+    }
+    match query.is_empty() {
+        true => out.set_query(None),
+        false => {
+            out.query_pairs_mut().clear().extend_pairs(&query);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The `key=value` settings of section `[name]` of a service file.
+fn service_section(text: &str, name: &str) -> Option<Vec<(String, String)>> {
+    let mut inside = false;
+    let mut found = None::<Vec<(String, String)>>;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            if inside {
+                break;
+            }
+            inside = section.trim() == name;
+            if inside {
+                found = Some(Vec::new());
+            }
+            continue;
+        }
+        if let (true, Some((k, v))) = (inside, line.split_once('=')) {
+            if let Some(settings) = found.as_mut() {
+                settings.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+    }
+    found
+}
+
 /// `scheme://host:port/database`, the default port written out so that the
 /// same server always has the same location; a Unix socket directory given
 /// as `?host=/run/postgresql` stays as that parameter.
 fn location_of(kind: DbKind, scheme: &str, url: &url::Url) -> String {
     if kind == DbKind::Sqlite {
         return format!("sqlite://{}", url.path());
+    }
+    if kind == DbKind::Redis {
+        // One location a logical database: `redis://host:6379/0`, the
+        // database number written out as the port is.
+        let db = url.path().trim_matches('/');
+        let db = match db.is_empty() {
+            true => "0",
+            false => db,
+        };
+        return format!(
+            "{}://{}:{}/{db}",
+            scheme,
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(6379)
+        );
     }
     let scheme = match kind {
         DbKind::Postgres => "postgres",
@@ -200,6 +348,22 @@ mod tests {
         let sock = DbUrl::parse("postgres:///crm?host=/run/postgresql&password=x1y2z3").unwrap();
         assert_eq!(sock.to_string(), "postgres:///crm?host=/run/postgresql");
         assert_eq!(sock.scrub("pw x1y2z3"), "pw ****");
+        let r = DbUrl::parse("redis://:hunter%2F2@cache").unwrap();
+        assert_eq!(r.to_string(), "redis://cache:6379/0");
+        assert_eq!(r.scrub("NOAUTH hunter/2"), "NOAUTH ****");
+        let r = DbUrl::parse("rediss://app:pw1@cache:6380/3").unwrap();
+        assert_eq!(r.to_string(), "rediss://cache:6380/3");
+        assert!(r.tls());
+    }
+
+    #[test]
+    fn a_service_section_is_read_like_libpq() {
+        let file = "# x\n[other]\nhost=h0\n[crm]\nhost = db1\nport=5433\n\
+                    dbname=crm\nuser=aud\npassword=pw:1\nsslmode=disable\n[last]\nhost=z\n";
+        let s = service_section(file, "crm").unwrap();
+        assert_eq!(s[0], ("host".to_string(), "db1".to_string()));
+        assert_eq!(s.len(), 6);
+        assert!(service_section(file, "nope").is_none());
     }
 
     #[test]
@@ -209,6 +373,7 @@ mod tests {
         assert!(!DbUrl::looks_like_url("postgres/dump.sql"));
         assert!(!DbUrl::looks_like_url("./mysql"));
         assert!(DbUrl::looks_like_url("redis://cache/0"));
+        assert!(DbUrl::parse("redis://cache/0").is_ok());
         assert!(!DbUrl::looks_like_url("C://x"));
         assert!(DbUrl::parse("oracle://x/y").is_err());
     }
