@@ -3,7 +3,7 @@
 #
 #   scripts/bench-db.sh [pg|mariadb|all] [RUNS]
 #
-# Generates a 1,000,000-row x 10-column table (ROWS to change) in a database
+# Generates a 1,000,000-row x 10-column table (TIZIM_BENCH_ROWS to change) in a database
 # of its own on the local server (PostgreSQL 127.0.0.1:5432 user postgres;
 # MariaDB 127.0.0.1:3306 root), then times, alternating, after a warm-up:
 #   full       tizim scan --sample-rows 0 URL        (every row)
@@ -17,7 +17,7 @@ set -euo pipefail
 
 MODE=${1:-pg}
 RUNS=${2:-3}
-ROWS=${ROWS:-1000000}
+ROWS=${TIZIM_BENCH_ROWS:-1000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -27,7 +27,7 @@ DB=tizim_bench_$$
 for tool in rg /usr/bin/time psql; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
-[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin tizim
+[ -n "${TIZIM_BENCH_NO_BUILD:-}" ] || cargo build --release --quiet --bin tizim
 
 RG_PATTERNS=(
     -e '\b[0-9]{12}\b'

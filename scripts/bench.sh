@@ -9,7 +9,7 @@
 #               tizim's output volume, and ripgrep with the regexes against
 #               ripgrep only reading and decompressing (a literal never found)
 #               CORPUS=DIR compares on another tree (e.g. bench-corpus/mixed/var)
-#   sources     tizim on a real source tree (SOURCES=DIR, default the Rust
+#   sources     tizim on a real source tree (TIZIM_BENCH_SOURCES=DIR, default the Rust
 #               sources of the dependencies, ~/.cargo/registry/src) vs ripgrep
 #               searching it for a literal that never occurs
 #   threads     tizim -j1 vs -j2, alternating; the speed-up
@@ -113,8 +113,8 @@ compare() {
 }
 
 sources() {
-    local tree=${SOURCES:-$HOME/.cargo/registry/src}
-    [ -d "$tree" ] || { echo "no source tree at $tree (cargo fetch, or SOURCES=DIR)" >&2; exit 2; }
+    local tree=${TIZIM_BENCH_SOURCES:-$HOME/.cargo/registry/src}
+    [ -d "$tree" ] || { echo "no source tree at $tree (cargo fetch, or TIZIM_BENCH_SOURCES=DIR)" >&2; exit 2; }
     echo "== real source tree: $tree, $(du -sb "$tree" | cut -f1) bytes, $(find "$tree" -type f | wc -l) files ($RUNS alternating runs)"
     alternate tizim-sources "$TIZIM scan --quiet --format ndjson $tree" \
               rg-read-only "rg -c -z --no-messages -F tizim-never-occurs-q7 $tree"
