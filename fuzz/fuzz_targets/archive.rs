@@ -4,8 +4,6 @@
 //! with the content; both paths get exercised.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tizim::source::{read_file, SourceOptions};
-use tizim_fuzz::{scratch_file, CheckingSink};
 
 const NAMES: [&str; 10] = [
     "fuzz.zip",
@@ -21,14 +19,5 @@ const NAMES: [&str; 10] = [
 ];
 
 fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
-    let name = NAMES[data.len() % NAMES.len()];
-    let path = scratch_file(name, data);
-    let opts = SourceOptions {
-        // Small limits keep each run fast; they are limits like any other.
-        max_decompressed: 4 << 20,
-        ..SourceOptions::default()
-    };
-    let mut sink = CheckingSink::new(name);
-    read_file(&path, name, &opts, &mut sink);
-    sink.finish();
+    tizim_fuzz::read_as_file(tizim_fuzz::pick(&NAMES, data), data);
 });

@@ -4,21 +4,11 @@
 //! bytes as prose (`source::document_prose`, for `tizim policy import`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tizim::source::{read_file, SourceOptions};
-use tizim_fuzz::{scratch_file, CheckingSink};
 
 const NAMES: [&str; 4] = ["fuzz.docx", "fuzz.odt", "fuzz.pptx", "fuzz.odp"];
 
 fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
-    let name = NAMES[data.len() % NAMES.len()];
-    let path = scratch_file(name, data);
-    let opts = SourceOptions {
-        max_decompressed: 4 << 20,
-        ..SourceOptions::default()
-    };
-    let mut sink = CheckingSink::new(name);
-    read_file(&path, name, &opts, &mut sink);
-    sink.finish();
+    tizim_fuzz::read_as_file(tizim_fuzz::pick(&NAMES, data), data);
     // The same bytes read whole as prose, as `tizim policy import` does.
     let _ = tizim::source::document_prose(data);
 });

@@ -4,8 +4,6 @@
 //! messages up to the depth limit.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tizim::source::{read_file, SourceOptions};
-use tizim_fuzz::{scratch_file, CheckingSink};
 
 fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     // Both kinds are recognised by content. Input starting with a letter
@@ -20,12 +18,5 @@ fuzz_target!(init: tizim_fuzz::warm_up(), |data: &[u8]| {
     };
     let mut mail = prefix.to_vec();
     mail.extend_from_slice(rest);
-    let path = scratch_file(name, &mail);
-    let opts = SourceOptions {
-        max_decompressed: 4 << 20,
-        ..SourceOptions::default()
-    };
-    let mut sink = CheckingSink::new(name);
-    read_file(&path, name, &opts, &mut sink);
-    sink.finish();
+    tizim_fuzz::read_as_file(name, &mail);
 });

@@ -72,6 +72,26 @@ pub fn scratch_file(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// One of `names`, picked by the input's length so that every name is tried.
+pub fn pick<'n>(names: &[&'n str], data: &[u8]) -> &'n str {
+    names[data.len() % names.len()]
+}
+
+/// Writes `data` to a scratch file called `name` and reads it through
+/// `source::read_file`, checking the sink contract. The decompression budget
+/// is small (4 MiB) to keep each run fast; it is a limit like any other.
+/// The shared body of the targets whose formats are found by content.
+pub fn read_as_file(name: &str, data: &[u8]) {
+    let path = scratch_file(name, data);
+    let opts = tizim::source::SourceOptions {
+        max_decompressed: 4 << 20,
+        ..tizim::source::SourceOptions::default()
+    };
+    let mut sink = CheckingSink::new(name);
+    tizim::source::read_file(&path, name, &opts, &mut sink);
+    sink.finish();
+}
+
 /// Wraps the detection stage and checks the [`SourceSink`] contract on
 /// every call before passing it on.
 pub struct CheckingSink {

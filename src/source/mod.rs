@@ -215,7 +215,7 @@ pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dy
         db::sqlite::read_file(path, display, modified, &opts.db, sink);
         return;
     }
-    if office::is_ole(head.head()) {
+    if unread::is_ole(head.head()) {
         // An `.xls` needs random access, which the file gives.
         let mut file = head.into_inner();
         if let Err(e) = file.rewind() {
@@ -437,7 +437,7 @@ impl Ctx<'_> {
                     sink,
                 ),
             Format::Tar => archive::scan_tar(head, node, self, sink),
-            _ if office::is_ole(head.head()) => {
+            _ if unread::is_ole(head.head()) => {
                 let mut bytes = Vec::new();
                 match (&mut head)
                     .take(archive::ZIP_IN_MEMORY_LIMIT + 1)

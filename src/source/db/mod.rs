@@ -109,6 +109,31 @@ pub struct TableSpec {
 }
 
 impl TableSpec {
+    /// Adds one row of a catalogue listing (one column, ordered by schema and
+    /// table) to `tables`: to the last table when it is the same one, else as
+    /// a new table. `estimated_rows` and `view` are taken from a table's
+    /// first row.
+    pub fn add_listed_column(
+        tables: &mut Vec<TableSpec>,
+        schema: String,
+        name: String,
+        column: Column,
+        estimated_rows: Option<u64>,
+        view: bool,
+    ) {
+        match tables.last_mut() {
+            Some(t) if t.schema == schema && t.name == name => t.columns.push(column),
+            _ => tables.push(TableSpec {
+                schema,
+                name,
+                columns: vec![column],
+                estimated_rows,
+                view,
+                keys: Vec::new(),
+            }),
+        }
+    }
+
     /// `schema.table`, what `--db-include` globs and locations use.
     pub fn qualified(&self) -> String {
         match self.schema.is_empty() {

@@ -156,17 +156,8 @@ impl Database for Mysql {
                 comment: get(6),
                 time,
             };
-            match tables.last_mut() {
-                Some(t) if t.schema == schema && t.name == name => t.columns.push(column),
-                _ => tables.push(TableSpec {
-                    schema,
-                    name,
-                    columns: vec![column],
-                    estimated_rows: get(3).and_then(|n| n.parse().ok()).filter(|_| !view),
-                    view,
-                    keys: Vec::new(),
-                }),
-            }
+            let estimated_rows = get(3).and_then(|n| n.parse().ok()).filter(|_| !view);
+            TableSpec::add_listed_column(&mut tables, schema, name, column, estimated_rows, view);
         }
         Ok(tables)
     }

@@ -205,18 +205,10 @@ impl Database for Postgres {
                 comment: row.get(7),
                 time,
             };
-            match tables.last_mut() {
-                Some(t) if t.schema == schema && t.name == name => t.columns.push(column),
-                _ => tables.push(TableSpec {
-                    schema,
-                    name,
-                    columns: vec![column],
-                    // -1: never vacuumed or analysed; unknown.
-                    estimated_rows: (reltuples >= 0.0 && kind != "v").then_some(reltuples as u64),
-                    view: kind == "v",
-                    keys: Vec::new(),
-                }),
-            }
+            let view = kind == "v";
+            // -1: never vacuumed or analysed; unknown.
+            let estimated_rows = (reltuples >= 0.0 && !view).then_some(reltuples as u64);
+            TableSpec::add_listed_column(&mut tables, schema, name, column, estimated_rows, view);
         }
         Ok(tables)
     }

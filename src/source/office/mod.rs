@@ -26,9 +26,6 @@ mod rtf;
 mod sheet;
 mod table;
 
-/// The magic of an OLE2 compound file (`.xls`, `.doc`, `.msg`, …).
-const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-
 /// What a zip package holds, from its member names and `mimetype`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Package {
@@ -39,11 +36,6 @@ pub(crate) enum Package {
     Pptx,
     /// OpenDocument text (`.odt`) or presentation (`.odp`): one grammar.
     OdfText,
-}
-
-/// Whether `head` starts an OLE2 compound file.
-pub(crate) fn is_ole(head: &[u8]) -> bool {
-    head.starts_with(&OLE_MAGIC)
 }
 
 /// Whether `head` starts an RTF document.
