@@ -392,7 +392,11 @@ fn wild_policies_meet_the_targets() {
         scored >= 15,
         "the committed corpus has {scored} scored policies, want at least 15"
     );
-    assert_eq!(totals.jaccards.len(), scored, "a labelled policy was not scored");
+    assert_eq!(
+        totals.jaccards.len(),
+        scored,
+        "a labelled policy was not scored"
+    );
     for lang in ["ru", "kk", "en"] {
         assert!(
             labels.iter().any(|l| l.lang == lang && l.pending.is_none()),
