@@ -19,7 +19,17 @@ use tizim::scan::{self, Collect, ScanOptions};
 const CATEGORIES: [&str; 6] = ["iin", "bin", "phone", "email", "card", "iban"];
 /// Issue 15's categories, scored on findings of `medium` and above (what a
 /// gate sees by default); `low` findings are counted apart.
-const DECLARED: [&str; 3] = ["ip_address", "id_document", "birth_date"];
+const DECLARED: [&str; 5] = [
+    "ip_address",
+    "id_document",
+    "birth_date",
+    "person_name",
+    "address",
+];
+/// Of those, the graded ones: a bare pair of words or a lone street is
+/// `low` by design, so their recall counts every confidence, and their
+/// `medium`+ recall is reported beside it.
+const GRADED: [&str; 2] = ["person_name", "address"];
 
 #[derive(Default, Clone, Copy)]
 struct Score {
@@ -28,6 +38,11 @@ struct Score {
     true_pos_medium: u64,
     false_pos: u64,
     false_neg: u64,
+    /// Labelled values found only at `low` (issue-15 categories).
+    true_pos_low: u64,
+    /// `low` findings that match no label (not counted in precision: `low`
+    /// fails no gate).
+    false_pos_low: u64,
 }
 
 impl Score {
@@ -39,8 +54,17 @@ impl Score {
             self.true_pos as f64 / found as f64
         }
     }
+    fn recall_any(&self) -> f64 {
+        let labelled = self.true_pos + self.true_pos_low + self.false_neg;
+        if labelled == 0 {
+            1.0
+        } else {
+            (self.true_pos + self.true_pos_low) as f64 / labelled as f64
+        }
+    }
+
     fn recall_medium(&self) -> f64 {
-        let labelled = self.true_pos + self.false_neg;
+        let labelled = self.true_pos + self.true_pos_low + self.false_neg;
         if labelled == 0 {
             1.0
         } else {
@@ -49,7 +73,7 @@ impl Score {
     }
 
     fn recall(&self) -> f64 {
-        let labelled = self.true_pos + self.false_neg;
+        let labelled = self.true_pos + self.true_pos_low + self.false_neg;
         if labelled == 0 {
             1.0
         } else {
@@ -65,6 +89,10 @@ fn precision_and_recall_on_the_labelled_corpus() {
     let corpus = corpus::generate(0x7121_2024, 1);
     let dir = tempfile::tempdir().unwrap();
     corpus.write_to(dir.path()).unwrap();
+    // To look at the corpus (`tizim scan --show-values DIR`): a copy there.
+    if let Some(keep) = std::env::var_os("TIZIM_KEEP_CORPUS") {
+        corpus.write_to(std::path::Path::new(&keep)).unwrap();
+    }
 
     let engine = Engine::builtin().unwrap();
     let sink = Collect::default();
@@ -109,12 +137,19 @@ fn precision_and_recall_on_the_labelled_corpus() {
             unscored += 1;
             continue;
         };
-        if DECLARED.contains(&cat) && f.confidence < Confidence::Medium {
-            declared_low += 1;
-            continue;
-        }
         let path = f.path.strip_prefix(&prefix).unwrap_or(&f.path).to_string();
         let key = (path, f.line, cat.to_string(), f.fingerprint.clone());
+        if DECLARED.contains(&cat) && f.confidence < Confidence::Medium {
+            declared_low += 1;
+            match expected.get_mut(&key) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    score.true_pos_low += 1;
+                }
+                _ => score.false_pos_low += 1,
+            }
+            continue;
+        }
         match expected.get_mut(&key) {
             Some(n) if *n > 0 => {
                 *n -= 1;
@@ -130,16 +165,28 @@ fn precision_and_recall_on_the_labelled_corpus() {
         }
     }
     let mut missed = Vec::new();
+    let labels_by_key: BTreeMap<(String, u64, String), Vec<&str>> =
+        corpus.labels.iter().fold(BTreeMap::new(), |mut m, l| {
+            m.entry((l.path.clone(), l.line, l.category.to_string()))
+                .or_insert_with(Vec::new)
+                .push(l.normalized.as_str());
+            m
+        });
     for ((path, line, cat, _), n) in &expected {
         if *n > 0 {
             scores.get_mut(cat.as_str()).unwrap().false_neg += n;
-            missed.push(format!("{path}:{line} {cat}"));
+            let what = labels_by_key
+                .get(&(path.clone(), *line, cat.clone()))
+                .map(|v| v.join(" | "))
+                .filter(|_| GRADED.contains(&cat.as_str()))
+                .unwrap_or_default();
+            missed.push(format!("{path}:{line} {cat} {what}"));
         }
     }
 
     let mut total = Score::default();
     let mut table = format!(
-        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<20}{:>8}{:>8}{:>8}{:>11}{:>9}{:>13}\n",
+        "\ncorpus: {} files, {:.1} MB, {} labelled values\n{:<20}{:>8}{:>8}{:>8}{:>11}{:>9}{:>13}{:>8}{:>8}\n",
         corpus.files.len(),
         corpus.bytes() as f64 / 1e6,
         corpus.labels.len(),
@@ -149,7 +196,9 @@ fn precision_and_recall_on_the_labelled_corpus() {
         "FN",
         "precision",
         "recall",
-        "recall med+"
+        "recall med+",
+        "TP low",
+        "FP low"
     );
     for (cat, s) in &scores {
         if CATEGORIES.contains(cat) {
@@ -159,13 +208,15 @@ fn precision_and_recall_on_the_labelled_corpus() {
             total.false_neg += s.false_neg;
         }
         table += &format!(
-            "{cat:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}\n",
+            "{cat:<20}{:>8}{:>8}{:>8}{:>11.4}{:>9.4}{:>13.4}{:>8}{:>8}\n",
             s.true_pos,
             s.false_pos,
             s.false_neg,
             s.precision(),
-            s.recall(),
-            s.recall_medium()
+            s.recall_any(),
+            s.recall_medium(),
+            s.true_pos_low,
+            s.false_pos_low
         );
     }
     table += &format!(
@@ -181,10 +232,11 @@ fn precision_and_recall_on_the_labelled_corpus() {
     table += &format!("(findings of other categories, not scored: {unscored})\n");
     table += &format!("(low findings of the issue-15 categories, not scored: {declared_low})\n");
     println!("{table}");
-    for f in false_positives.iter().take(20) {
+    table += "(precision counts `medium`+ findings; recall counts every confidence; for the\n first nine categories nothing is `low` unless calibration lowered it)\n";
+    for f in false_positives.iter().take(40) {
         println!("false positive: {f}");
     }
-    for m in missed.iter().take(20) {
+    for m in missed.iter().take(40) {
         println!("missed: {m}");
     }
 
@@ -199,9 +251,16 @@ fn precision_and_recall_on_the_labelled_corpus() {
             false => (0.99, 0.99),
         };
         assert!(s.precision() >= precision, "{cat} precision {table}");
-        assert!(s.recall() >= recall, "{cat} recall {table}");
-        // Calibration lowers chance hits to `low`; real values keep what a
-        // gate acts on.
-        assert!(s.recall_medium() >= recall, "{cat} medium+ recall {table}");
+        assert!(s.recall_any() >= recall, "{cat} recall {table}");
+        if GRADED.contains(cat) {
+            // Bare pairs and lone streets are `low` by design; most of what
+            // the corpus holds (ФИО with patronymics, names with a keyword or
+            // in a named column, addresses with a house) is not.
+            assert!(s.recall_medium() >= 0.75, "{cat} medium+ recall {table}");
+        } else {
+            // Calibration lowers chance hits to `low`; real values keep what
+            // a gate acts on.
+            assert!(s.recall_medium() >= recall, "{cat} medium+ recall {table}");
+        }
     }
 }

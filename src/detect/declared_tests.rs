@@ -1,5 +1,6 @@
 //! Issue 15's detectors in running text: `ip_address`, `id_document`,
-//! `birth_date`, with the hard negatives the issue lists.
+//! `birth_date`, `person_name`, `address`, with the hard negatives the
+//! issue lists.
 
 use super::*;
 
@@ -23,8 +24,14 @@ fn found(text: &str) -> Vec<(&'static str, String, Confidence)> {
         .collect()
 }
 
+/// The one match of `category` in `text` is `value`, and nothing else was
+/// found but names and addresses (which other tests look at).
 fn only(text: &str, category: &str, value: &str) {
-    let got = found(text);
+    let graded = ["person_name", "address"];
+    let got: Vec<_> = found(text)
+        .into_iter()
+        .filter(|f| graded.contains(&category) || !graded.contains(&f.0))
+        .collect();
     assert!(
         got.len() == 1 && got[0].0 == category && got[0].1 == value,
         "{text:?}: want one {category} {value:?}, got {got:?}"
@@ -112,4 +119,109 @@ fn birth_dates_only_next_to_a_birth_word() {
     assert_eq!(both[0].1, "14.07.1986");
     nothing("дата рождения: 31.02.1986");
     nothing("дата рождения: 14.07.2999");
+}
+
+fn confidence_of(text: &str, category: &str, value: &str) -> Confidence {
+    let got = found(text);
+    let hit = got.iter().find(|f| f.0 == category && f.1 == value);
+    hit.unwrap_or_else(|| panic!("{text:?}: no {category} {value:?} in {got:?}"))
+        .2
+}
+
+#[test]
+fn id_document_issuer_supports() {
+    assert_eq!(
+        confidence_of(
+            "удостоверение личности № 043918275, выдано МВД РК 01.02.2015",
+            "id_document",
+            "043918275"
+        ),
+        Confidence::High
+    );
+    assert_eq!(
+        confidence_of(
+            "жеке куәлік 043918275 ҚР ӘМ берілген",
+            "id_document",
+            "043918275"
+        ),
+        Confidence::High
+    );
+    assert_eq!(
+        confidence_of("паспорт N17243981", "id_document", "N17243981"),
+        Confidence::Medium
+    );
+    // The issuer alone is not a document word.
+    nothing("выдано МВД РК 043918275");
+}
+
+#[test]
+fn names_graded_by_evidence() {
+    use Confidence::*;
+    for (text, name, want) in [
+        ("Иванов Иван Иванович", "Иванов Иван Иванович", High),
+        ("подписал Иванов И.И.", "Иванов И.И.", Medium),
+        ("ФИО: Иванов И.И.", "Иванов И.И.", High),
+        ("Айдос Нұрланұлы келді", "Айдос Нұрланұлы", Medium),
+        ("Aidos Nurlanov", "Aidos Nurlanov", Low),
+        ("Customer: Aidos Nurlanov", "Aidos Nurlanov", Medium),
+        ("клиент Нурланов Айдос", "Нурланов Айдос", Medium),
+        ("Получатель: Сейткали А.Б.", "Сейткали А.Б.", High),
+    ] {
+        assert_eq!(confidence_of(text, "person_name", name), want, "{text}");
+    }
+}
+
+#[test]
+fn streets_companies_and_places_are_not_people() {
+    for text in [
+        "на площади Абая Кунанбаева",
+        "КазНУ им. аль-Фараби",
+        "ЕНУ им. Л.Н. Гумилева",
+        "в театре имени Мухтара Ауэзова",
+        "в сквере Ахмета Байтурсынова",
+        "ТОО «Сейткали Групп»",
+        "ТОО «Иванов и партнёры»",
+        "ТОО «Айдос Нурланов»",
+        "Назарбаев Университет",
+        "аэропорт имени Нурсултана Назарбаева",
+        "fn parse_name(Aidos: Nurlanov)",
+    ] {
+        let got: Vec<_> = found(text)
+            .into_iter()
+            .filter(|f| f.0 == "person_name")
+            .collect();
+        assert_eq!(got, vec![], "{text:?}");
+    }
+    let got = found("проспект Назарбаева, ул. Абая Кунанбаева 15");
+    assert!(got.iter().all(|f| f.0 == "address"), "{got:?}");
+}
+
+#[test]
+fn addresses_graded_by_completeness() {
+    use Confidence::*;
+    for (text, addr, want) in [
+        (
+            "г. Алматы, ул. Абая, д. 15, кв. 45",
+            "г. Алматы, ул. Абая, д. 15, кв. 45",
+            High,
+        ),
+        ("встреча на ул. Абая", "ул. Абая", Low),
+        (
+            "050000, г. Алматы, ул. Абая, д. 15",
+            "050000, г. Алматы, ул. Абая, д. 15",
+            High,
+        ),
+        ("050010, ул. Абая", "050010, ул. Абая", Medium),
+        ("A15E3D1, Абай даңғылы", "A15E3D1, Абай даңғылы", Medium),
+        ("Адрес: ул. Абая", "ул. Абая", Medium),
+        ("г. Астана, ул. Кенесары", "г. Астана, ул. Кенесары", Medium),
+        (
+            "A15E3D1, Алматы қаласы, Абай даңғылы, 10-үй",
+            "A15E3D1, Алматы қаласы, Абай даңғылы, 10-үй",
+            High,
+        ),
+    ] {
+        assert_eq!(confidence_of(text, "address", addr), want, "{text}");
+    }
+    nothing("и пр. расходы; пр. 5 заказа; улица была пуста");
 }

@@ -15,6 +15,7 @@ use crate::position::{count_chars, count_newlines};
 use std::borrow::Cow;
 use std::path::Path;
 
+mod address;
 mod calibrate;
 pub mod code;
 mod context;
@@ -23,6 +24,7 @@ mod email;
 pub mod fields;
 mod fingerprint;
 mod ip;
+mod names;
 mod phone;
 mod scanner;
 pub mod spec;
@@ -66,6 +68,8 @@ struct Plan {
     ip: Vec<usize>,
     id_document: Vec<usize>,
     date: Vec<usize>,
+    name: Vec<usize>,
+    address: Vec<usize>,
     regex: Vec<usize>,
 }
 
@@ -75,6 +79,8 @@ pub struct Engine {
     infos: Vec<DetectorInfo>,
     plan: Plan,
     context: context::ContextIndex,
+    /// Every detector's supporting words (`[context] support`).
+    support: context::ContextIndex,
 }
 
 impl Engine {
@@ -140,12 +146,17 @@ impl Engine {
                 Extractor::Builtin(BuiltinExtractor::IpAddress) => plan.ip.push(i),
                 Extractor::Builtin(BuiltinExtractor::IdDocument) => plan.id_document.push(i),
                 Extractor::Builtin(BuiltinExtractor::Date) => plan.date.push(i),
+                Extractor::Builtin(BuiltinExtractor::PersonName) => plan.name.push(i),
+                Extractor::Builtin(BuiltinExtractor::Address) => plan.address.push(i),
                 Extractor::Regex { .. } => plan.regex.push(i),
             }
         }
         let words: Vec<Vec<String>> = detectors.iter().map(|d| d.keywords.clone()).collect();
         let context = context::ContextIndex::build(&words)
             .map_err(|e| DetectError(format!("context keywords: {e}")))?;
+        let support_words: Vec<Vec<String>> = detectors.iter().map(|d| d.support.clone()).collect();
+        let support = context::ContextIndex::build(&support_words)
+            .map_err(|e| DetectError(format!("support words: {e}")))?;
         let infos = detectors
             .iter()
             .map(|d| DetectorInfo {
@@ -159,6 +170,7 @@ impl Engine {
             infos,
             plan,
             context,
+            support,
         })
     }
 
@@ -237,6 +249,8 @@ impl Engine {
         let to = (report.end + LOOKAHEAD).min(text.len());
         let mut sc = scanner::Scanner::new(self, text, seg.field, context_at, out);
         sc.run(from, to);
+        sc.names(from, to);
+        sc.addresses(from, to);
         for &i in &self.plan.regex {
             sc.regex(i, from, to);
         }

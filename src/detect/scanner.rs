@@ -442,6 +442,86 @@ impl<'a> Scanner<'a> {
         found
     }
 
+    /// Person names (see [`super::names`]) whose second word begins in
+    /// `from..to`.
+    pub fn names(&mut self, from: usize, to: usize) {
+        if self.eng.plan.name.is_empty() {
+            return;
+        }
+        let mut hits = Vec::new();
+        super::names::find(self.text, from, to, &mut |f| hits.push(f));
+        for f in hits {
+            let level = match f.strength {
+                super::names::Strength::Bare => 0,
+                super::names::Strength::Strong => 1,
+                super::names::Strength::Full => 2,
+            };
+            for k in 0..self.eng.plan.name.len() {
+                let det = self.eng.plan.name[k];
+                self.emit_graded(det, f.start, f.end, level);
+            }
+        }
+    }
+
+    /// Postal addresses (see [`super::address`]) whose street marker
+    /// begins in `from..to`.
+    pub fn addresses(&mut self, from: usize, to: usize) {
+        if self.eng.plan.address.is_empty() {
+            return;
+        }
+        let mut hits = Vec::new();
+        super::address::find(self.text, from, to, &mut |f| hits.push(f));
+        for f in hits {
+            let level = match f.strength {
+                super::address::Strength::Street => 0,
+                super::address::Strength::Located => 1,
+                super::address::Strength::House => 2,
+            };
+            for k in 0..self.eng.plan.address.len() {
+                let det = self.eng.plan.address[k];
+                self.emit_graded(det, f.start, f.end, level);
+            }
+        }
+    }
+
+    /// Records a value whose evidence comes graded (0, 1, 2: the
+    /// detector's `base`, `formatted` and `context` confidence); a context
+    /// keyword raises it one step.
+    fn emit_graded(&mut self, det: usize, start: usize, end: usize, level: u8) -> bool {
+        let d = &self.eng.detectors[det];
+        let c = Candidate {
+            text: &self.text[start..end],
+            digits: &[],
+            plus: false,
+            formatted: level > 0,
+        };
+        let Some(valid) = d.validator.validate(&c) else {
+            return false;
+        };
+        let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
+        if d.require_context && !has_context {
+            return false;
+        }
+        let confidence = match level + u8::from(has_context) {
+            0 => d.base,
+            1 => d.formatted,
+            _ => d.context,
+        };
+        self.out.push(Match {
+            start,
+            end,
+            line: 0,
+            column: 0,
+            category: d.category,
+            detector: d.id,
+            confidence,
+            normalized: valid.normalized,
+            test: false,
+            lowered: None,
+        });
+        true
+    }
+
     /// Validates a candidate for detector `det` and records it.
     fn emit(&mut self, det: usize, start: usize, end: usize, c: &Candidate<'_>) -> bool {
         let d = &self.eng.detectors[det];
@@ -472,6 +552,9 @@ impl<'a> Scanner<'a> {
                 confidence = d.context;
                 raised = true;
             }
+        }
+        if !d.support.is_empty() && d.supported > confidence && self.has_support(det, start, end) {
+            confidence = d.supported;
         }
         if tallied {
             let index = self.out.len();
@@ -534,6 +617,26 @@ impl<'a> Scanner<'a> {
         }
         let we = super::floor_char_boundary(self.text, we);
         ctx.mentions(&self.text[ws..start], det) || ctx.mentions(&self.text[end..we], det)
+    }
+
+    /// A supporting word of detector `det` on the value's line, within its
+    /// window before or after it, commas and numbers allowed between
+    /// (`№ 012345678, выдано МВД РК 01.02.2015`).
+    fn has_support(&self, det: usize, start: usize, end: usize) -> bool {
+        let window = self.eng.detectors[det].window;
+        let b = self.b;
+        let mut ws = start.saturating_sub(window);
+        if let Some(nl) = memchr::memrchr(b'\n', &b[ws..start]) {
+            ws += nl + 1;
+        }
+        let mut we = (end + window).min(b.len());
+        if let Some(nl) = memchr::memchr(b'\n', &b[end..we]) {
+            we = end + nl;
+        }
+        let ws = ceil_char_boundary(self.text, ws);
+        let we = super::floor_char_boundary(self.text, we);
+        let s = &self.eng.support;
+        s.mentions(&self.text[ws..start], det) || s.mentions(&self.text[end..we], det)
     }
 
     /// KZ IBAN starting at `k` (the `K`): `KZ` + 18 characters, plain or in

@@ -68,10 +68,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "detectors/birth-date.toml",
         include_str!("../../detectors/birth-date.toml"),
     ),
+    (
+        "detectors/person-name.toml",
+        include_str!("../../detectors/person-name.toml"),
+    ),
+    (
+        "detectors/address.toml",
+        include_str!("../../detectors/address.toml"),
+    ),
 ];
 
 /// The built-in candidate extractors a detector file may name.
-pub const EXTRACTORS: [&str; 8] = [
+pub const EXTRACTORS: [&str; 10] = [
     "digit-run",
     "card-number",
     "phone-number",
@@ -80,6 +88,8 @@ pub const EXTRACTORS: [&str; 8] = [
     "ip-address",
     "id-document",
     "date",
+    "person-name",
+    "address",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +111,13 @@ pub enum BuiltinExtractor {
     /// `15.03.1985`, `15/03/1985`, `1985-03-15`, `15 марта 1985`,
     /// `1985 жылғы 15 наурыз`.
     Date,
+    /// Capitalised words and initials with a name's evidence (see
+    /// `detect::names`); graded: `base` for a bare pair, `formatted` for a
+    /// patronymic or initials, `context` for a full ФИО or a keyword.
+    PersonName,
+    /// A street marker with the street's name, maybe a house, flat, city
+    /// and postcode (see `detect::address`); graded like `person-name`.
+    Address,
 }
 
 impl BuiltinExtractor {
@@ -114,6 +131,8 @@ impl BuiltinExtractor {
             "ip-address" => BuiltinExtractor::IpAddress,
             "id-document" => BuiltinExtractor::IdDocument,
             "date" => BuiltinExtractor::Date,
+            "person-name" => BuiltinExtractor::PersonName,
+            "address" => BuiltinExtractor::Address,
             _ => return None,
         })
     }
@@ -151,6 +170,11 @@ pub struct Detector {
     /// The keyword must be the value's neighbour: no other digits between
     /// them (`паспорт N12345678`, not `паспорт …, заказ 123456789`).
     pub adjacent: bool,
+    /// Supporting words (`[context] support`): not enough for a value on
+    /// their own, but near one that has its keyword they raise it to
+    /// `supported` (an ID document's issuer, `выдан МВД РК`).
+    pub support: Vec<String>,
+    pub supported: Confidence,
     /// Where it came from, for error messages.
     pub source: String,
 }
@@ -194,6 +218,8 @@ struct Context {
     en: Vec<String>,
     #[serde(default)]
     adjacent: bool,
+    #[serde(default)]
+    support: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +232,8 @@ struct ConfidenceSpec {
     context: Option<String>,
     #[serde(default)]
     require_context: bool,
+    #[serde(default)]
+    supported: Option<String>,
 }
 
 /// Detector ids as `&'static str`, each leaked once per process however
@@ -360,6 +388,15 @@ pub fn parse(source: &str, text: &str) -> Result<Detector, DetectError> {
         Some(c) => confidence(c, "context").map_err(fail)?,
         None => base.max(formatted),
     };
+    if let Some(k) = f.context.support.iter().find(|k| {
+        k.trim_end_matches('*').trim().is_empty() || k.trim_end_matches('*').contains('*')
+    }) {
+        return Err(fail(format!("bad support word {k:?}")));
+    }
+    let supported = match &f.confidence.supported {
+        Some(c) => confidence(c, "supported").map_err(fail)?,
+        None => context,
+    };
     if f.confidence.require_context && keywords.is_empty() {
         return Err(fail(
             "require_context is set but [context] lists no keywords".into(),
@@ -383,6 +420,8 @@ pub fn parse(source: &str, text: &str) -> Result<Detector, DetectError> {
         context,
         require_context: f.confidence.require_context,
         adjacent: f.context.adjacent,
+        support: f.context.support,
+        supported,
         source: source.to_string(),
     })
 }

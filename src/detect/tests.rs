@@ -322,7 +322,9 @@ fn detector_infos_describe_every_builtin() {
             "kz-iban",
             "ip-address",
             "id-document",
-            "birth-date"
+            "birth-date",
+            "person-name",
+            "address"
         ]
     );
     assert!(engine()

@@ -7,7 +7,7 @@
 //! numbering plans come from the `phonenumber` crate's metadata
 //! (see [`super::phone`]), top-level domains from the Public Suffix List.
 
-use super::{dates, email, ip, phone};
+use super::{address, dates, email, ip, names, phone};
 use std::sync::OnceLock;
 
 /// What an extractor hands a validator.
@@ -59,12 +59,16 @@ pub enum Validator {
     IdDocument,
     /// A real calendar date from 1900 to today (see [`super::dates`]).
     BirthDate,
+    /// A person's name, normalised (see [`super::names`]).
+    PersonName,
+    /// A postal address, normalised (see [`super::address`]).
+    Address,
     /// No check: the pattern alone decides (user detectors).
     None,
 }
 
 impl Validator {
-    pub const NAMES: [(&'static str, Validator); 11] = [
+    pub const NAMES: [(&'static str, Validator); 13] = [
         ("iin", Validator::Iin),
         ("bin", Validator::Bin),
         ("luhn_card", Validator::LuhnCard),
@@ -75,6 +79,8 @@ impl Validator {
         ("ip", Validator::Ip),
         ("id_document", Validator::IdDocument),
         ("birth_date", Validator::BirthDate),
+        ("person_name", Validator::PersonName),
+        ("address", Validator::Address),
         ("none", Validator::None),
     ];
 
@@ -140,6 +146,14 @@ impl Validator {
             Validator::Ip => ip::public(c.text).map(Valid::of),
             Validator::IdDocument => id_document(c.text).map(Valid::of),
             Validator::BirthDate => dates::birth_date(c.text).map(Valid::of),
+            Validator::PersonName => {
+                let n = names::normalize(c.text);
+                (!n.is_empty()).then(|| Valid::of(n))
+            }
+            Validator::Address => {
+                let n = address::normalize(c.text);
+                (!n.is_empty()).then(|| Valid::of(n))
+            }
             Validator::None => {
                 let v: String = c.text.split_whitespace().collect();
                 (!v.is_empty()).then(|| Valid::of(v))
