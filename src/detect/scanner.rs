@@ -489,6 +489,7 @@ impl<'a> Scanner<'a> {
             normalized: valid.normalized,
             test: valid.test,
             lowered: None,
+            decoded: None,
         });
         true
     }
