@@ -3,9 +3,9 @@
 # baseline binary built from main, in the same run.
 #
 #   scripts/bench-decode.sh cpu BASELINE [RUNS] [DIR...]
-#       CPU seconds (user+sys, GNU time) of `tizim scan -q -j1 --format
-#       ndjson DIR...` for the baseline, this build, and this build with
-#       --max-decode-depth 0; RUNS (default 7) alternating runs after a
+#       CPU seconds (user, and user+sys; GNU time) of `tizim scan -q -j1
+#       --format ndjson DIR...` for the baseline, this build, and this build
+#       with --max-decode-depth 0; RUNS (default 7) alternating runs after a
 #       warm-up each, medians, and the ratios to the baseline.
 #       DIR defaults to ~/.cargo/registry/src (real source trees).
 #   scripts/bench-decode.sh fp BASELINE [DIR...]
@@ -40,7 +40,7 @@ cpu)
         shift 2
         stats=$(mktemp)
         /usr/bin/time -f '%U %S' -o "$stats" "$bin" scan -q -j1 --format ndjson "$@" "${DIRS[@]}" >/dev/null 2>&1 || true
-        awk -v n="$name" 'END {print n, $1 + $2}' "$stats" >>"$RESULTS"
+        awk -v n="$name" 'END {print n, $1 + $2, $1}' "$stats" >>"$RESULTS"
         rm -f "$stats"
     }
     cpu warm "$BASE"; cpu warm "$NEW"; : >"$RESULTS"
@@ -49,13 +49,17 @@ cpu)
         cpu decode "$NEW"
         cpu depth0 "$NEW" --max-decode-depth 0
     done
-    median() { awk -v n="$1" '$1==n {print $2}' "$RESULTS" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-    m=$(median main); d=$(median decode); z=$(median depth0)
-    echo "CPU seconds (user+sys), median of $RUNS alternating runs, ${DIRS[*]}"
-    echo "  main ($BASE): $m"
-    echo "  this build, default depth: $d  ratio $(echo "scale=3; $d / $m" | bc)"
-    echo "  this build, --max-decode-depth 0: $z  ratio $(echo "scale=3; $z / $m" | bc)"
-    echo "  all runs:"; sort "$RESULTS" | awk '{printf "    %s %s\n", $1, $2}'
+    # median NAME COLUMN (2: user+sys, 3: user)
+    median() { awk -v n="$1" -v c="$2" '$1==n {print $c}' "$RESULTS" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+    for col in 3 2; do
+        m=$(median main $col); d=$(median decode $col); z=$(median depth0 $col)
+        [ $col = 3 ] && what=user || what=user+sys
+        echo "CPU seconds ($what), median of $RUNS alternating runs, ${DIRS[*]}"
+        echo "  main ($BASE): $m"
+        echo "  this build, default depth: $d  ratio $(echo "scale=3; $d / $m" | bc)"
+        echo "  this build, --max-decode-depth 0: $z  ratio $(echo "scale=3; $z / $m" | bc)"
+    done
+    echo "  all runs (name, user+sys, user), in order:"; awk '{printf "    %s %s %s\n", $1, $2, $3}' "$RESULTS"
     rm -f "$RESULTS"
     ;;
 fp)

@@ -125,6 +125,40 @@ fn a_jwt_payload_is_read_with_its_key_paths() {
 }
 
 #[test]
+fn a_numeric_subject_id_is_not_a_phone_but_an_iin_subject_is_read() {
+    // RFC 7519: `sub` and `jti` are identifiers, `iat`/`exp` times. A bare
+    // numeric id that happens to pass a phone numbering plan is an id; an
+    // IIN (check digit, birth date) or a phone with its `+` is a value.
+    let id = jwt(r#"{"sub":"87012345687","jti":"4666176031372159","iat":1516239022}"#);
+    let iin = jwt(&format!(r#"{{"sub":"{IIN}"}}"#));
+    let plus = jwt(&format!(r#"{{"sub":"{PHONE}"}}"#));
+    let l1 = format!("Authorization: Bearer {id}");
+    let l2 = format!("Authorization: Bearer {iin}");
+    let l3 = format!("Authorization: Bearer {plus}");
+    assert_eq!(
+        scan_one("gw.log", &format!("{l1}\n{l2}\n{l3}\n"), &[]),
+        [
+            row(
+                2,
+                column_of(&l2, &iin),
+                "iin",
+                Some("authorization.jwt.sub"),
+                "decoded:jwt",
+                IIN_MASK
+            ),
+            row(
+                3,
+                column_of(&l3, &plus),
+                "phone",
+                Some("authorization.jwt.sub"),
+                "decoded:jwt",
+                PHONE_MASK
+            ),
+        ]
+    );
+}
+
+#[test]
 fn base64_and_base64url_runs_that_decode_to_text() {
     let json = STANDARD.encode(format!(
         r#"{{"client":{{"email":"ivan.petrov@mail.kz","iin":"{IIN}"}}}}"#
@@ -513,4 +547,39 @@ fn hostile_invalid_utf8_after_decoding() {
         got,
         [(1, "decoded:jwt".to_string()), (2, "value".to_string())]
     );
+}
+
+#[test]
+fn international_addresses_fingerprint_alike_in_unicode_and_punycode() {
+    // RFC 6531: Kazakh letters in the local part and the domain; the
+    // punycode top-level label is checked against the Public Suffix List's
+    // IDN entries (`xn--80ao21a` is `қаз`), and the fingerprint is taken on
+    // the normal form (IDNA ASCII, lower case).
+    let lines = [
+        "Хат: Әлия.Қасымова@Почта.Қаз",
+        "mail: әлия.қасымова@xn--80a1acny.xn--80ao21a",
+        "mail: әлия.қасымова@XN--80A1ACNY.XN--80AO21A",
+        // Not a top-level domain in either form: nothing.
+        "mail: user@почта.қазақ, user@xn--80a1acny.xn--abc",
+    ];
+    let dir = common::temp_dir("tizim-decoding-");
+    fs::write(dir.path().join("idn.txt"), lines.join("\n") + "\n").unwrap();
+    let out = scan_ndjson(dir.path(), &["idn.txt"]);
+    let emails: Vec<&Value> = out
+        .findings
+        .iter()
+        .filter(|f| f["category"] == "email")
+        .collect();
+    assert_eq!(emails.len(), 3, "{:?}", out.findings);
+    for (f, line) in emails.iter().zip(1..) {
+        assert_eq!(f["line"], line);
+        assert_eq!(f["evidence"], "value");
+        assert_eq!(f["fingerprint"], emails[0]["fingerprint"], "{f}");
+        let col = if line == 1 { 6 } else { 7 };
+        assert_eq!(f["column"], col, "{f}");
+    }
+    let printed = serde_json::to_string(&out.findings).unwrap() + &out.stderr;
+    for secret in ["әлия", "Әлия", "қасымова", "Қасымова"] {
+        assert!(!printed.contains(secret), "{secret} printed");
+    }
 }

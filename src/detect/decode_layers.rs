@@ -22,8 +22,9 @@
 //! escapes, quoted-printable) is mapped back byte for byte to where its
 //! characters were written.
 
+use super::scanner::{ALPHABET, MIN_RUN};
 use super::{floor_char_boundary, Engine, FieldContext};
-use crate::model::{Decoded, Layer, Match, Segment};
+use crate::model::{Category, Decoded, Layer, Match, Segment};
 use aho_corasick::packed::Searcher;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
@@ -36,7 +37,7 @@ pub const DEFAULT_MAX_DECODE_DEPTH: u32 = 2;
 
 /// Shortest base64 run looked at: 16 characters hold 12 bytes, an IIN or
 /// `ivan@mail.kz`. Shorter ones are mostly identifiers.
-const MIN_B64: usize = 16;
+const MIN_B64: usize = MIN_RUN;
 /// Shortest hex run looked at: 12 bytes, as above.
 const MIN_HEX: usize = 24;
 /// Longest run decoded: beyond this it is a file or an image, not a token
@@ -83,6 +84,11 @@ impl<'s> State<'s> {
             budget: BUDGET_BASE.saturating_add(text_len.saturating_mul(2)),
             stats,
         }
+    }
+
+    /// Whether runs are decoded at this depth.
+    pub(super) fn wants_runs(&self) -> bool {
+        self.depth_left > 0
     }
 
     /// Takes `n` bytes of the budget, or counts a run left encoded.
@@ -145,18 +151,6 @@ const B64_CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_allow_trailing_bits(true);
 static B64_STD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, B64_CONFIG);
 static B64_URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, B64_CONFIG);
-
-/// `[A-Za-z0-9+/_-]`: both base64 alphabets (and hex).
-static ALPHABET: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
-        c += 1;
-    }
-    t
-};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -629,42 +623,94 @@ fn key_before(b: &[u8], s: usize) -> Option<String> {
 
 /// Finds values behind one more layer in `text[window]` and returns those
 /// found in encoded runs; those decoded in place are pushed to `out`.
+/// `runs` are the candidate runs the detector pass noted at its digits
+/// (see `Scanner::note_encoded_runs`), in order; `None` when it did not
+/// make that pass, and the runs are looked for here.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn scan(
     eng: &Engine,
     text: &str,
     report: Range<usize>,
     window: Range<usize>,
+    runs: Option<Vec<(usize, usize)>>,
     field: Option<&str>,
     context_at: Option<&dyn Fn(usize) -> FieldContext>,
     out: &mut Vec<Match>,
     st: &mut State<'_>,
 ) -> Vec<Match> {
-    let mut runs = Vec::new();
+    let mut found = Vec::new();
     if st.depth_left == 0 {
         // Decoded text that holds yet another encoded run: say where
         // decoding stopped (a base64 bomb ends here).
         if st.depth > 0 && holds_encoded_run(text.as_bytes(), window) {
             st.stats.depth_limited += 1;
         }
-        return runs;
+        return found;
     }
     in_place(eng, text, &window, field, context_at, out, st);
-    let b = text.as_bytes();
-    let (from, to) = (window.start, window.end);
-    for_each_run(b, from, to, |s, e| {
+    let one_run = |s: usize, e: usize, found: &mut Vec<Match>, st: &mut State<'_>| {
         // A run that began before the reported range is the previous
         // segment's (or began before this text, and cannot be decoded).
         if s < report.start || s >= report.end {
             return e;
         }
-        if let Some(end) = jwt(eng, text, s, e, field, context_at, &mut runs, st) {
+        if let Some(end) = jwt(eng, text, s, e, field, context_at, found, st) {
             return end;
         }
-        encoded_run(eng, text, s, e, field, context_at, &mut runs, st);
+        encoded_run(eng, text, s, e, field, context_at, found, st);
         e
-    });
-    runs
+    };
+    match runs {
+        Some(runs) => {
+            let b = text.as_bytes();
+            let mut resume = 0;
+            for (s, e) in runs {
+                if s < resume {
+                    continue;
+                }
+                // The run with a digit may be a JWT's payload or signature:
+                // its header is one or two dots back (and was not looked at).
+                if let Some((hs, he)) = jwt_header_before(b, s).filter(|h| h.0 >= resume) {
+                    if hs < report.start {
+                        // The previous segment's token.
+                        resume = e;
+                        continue;
+                    }
+                    if let Some(end) = jwt(eng, text, hs, he, field, context_at, &mut found, st) {
+                        resume = end;
+                        continue;
+                    }
+                }
+                resume = one_run(s, e, &mut found, st);
+            }
+        }
+        None => for_each_run(text.as_bytes(), window.start, window.end, |s, e| {
+            one_run(s, e, &mut found, st)
+        }),
+    }
+    found
+}
+
+/// The header run of a JWT whose later segment starts at `s` (`eyJ…` one or
+/// two dots before it).
+fn jwt_header_before(b: &[u8], s: usize) -> Option<(usize, usize)> {
+    let url = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-');
+    let mut p = s;
+    for _ in 0..2 {
+        if p == 0 || b[p - 1] != b'.' {
+            return None;
+        }
+        let dot = p - 1;
+        let mut q = dot;
+        while q > 0 && url(b[q - 1]) {
+            q -= 1;
+        }
+        if b[q..dot].starts_with(b"eyJ") {
+            return Some((q, dot));
+        }
+        p = q;
+    }
+    None
 }
 
 /// Whether `b[window]` holds a run that would decode to text (checked on
@@ -720,6 +766,18 @@ fn scan_decoded(
                 let seg = Segment::whole(leaf, 1, Some(leaf_path));
                 let at = found.len();
                 eng.scan_inner(&seg, ctx_ref, &mut found, st);
+                if layer == Layer::Jwt && is_id_claim(leaf_path, leaf) {
+                    // Only values with a check digit and a date in them
+                    // stand out from a numeric id by more than chance.
+                    let mut k = at;
+                    for r in at..found.len() {
+                        if matches!(found[r].category, Category::Iin | Category::Bin) {
+                            found.swap(k, r);
+                            k += 1;
+                        }
+                    }
+                    found.truncate(k);
+                }
                 for m in &mut found[at..] {
                     let inner = m.decoded.take();
                     let raw = inner
@@ -769,6 +827,18 @@ fn scan_decoded(
         m.end = e;
         runs.push(m);
     }
+}
+
+/// Whether `leaf` is a bare number in one of a JWT's registered claims that
+/// RFC 7519 makes an identifier or a time (`sub`, `jti`, `iat`, `exp`,
+/// `nbf`): a numeric user or token id, or a timestamp. A bare 11-digit id
+/// starting with 7 or 8 (1.8 % of ids below 2^40) passes a phone numbering
+/// plan by chance often, and a 16-digit one Luhn's check one time in ten;
+/// a phone written as a subject carries its `+`.
+fn is_id_claim(path: &str, leaf: &str) -> bool {
+    matches!(path, "sub" | "jti" | "iat" | "exp" | "nbf")
+        && !leaf.is_empty()
+        && leaf.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// Calls `leaf(path, value)` for each string and number in `v`, with its

@@ -267,11 +267,15 @@ impl Engine {
         let from = floor_char_boundary(text, report.start.saturating_sub(LOOKBACK));
         let to = (report.end + LOOKAHEAD).min(text.len());
         let mut sc = scanner::Scanner::new(self, text, seg.field, context_at, out);
+        if st.wants_runs() {
+            sc.note_encoded_runs();
+        }
         sc.run(from, to);
         for &i in &self.plan.regex {
             sc.regex(i, from, to);
         }
         sc.calibrate();
+        let encoded_runs = sc.take_encoded_runs();
         // Values behind one more layer: decoded in place (entities,
         // escapes, quoted-printable) they take part in the overlap rule
         // below; decoded from a run (base64, JWT, hex), all of a run's
@@ -281,6 +285,7 @@ impl Engine {
             text,
             report.clone(),
             from..to,
+            encoded_runs,
             seg.field,
             context_at,
             out,
