@@ -2,6 +2,7 @@
 # Rows a second of a live-database scan, against a reference in the same run.
 #
 #   scripts/bench-db.sh [pg|mariadb|all] [RUNS]
+#   TIZIM_BENCH_SSLMODE=disable scripts/bench-db.sh pg   (default: prefer, i.e. TLS)
 #
 # Generates a 1,000,000-row x 10-column table (TIZIM_BENCH_ROWS to change) in a database
 # of its own on the local server (PostgreSQL 127.0.0.1:5432 user postgres;
@@ -105,9 +106,12 @@ if [ "$MODE" = pg ] || [ "$MODE" = all ]; then
     psql_admin -d postgres -c "CREATE DATABASE $DB"
     trap 'psql_admin -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
     psql_admin -d "$DB" -c "$PG_TABLE"
-    run_case "PostgreSQL $(psql -h 127.0.0.1 -U postgres -Atc 'show server_version' postgres)" \
-        "postgres://postgres@127.0.0.1:5432/$DB" \
-        "psql -h 127.0.0.1 -U postgres -d $DB -c '\\copy (SELECT * FROM clients) TO STDOUT' | rg -c $RG_ARGS"
+    # Both sides connect as libpq's default (sslmode=prefer): over TLS when
+    # the server offers it. TIZIM_BENCH_SSLMODE=disable compares plain text.
+    sslmode=${TIZIM_BENCH_SSLMODE:-prefer}
+    run_case "PostgreSQL $(psql -h 127.0.0.1 -U postgres -Atc 'show server_version' postgres), sslmode=$sslmode" \
+        "postgres://postgres@127.0.0.1:5432/$DB?sslmode=$sslmode" \
+        "PGSSLMODE=$sslmode psql -h 127.0.0.1 -U postgres -d $DB -c '\\copy (SELECT * FROM clients) TO STDOUT' | rg -c $RG_ARGS"
     psql_admin -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
     trap - EXIT
 fi

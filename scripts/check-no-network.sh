@@ -36,7 +36,9 @@ DENY=(
   libssh2-sys gix-transport git2 reqwest-middleware
 )
 
-DB_DRIVERS=(postgres mysql redis)
+# tokio-postgres-rustls and rustls: the TLS of that PostgreSQL connection
+# (sslmode, src/source/db/tls.rs, the only code that names rustls).
+DB_DRIVERS=(postgres tokio-postgres-rustls rustls rustls-native-certs mysql redis)
 prune=()
 for driver in "${DB_DRIVERS[@]}"; do
   if cargo tree -e normal --target all -i "$driver" >/dev/null 2>&1; then
@@ -174,7 +176,14 @@ psql -q -h 127.0.0.1 -U postgres -d "$db" \
   -c "CREATE TABLE clients (id int, email text); INSERT INTO clients VALUES (1, 'anna.k@mail.kz');" >/dev/null
 trace pg --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
   "postgres://postgres@127.0.0.1:5432/$db"
-echo "check-no-network: a database scan connected to 127.0.0.1:5432 and nowhere else"
+# The same over TLS where the server offers it (sslmode: the system trust
+# store is read from disk, never fetched).
+ssl=$(psql -qAt -h 127.0.0.1 -U postgres -d postgres -c "SHOW ssl")
+if [[ $ssl == on ]]; then
+  trace pg-tls --loopback-port 5432 -- "$bin" scan --format json --fail-on none \
+    "postgres://postgres@127.0.0.1:5432/$db?sslmode=require"
+fi
+echo "check-no-network: database scans connected to 127.0.0.1:5432 and nowhere else (TLS: $ssl)"
 
 # Redis: the same, on its port. The key is the script's own and deleted after.
 key="tizim_nonet_$$:user:1"

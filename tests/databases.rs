@@ -864,3 +864,92 @@ fn a_pg_service_names_the_database_and_its_password_never_shows() {
         out.stderr
     );
 }
+
+/// The server's certificate (Debian's snake-oil one on these machines: CN and
+/// SAN `localhost`, self-signed), readable by everyone.
+fn pg_server_certificate(admin: &mut postgres::Client) -> Option<String> {
+    let row = admin.query_one("SHOW ssl", &[]).unwrap();
+    if row.get::<_, String>(0) != "on" {
+        return None;
+    }
+    let row = admin.query_one("SHOW ssl_cert_file", &[]).unwrap();
+    Some(row.get(0))
+}
+
+#[test]
+fn sslmode_means_what_it_means_in_libpq() {
+    let Some(db) = PgDb::create() else { return };
+    // A view with a row only when the session reading it is encrypted: the
+    // scan itself says whether its connection used TLS (the column's name
+    // says nothing, so only a value read makes a finding).
+    db.client()
+        .batch_execute(
+            "CREATE VIEW tls AS SELECT 'ivan@mail.kz'::text AS note \
+             FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl",
+        )
+        .unwrap();
+    let mut admin = postgres::Client::connect(PG_ADMIN, postgres::NoTls).unwrap();
+    let dir = scratch();
+    let encrypted = |url: &str| {
+        let report = scan(&[url]);
+        assert_eq!(errors(&report), Vec::<String>::new(), "{url}");
+        // The location: the URL without its user and settings.
+        let location = url.split('?').next().unwrap().replace("postgres@", "");
+        column_counts(&report, &location)
+            .get(&("tls.note".into(), "email".into()))
+            .copied()
+            == Some(1)
+    };
+    let refused = |url: &str, why: &str| {
+        let out = output(tizim(dir.path()).args(["scan", "--db-timeout", "5", url]));
+        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
+        assert!(out.stderr.contains(why), "{url}: {}", out.stderr);
+    };
+    let name = &db.name;
+    let Some(cert) = pg_server_certificate(&mut admin) else {
+        // A server without TLS: `require` never falls back to plain text.
+        let url = format!("postgres://postgres@127.0.0.1:5432/{name}?sslmode=require");
+        refused(&url, "TLS");
+        assert!(!encrypted(&format!("{}?sslmode=prefer", db.url())));
+        return;
+    };
+    let at = |host: &str, query: &str| format!("postgres://postgres@{host}:5432/{name}?{query}");
+    assert!(!encrypted(&at("127.0.0.1", "sslmode=disable")));
+    // libpq's default, prefer, takes TLS when the server offers it.
+    assert!(encrypted(&db.url()));
+    assert!(encrypted(&at("127.0.0.1", "sslmode=require")));
+    // verify-ca checks the chain, not the name; verify-full checks both.
+    assert!(encrypted(&at(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={cert}")
+    )));
+    assert!(encrypted(&at(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={cert}")
+    )));
+    refused(
+        &at(
+            "127.0.0.1",
+            &format!("sslmode=verify-full&sslrootcert={cert}"),
+        ),
+        "certificate",
+    );
+    let stranger = common::fixture("tls/other-ca.pem");
+    refused(
+        &at(
+            "localhost",
+            &format!("sslmode=verify-full&sslrootcert={}", stranger.display()),
+        ),
+        "certificate",
+    );
+    // `require` with a root certificate checks the chain, as in libpq.
+    refused(
+        &at(
+            "127.0.0.1",
+            &format!("sslmode=require&sslrootcert={}", stranger.display()),
+        ),
+        "certificate",
+    );
+    refused(&at("localhost", "sslmode=verify-full"), "sslrootcert");
+    refused(&at("localhost", "sslmode=sometimes"), "sslmode");
+}

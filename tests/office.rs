@@ -435,6 +435,15 @@ fn a_zip_bomb_inside_an_xlsx_is_cut_off_and_reported() {
         .unwrap()
         .len();
     assert!(size < (300 << 20) / 400, "not a bomb: {size} bytes");
+    // Workbooks that declare vast sheets in a few kilobytes (see
+    // fixtures/office/broken/SOURCES.md): calamine would allocate gigabytes.
+    for name in ["xls-cell-at-column-65535.xls", "ods-repeated-columns.ods"] {
+        std::fs::copy(
+            common::fixture(&format!("office/broken/{name}")),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
     std::fs::write(
         dir.path().join("canary.log"),
         "contact canary.office@mail.kz\n",
@@ -524,6 +533,15 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
         dir.path().join("loop.xls"),
     )
     .unwrap();
+    // Workbooks that declare vast sheets in a few kilobytes (see
+    // fixtures/office/broken/SOURCES.md): calamine would allocate gigabytes.
+    for name in ["xls-cell-at-column-65535.xls", "ods-repeated-columns.ods"] {
+        std::fs::copy(
+            common::fixture(&format!("office/broken/{name}")),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
     std::fs::write(
         dir.path().join("canary.log"),
         "contact canary.office@mail.kz\n",
@@ -559,4 +577,14 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
     assert!(errors.contains("panics.xls"), "{errors}");
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert!(errors.contains("loop.xls"), "{errors}");
+    for name in ["xls-cell-at-column-65535.xls", "ods-repeated-columns.ods"] {
+        let refused = report.0["errors"].as_array().unwrap().iter().any(|e| {
+            e["path"].as_str().unwrap().ends_with(name)
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("workbook not read: its sheets span at least")
+        });
+        assert!(refused, "{errors}");
+    }
 }

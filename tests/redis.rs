@@ -396,3 +396,109 @@ fn a_redis_password_shows_in_no_output_and_only_reads_are_needed() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// The id of a client of database `db` that is reading values (not
+/// listing keys), other than `own`, from `CLIENT LIST`.
+fn reading_client(list: &str, db: u8, own: i64) -> Option<i64> {
+    const READS: [&str; 10] = [
+        "type", "pttl", "get", "getrange", "strlen", "hscan", "lrange", "sscan", "zrange", "xrange",
+    ];
+    list.lines().find_map(|line| {
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        };
+        let id: i64 = field("id")?.parse().ok()?;
+        (id != own && field("db")? == db.to_string() && READS.contains(&field("cmd")?))
+            .then_some(id)
+    })
+}
+
+#[test]
+fn a_redis_connection_killed_mid_scan_is_reported_and_the_scan_goes_on() {
+    // Database 9 is this test's alone: the connection killed is tizim's.
+    const DB: u8 = 9;
+    const FAMILIES: u64 = 40;
+    const KEYS_EACH: u64 = 250;
+    let Some(mut keys) = Keys::new(DB) else {
+        return;
+    };
+    for family in 0..FAMILIES {
+        let mut mset = vec!["MSET".to_string()];
+        for n in 0..KEYS_EACH {
+            mset.push(keys.key(&format!("{}:{n}", letters(family + 1000))));
+            mset.push(format!("order {n} for client{n}.{family}@mail.kz"));
+        }
+        let args: Vec<&str> = mset.iter().map(String::as_str).collect();
+        keys.cmd(&args);
+    }
+    let own = match keys.cmd(&["CLIENT", "ID"]) {
+        redis::Value::Int(id) => id,
+        other => panic!("CLIENT ID: {other:?}"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("canary.log"), "mail canary.redis@mail.kz\n").unwrap();
+    let include = keys.include();
+    let url = keys.url();
+    let mut command = std::process::Command::new(common::tizim_bin());
+    common::isolate(&mut command);
+    let child = command
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "--db-connections", "1"])
+        .args(["--db-include", &include, &url, "."])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill tizim's connection while it reads values.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let killed = loop {
+        let list = match keys.cmd(&["CLIENT", "LIST"]) {
+            redis::Value::BulkString(b) => String::from_utf8(b).unwrap(),
+            redis::Value::VerbatimString { text, .. } => text,
+            other => panic!("CLIENT LIST: {other:?}"),
+        };
+        if let Some(id) = reading_client(&list, DB, own) {
+            keys.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]);
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert!(killed, "tizim's connection was never seen reading");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {stderr}",
+        out.status
+    );
+    let report = Report(serde_json::from_slice(&out.stdout).unwrap());
+    let errors: Vec<String> = report.0["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["path"], e["message"]))
+        .collect();
+    // One family lost its connection; it is the one error.
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains(&keys.prefix), "{errors:?}");
+    // A new connection read every other family whole, and the file too.
+    let whole = report.0["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["path"].as_str().unwrap_or("").starts_with(&url)
+                && r["category"] == "email"
+                && r["count"].as_u64() == Some(KEYS_EACH)
+        })
+        .count() as u64;
+    assert!(whole >= FAMILIES - 1, "{whole} families read whole");
+    let canary = report.0["inventory"].as_array().unwrap().iter().any(|r| {
+        r["path"].as_str().unwrap_or("").ends_with("canary.log") && r["category"] == "email"
+    });
+    assert!(canary, "the file beside the database was not scanned");
+}

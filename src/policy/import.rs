@@ -82,6 +82,8 @@ fn clean_lines(text: &str) -> Vec<Line> {
                 .chars()
                 .map(|c| match c {
                     '\u{a0}' | '\u{202f}' => ' ',
+                    // Hyphens of word processors («IP‑адрес», «аты‑жөні»).
+                    '\u{2010}' | '\u{2011}' => '-',
                     c if c.is_control() && c != '\t' => ' ',
                     c => c,
                 })
@@ -363,6 +365,11 @@ fn is_not_subject_data(category: Category, text: &str, start: usize, end: usize)
     static OWN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s*(?:/\s*\w{2,4}\s*)?[:№]?\s*(?:\d{12}\b|KZ\d{2})").expect("valid")
     });
+    // «Серверлер орналасқан жері», "server location": where the operator's
+    // machines are, not where people are.
+    static SERVERS_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:сервер\w*|servers?'?|хостинг\w*|hosting)\s+$").expect("valid")
+    });
     static IDIOM_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\bот\s+(?:своего\s+|его\s+|её\s+|ее\s+|их\s+|чужого\s+)?$").expect("valid")
     });
@@ -373,7 +380,9 @@ fn is_not_subject_data(category: Category, text: &str, start: usize, end: usize)
         }
         Category::Iin | Category::Bin | Category::Iban => OWN_NUMBER.is_match(&text[end..]),
         Category::PersonName => IDIOM_BEFORE.is_match(&text[..start]),
-        Category::Location => OPERATOR_AFTER.is_match(after),
+        Category::Location => {
+            OPERATOR_AFTER.is_match(after) || SERVERS_BEFORE.is_match(&text[..start])
+        }
         // "SHA-256 fingerprints", «цифровой отпечаток»: hashes, not fingers.
         _ => false,
     }
@@ -1163,6 +1172,9 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
             | в\s+течение\s+(?:срок|период)\w*\s+(?:действи|установленн)\w*
             | срок\w*,?\s+установленн\w*\s+законодательств\w*
             | сұрағанша | жой(?:ыл)?ғанша | қайтарып\s+алын?ғанша | қажет\s+мерзім\w*\s+дейін | жұмыс\s+істеп\s+тұрғанша | мерзімдері\s+бойынша
+            | талап\s+ететін\s+мерзімнен\s+артық | сәйкес\s+айқындал\w*
+            | аккаунт\w*\s+белсенді\s+болған\s+кезде | пока\s+(?:ваш\s+)?аккаунт\s+активен
+            | while\s+(?:your\s+|the\s+)?account\s+is\s+active
             | until\s+(?:you\s+(?:ask|request|delete|withdraw)|(?:the\s+)?(?:account\s+)?deletion|consent\s+is\s+withdrawn)
             | as\s+long\s+as\s+(?:is\s+)?(?:needed|necessary|required)
             | no\s+longer\s+than\s+(?:is\s+)?(?:necessary|needed|required)
@@ -1173,7 +1185,7 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
         .expect("valid")
     });
     static ABOUT_KEEPING: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)хран|обработ|сақта|өңде|согласи|retain|retention|\bstor(?:e|ed|age)\b|\bkept\b|\bkeep\b|how\s+long")
+        Regex::new(r"(?i)хран|обработ|сақта|өңде|согласи|retain|retention|\bstor(?:e|ed|age)\b|\bkept\b|\bkeep\b|\bpersists?\b|how\s+long")
             .expect("valid")
     });
     let mut out: Vec<(String, Source)> = Vec::new();
@@ -1185,6 +1197,11 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
         {
             keeping_section = ABOUT_KEEPING.is_match(rest);
             continue;
+        }
+        // A table whose header names a storage period («Категория | Срок
+        // хранения»): its rows are about keeping.
+        if p.text.contains(" | ") && ABOUT_KEEPING.is_match(&p.text) {
+            keeping_section = true;
         }
         for sentence in sentences(&p.text) {
             let offset = sentence.as_ptr() as usize - p.text.as_ptr() as usize;
@@ -2102,6 +2119,46 @@ mod tests {
             found("вводом своего имени"),
             vec![(Category::PersonName, false)]
         );
+        // Where the servers are is not where people are.
+        assert_eq!(found("Деректер | Серверлер орналасқан жері"), vec![]);
+        assert_eq!(found("hosting location data | EU"), vec![]);
+        assert_eq!(
+            found("орналасқан жеріңіз туралы деректер"),
+            vec![(Category::Location, false)]
+        );
+    }
+
+    #[test]
+    fn word_processor_hyphens_are_hyphens() {
+        let lines = clean_lines("Техникалық деректер: IP\u{2011}мекенжай, аты\u{2010}жөні");
+        let found: Vec<Category> = mentions_in(&lines[0])
+            .into_iter()
+            .map(|m| m.category)
+            .collect();
+        assert!(found.contains(&Category::IpAddress), "{found:?}");
+    }
+
+    #[test]
+    fn limits_that_are_not_periods_in_kazakh_and_tables() {
+        let lines: Vec<Line> = [
+            "Деректер өңдеу мақсаттары талап ететін мерзімнен артық сақталмайды.",
+            "Сақтау мерзімдері шартқа сәйкес айқындалады.",
+            "Тип данных | Срок хранения",
+            "Профиль | пока аккаунт активен",
+            "Your records persist until you delete your profile.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
+        .collect();
+        let at: Vec<usize> = read_non_periods(&lines)
+            .iter()
+            .map(|(_, s)| s.line)
+            .collect();
+        assert_eq!(at, vec![1, 2, 4, 5]);
     }
 
     #[test]

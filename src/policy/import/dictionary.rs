@@ -33,11 +33,11 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::Card,
-        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details|data)",
+        r"(?:данн\w+|номер\w*|реквизит\w*)\s+(?:(?:плат[её]жн|банковск|кредитн|дебетов)\w+\s+)*карт\w*|(?:төлем\w*\s+|банк\w*\s+)?карта\w*\s+(?:деректер\w*|нөмір\w*)|(?:payment|credit|debit|bank)\s+card\s+(?:numbers?|data|details)|\bcard\s+(?:numbers?|details|data)|плат[её]жн\w+\s+(?:или\s+финансов\w+\s+)?данн\w*|төлем\w*\s+(?:немесе\s+қаржылық\s+)?деректер\w*|payment\s+(?:or\s+financial\s+)?(?:data|details)",
     ),
     (
         Category::Iban,
-        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|банковск\w+\s+сч[её]т\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)",
+        r"(?-i:\bIBAN\b|\bИИК\b|\bЖСК\b)|номер\w*\s+(?:банковского\s+|расч[её]тного\s+|текущего\s+)?сч[её]т\w*|банковск\w+\s+реквизит\w*|банковск\w+\s+сч[её]т\w*|расч[её]тн\w+\s+сч[её]т\w*|банк\w*\s+шот\w*|bank\s+account\s+(?:numbers?|details)|финансов\w+\s+данн\w*|қаржылық\s+деректер\w*|financial\s+data",
     ),
     (
         Category::PersonName,
@@ -61,11 +61,11 @@ const PATTERNS: &[(Category, &str)] = &[
     ),
     (
         Category::OnlineIdentifier,
-        r"\bcookies?\b|\bкуки\b|идентификатор\w*\s+(?:устройств\w*|пользовател\w*)|\bлогин\w*|device\s+(?:ids?|identifiers?)|advertising\s+ids?",
+        r"\bcookies?\b|\bкуки\b|идентификатор\w*\s+(?:устройств\w*|пользовател\w*)|\bлогин\w*|device\s+(?:ids?|identifiers?)|advertising\s+ids?|(?-i:\bID\b)\s+пользовател\w*|пайдаланушы\s+(?:(?-i:\bID\b)|идентификатор\w*)|\buser\s+ids?\b|\busernames?\b|токен\w*\s+(?:устройств\w*|push[-\s]?уведомлени\w*)|push[-\s]?хабарлама\s+токен\w*|құрылғы\s+токен\w*|(?:device|push(?:\s+notification)?)\s+tokens?",
     ),
     (
         Category::Location,
-        r"геолокац\w*|геоданн\w*|(?:географическ\w*\s+)?местоположени\w*|мест\w*\s+нахождени\w*|местонахождени\w*|(?:user'?s|your)\s+location|location\s+of\s+(?:the\s+)?users?|орналасқан\s+жер\w*|geolocation|location\s+data|(?-i:\bGPS\b)",
+        r"геолокац\w*|геоданн\w*|(?:географическ\w*\s+)?местоположени\w*|мест\w*\s+нахождени\w*|местонахождени\w*|(?:user'?s|your)\s+location|location\s+of\s+(?:the\s+)?users?|орналасқан\s+жер\w*|орналасу\s+деректер\w*|geolocation|location\s+data|(?-i:\bGPS\b)",
     ),
     (
         Category::Biometric,
@@ -188,5 +188,33 @@ mod tests {
         );
         assert_eq!(categories("места нахождения Пользователя"), vec![Location]);
         assert_eq!(categories("дата и данные о рождении"), vec![BirthDate]);
+    }
+
+    #[test]
+    fn identifiers_tokens_and_generic_payment_data() {
+        use Category::*;
+        assert_eq!(
+            categories("ID пользователя, токены push-уведомлений"),
+            vec![OnlineIdentifier]
+        );
+        assert_eq!(
+            categories("Telegram пайдаланушы идентификаторы"),
+            vec![OnlineIdentifier]
+        );
+        assert_eq!(
+            categories("user ID and device tokens"),
+            vec![OnlineIdentifier]
+        );
+        assert_eq!(categories("орналасу деректерін"), vec![Location]);
+        assert_eq!(
+            categories("платёжные или финансовые данные"),
+            vec![Card, Iban]
+        );
+        assert_eq!(
+            categories("төлем немесе қаржылық деректер"),
+            vec![Card, Iban]
+        );
+        assert_eq!(categories("payment or financial data"), vec![Card, Iban]);
+        assert_eq!(categories("оплата через платёжную систему"), vec![]);
     }
 }

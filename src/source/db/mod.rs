@@ -27,6 +27,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;
+mod tls;
 mod url;
 
 pub use url::{DbKind, DbUrl};

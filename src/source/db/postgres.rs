@@ -12,6 +12,7 @@ use super::{
     TableWriter,
 };
 use crate::source::SourceSink;
+use postgres::config::SslMode;
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
 
@@ -41,22 +42,21 @@ pub struct Postgres {
 
 impl Postgres {
     pub fn connect(url: &DbUrl, opts: &DbOptions) -> Result<Postgres, DbError> {
-        let mut config =
-            Config::from_str(url.raw()).map_err(|e| url.error("not a valid PostgreSQL URL", e))?;
-        let sslmode = url
-            .url()
-            .query_pairs()
-            .find(|(k, _)| k == "sslmode")
-            .map(|(_, v)| v.into_owned());
-        if let Some(mode) =
-            sslmode.filter(|m| !matches!(m.as_str(), "disable" | "allow" | "prefer"))
-        {
-            return Err(DbError(format!(
-                "{url}: sslmode={mode} needs TLS, which this build of tizim does not have for \
-                 PostgreSQL; connect over a local socket (?host=/run/postgresql), a tunnel, or \
-                 with sslmode=disable on a trusted network"
-            )));
-        }
+        let (driver_url, tls) = super::tls::split_url(url)?;
+        let mut config = Config::from_str(&driver_url)
+            .map_err(|e| url.error("not a valid PostgreSQL URL", e))?;
+        // libpq ignores sslmode on a Unix socket; the driver would fail
+        // `require` there.
+        let local_socket = !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|h| !matches!(h, postgres::config::Host::Tcp(_)));
+        config.ssl_mode(if local_socket {
+            SslMode::Disable
+        } else {
+            tls.mode
+        });
         if config.get_user().is_none() {
             let user = std::env::var("PGUSER")
                 .or_else(|_| std::env::var("USER"))
@@ -76,9 +76,16 @@ impl Postgres {
         config
             .application_name("tizim")
             .connect_timeout(opts.timeout);
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| url.error(&format!("connecting to {url}"), describe(&e)))?;
+        let connected = match tls.connector {
+            Some(connector) if !local_socket => config.connect(connector),
+            _ => config.connect(NoTls),
+        };
+        let mut client = connected.map_err(|e| {
+            url.error(
+                &format!("connecting to {url} ({})", tls.described),
+                describe(&e),
+            )
+        })?;
         let ms = opts.timeout.as_millis().max(1);
         client
             .batch_execute(&format!(

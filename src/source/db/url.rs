@@ -116,11 +116,6 @@ impl DbUrl {
         self.kind
     }
 
-    /// The URL with its credentials, for the driver alone.
-    pub(crate) fn raw(&self) -> &str {
-        &self.raw
-    }
-
     pub(crate) fn url(&self) -> &url::Url {
         &self.url
     }

@@ -22,6 +22,7 @@ use crate::model::ScanError;
 use std::io::{self, Read, Seek};
 
 mod document;
+mod extent;
 mod rtf;
 mod sheet;
 mod table;

@@ -18,6 +18,7 @@
 //! cells readers), so a million-row sheet is never held whole; `.xls` and
 //! `.ods` sheets are read whole by calamine, one sheet at a time.
 
+use super::extent;
 use super::table::is_header_row;
 use super::{Ctx, Flow, Node, Package, SourceSink};
 use crate::detect::fields::category_for_name;
@@ -349,14 +350,23 @@ pub(super) fn scan_package<R: Read + Seek>(
             continue;
         }
         let compressed = member.compressed_size();
-        let mut limited = super::Limited::new(
+        let mut limited = io::BufReader::new(super::Limited::new(
             member,
             &ctx.budget,
             super::CompressedSize::Known(compressed),
-        );
+        ));
+        // calamine loads `.ods` sheets whole: their extent is counted first.
+        let cells = if kind == Package::Ods && name == "content.xml" {
+            extent::ods_cells(&mut limited, extent::MAX_WHOLE_WORKBOOK_CELLS)
+        } else {
+            0
+        };
         if let Err(e) = io::copy(&mut limited, &mut io::sink()) {
             super::report_member(ctx, node, &name, e, sink);
             return Flow::Done;
+        }
+        if cells > extent::MAX_WHOLE_WORKBOOK_CELLS {
+            return too_large(node, cells, sink);
         }
     }
     let mut reader = zip.into_inner();
@@ -413,14 +423,21 @@ pub(super) fn scan_xls<R: Read + Seek>(
     // `~/.cargo/registry/src`). The `cfb` crate checks chains for loops:
     // it opens the container first, and a broken one is an error of this
     // file, not the end of the scan.
+    // The same pass counts the cells calamine would allocate.
     let checked = cfb::CompoundFile::open(&mut reader)
-        .map(drop)
-        .and_then(|()| reader.seek(io::SeekFrom::Start(0)).map(drop));
-    if let Err(e) = checked {
-        sink.begin(&node.meta());
-        open_error(node, "xls", e, sink);
-        sink.end();
-        return Some(Flow::Done);
+        .and_then(|mut file| extent::xls_cells(&mut file))
+        .and_then(|cells| Ok((cells, reader.seek(io::SeekFrom::Start(0))?)));
+    match checked {
+        Err(e) => {
+            sink.begin(&node.meta());
+            open_error(node, "xls", e, sink);
+            sink.end();
+            return Some(Flow::Done);
+        }
+        Ok((cells, _)) if cells > extent::MAX_WHOLE_WORKBOOK_CELLS => {
+            return Some(too_large(node, cells, sink));
+        }
+        Ok(_) => {}
     }
     let begun = std::cell::Cell::new(false);
     let read = guard::contain(|| {
@@ -531,6 +548,23 @@ fn sheet_error(
             message: format!("sheet {sheet}: {message}; the rows before were scanned"),
         });
     }
+}
+
+/// A workbook calamine would load into more memory than tizim allows (see
+/// [`extent`]): an error of this file, nothing of it read.
+fn too_large(node: &Node, cells: u64, sink: &mut dyn SourceSink) -> Flow {
+    sink.begin(&node.meta());
+    sink.error(ScanError {
+        path: node.display.clone(),
+        message: format!(
+            "workbook not read: its sheets span at least {cells} cells, more than the {} \
+             tizim lets the spreadsheet reader hold at once (.xls and .ods sheets are \
+             loaded whole)",
+            extent::MAX_WHOLE_WORKBOOK_CELLS
+        ),
+    });
+    sink.end();
+    Flow::Done
 }
 
 fn open_error(node: &Node, what: &str, e: impl std::fmt::Display, sink: &mut dyn SourceSink) {
