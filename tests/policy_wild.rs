@@ -224,7 +224,11 @@ fn retention_score(label: &Label, draft: &str, policy: &Policy) -> (usize, usize
         .filter(|p| p.retention != Retention::Unlimited && !labelled.contains(&p.retention))
         .map(|p| format!("{} {}", p.id, p.retention))
         .collect();
-    if policy.purposes.iter().any(|p| p.retention != Retention::Unlimited) {
+    if policy
+        .purposes
+        .iter()
+        .any(|p| p.retention != Retention::Unlimited)
+    {
         checks += 1;
         if spurious.is_empty() {
             hits += 1;

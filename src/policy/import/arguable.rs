@@ -143,13 +143,25 @@ mod tests {
         assert_eq!(rules("Дауыстық хабарламалар сақталмайды"), ["biometric"]);
         assert_eq!(rules("voice messages you send to support"), ["biometric"]);
         assert_eq!(rules("на объекте ведётся видеонаблюдение"), ["biometric"]);
-        assert_eq!(rules("Мы обрабатываем платёжные сведения"), ["card and/or iban"]);
+        assert_eq!(
+            rules("Мы обрабатываем платёжные сведения"),
+            ["card and/or iban"]
+        );
         assert_eq!(rules("қаржылық деректеріңіз"), ["card and/or iban"]);
-        assert_eq!(rules("we receive payment information from Stripe"), ["card and/or iban"]);
-        assert_eq!(rules("статистика собирается в анонимном виде"), ["personal data"]);
+        assert_eq!(
+            rules("we receive payment information from Stripe"),
+            ["card and/or iban"]
+        );
+        assert_eq!(
+            rules("статистика собирается в анонимном виде"),
+            ["personal data"]
+        );
         assert_eq!(rules("only aggregated usage statistics"), ["personal data"]);
         assert_eq!(rules("сіздің никнейміңіз"), ["person_name"]);
-        assert_eq!(rules("ФИО, контакты и адрес доставки"), ["phone and/or email"]);
+        assert_eq!(
+            rules("ФИО, контакты и адрес доставки"),
+            ["phone and/or email"]
+        );
         assert_eq!(rules("name, contacts, address"), ["phone and/or email"]);
         // The address book on a phone is not a kind of personal data.
         assert_eq!(rules("We never read your contacts."), Vec::<&str>::new());
@@ -159,7 +171,10 @@ mod tests {
         );
         assert_eq!(rules("Face tracking runs on the device"), ["biometric"]);
         assert_eq!(rules("город проживания участника"), ["address"]);
-        assert_eq!(rules("a link to your social media profile"), ["online_identifier"]);
+        assert_eq!(
+            rules("a link to your social media profile"),
+            ["online_identifier"]
+        );
         assert_eq!(
             rules("Приложение не собирает вашу личную информацию."),
             ["prohibited"]
