@@ -214,7 +214,9 @@ pub fn validate(text: &str) -> Option<String> {
     }
     let tld_shape = last.bytes().all(|c| c.is_ascii_alphabetic())
         || !last.is_ascii() && last.chars().all(char::is_alphabetic)
-        || last.len() > 4 && last[..4].eq_ignore_ascii_case("xn--");
+        // Bytes, not `&last[..4]`: a Unicode TLD's fourth byte may fall
+        // inside a character (found by `cargo fuzz run detect`).
+        || last.len() > 4 && last.as_bytes()[..4].eq_ignore_ascii_case(b"xn--");
     if !tld_shape || !is_tld(last) {
         return None;
     }
