@@ -1221,13 +1221,19 @@ fn qp_escape(s: &[u8]) -> Option<(usize, DecodedPiece)> {
 mod tests {
     use super::*;
 
+    /// The next xorshift64 value: test inputs without a dependency.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
     #[test]
     fn alphabet_mask_agrees_with_the_table() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = xorshift(&mut state);
             let m = alphabet_mask(state);
             for k in 0..8 {
                 let byte = (state >> (8 * k)) as u8;
@@ -1247,11 +1253,8 @@ mod tests {
         for _ in 0..5_000 {
             let mut block = [0u8; 64];
             for c in &mut block {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
                 // Mostly ASCII, some high bytes.
-                *c = (state % 160) as u8;
+                *c = (xorshift(&mut state) % 160) as u8;
             }
             for m in [mask64(&block), mask64_swar(&block)] {
                 for (k, &c) in block.iter().enumerate() {

@@ -1869,6 +1869,18 @@ fn transliterate(c: char) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Lines numbered from 1, as the importer reads a text.
+    fn numbered(texts: &[&str]) -> Vec<Line> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+
     fn line(text: &str) -> Line {
         Line {
             no: 1,
@@ -2098,20 +2110,13 @@ mod tests {
 
     #[test]
     fn purposes_that_name_their_data() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Цель обработки | Персональные данные | Правовые основания | Срок хранения",
             "Доставка заказов | ФИО, адрес доставки | договор | 3 года",
             "Рассылка | адрес электронной почты | согласие | 12 месяцев",
             "",
             "Для целей поддержки клиентов обрабатываются: номер телефона, e-mail.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let purposes = read_purposes(&lines);
         let summary: Vec<(String, Vec<Category>, Option<Retention>)> = purposes
             .iter()
@@ -2143,21 +2148,14 @@ mod tests {
 
     #[test]
     fn periods_per_category() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Cookie | Назначение | Срок",
             "session | вход | 30 дней",
             "lang | язык | 1 год",
             "",
             "- номер телефона — 5 лет;",
             "Аккаунт хранится до удаления аккаунта.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let periods: Vec<(Category, Retention)> = read_category_retention(&lines)
             .into_iter()
             .map(|(c, r, _)| (c, r))
@@ -2212,20 +2210,13 @@ mod tests {
 
     #[test]
     fn limits_that_are_not_periods_in_kazakh_and_tables() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Деректер өңдеу мақсаттары талап ететін мерзімнен артық сақталмайды.",
             "Сақтау мерзімдері шартқа сәйкес айқындалады.",
             "Тип данных | Срок хранения",
             "Профиль | пока аккаунт активен",
             "Your records persist until you delete your profile.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let at: Vec<usize> = read_non_periods(&lines)
             .iter()
             .map(|(_, s)| s.line)
