@@ -121,7 +121,8 @@ if [ "$MODE" = mariadb ] || [ "$MODE" = all ]; then
     my -e "CREATE DATABASE $DB"
     trap 'my -e "DROP DATABASE IF EXISTS $DB"' EXIT
     # The same rows, generated with a recursive CTE.
-    my "$DB" -e "SET SESSION cte_max_recursion_depth = $((ROWS + 1));
+    # MariaDB bounds recursion with max_recursive_iterations (MySQL 8: cte_max_recursion_depth).
+    my "$DB" -e "SET SESSION max_recursive_iterations = $((ROWS + 1));
 CREATE TABLE clients (id BIGINT PRIMARY KEY, full_name VARCHAR(64), email VARCHAR(64),
   phone VARCHAR(32), iin CHAR(12), city VARCHAR(16), note CHAR(32), amount DECIMAL(10,2),
   created_at DATETIME, status VARCHAR(8));

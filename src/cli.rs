@@ -202,6 +202,10 @@ pub struct ScanArgs {
     /// Largest compression ratio tolerated before a stream counts as a bomb
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_ratio: u64,
+    /// Encodings undone one inside another to find values (JWT, base64, hex,
+    /// HTML entities, JSON \u escapes, quoted-printable); 0 turns decoding off
+    #[arg(long, value_name = "N", default_value_t = tizim::detect::DEFAULT_MAX_DECODE_DEPTH)]
+    pub max_decode_depth: u32,
     /// Scan SQL, CSV and JSON as plain text (no table.column attribution)
     #[arg(long)]
     pub no_structure: bool,
@@ -393,11 +397,13 @@ impl ScanArgs {
     }
 
     pub fn engine(&self) -> Result<Engine, String> {
-        match &self.detectors {
+        let mut engine = match &self.detectors {
             Some(dir) => Engine::with_user_dir(dir),
             None => Engine::builtin(),
         }
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+        engine.set_max_decode_depth(self.max_decode_depth);
+        Ok(engine)
     }
 }
 

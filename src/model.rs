@@ -122,9 +122,10 @@ impl fmt::Display for Confidence {
     }
 }
 
-/// What a finding rests on.
+/// What a finding rests on. Written as its [`Evidence::id`]: `value`,
+/// `column_name`, `derived`, or `decoded:<layer>` (`decoded:jwt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Evidence {
     /// A value that passed the detector's validator.
     Value,
@@ -133,6 +134,110 @@ pub enum Evidence {
     ColumnName,
     /// Implied by other data (a birth date from an IIN).
     Derived,
+    /// A value that validated after decoding the run it was written in (a
+    /// JWT, base64, hex, HTML entities, JSON escapes, quoted-printable);
+    /// the finding's position is that of the encoded run. The layer named
+    /// is the outermost one, the one found at that position.
+    Decoded(Layer),
+}
+
+impl Evidence {
+    pub fn id(self) -> &'static str {
+        match self {
+            Evidence::Value => "value",
+            Evidence::ColumnName => "column_name",
+            Evidence::Derived => "derived",
+            Evidence::Decoded(layer) => layer.evidence_id(),
+        }
+    }
+
+    /// A value was found (plainly written or decoded), not only a name.
+    pub fn is_value(self) -> bool {
+        matches!(self, Evidence::Value | Evidence::Decoded(_))
+    }
+}
+
+impl From<Evidence> for &'static str {
+    fn from(e: Evidence) -> &'static str {
+        e.id()
+    }
+}
+
+impl TryFrom<String> for Evidence {
+    type Error = String;
+    fn try_from(s: String) -> Result<Evidence, String> {
+        let found = [Evidence::Value, Evidence::ColumnName, Evidence::Derived]
+            .into_iter()
+            .chain(Layer::ALL.into_iter().map(Evidence::Decoded))
+            .find(|e| e.id() == s);
+        found.ok_or_else(|| format!("unknown evidence {s:?}"))
+    }
+}
+
+/// An encoding a value can be written in, undone by the decoding layers
+/// (`--max-decode-depth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    /// A JSON Web Token's header and payload (base64url JSON).
+    Jwt,
+    Base64,
+    Base64Url,
+    /// Hex-encoded UTF-8 text.
+    Hex,
+    /// HTML character references, named, decimal and hex (`&#43;`, `&nbsp;`).
+    Html,
+    /// JSON `\uXXXX` escapes.
+    JsonEscape,
+    /// Quoted-printable (`=D0=98`), soft line breaks included.
+    QuotedPrintable,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 7] = [
+        Layer::Jwt,
+        Layer::Base64,
+        Layer::Base64Url,
+        Layer::Hex,
+        Layer::Html,
+        Layer::JsonEscape,
+        Layer::QuotedPrintable,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Layer::Jwt => "jwt",
+            Layer::Base64 => "base64",
+            Layer::Base64Url => "base64url",
+            Layer::Hex => "hex",
+            Layer::Html => "html",
+            Layer::JsonEscape => "json_escape",
+            Layer::QuotedPrintable => "quoted_printable",
+        }
+    }
+
+    fn evidence_id(self) -> &'static str {
+        match self {
+            Layer::Jwt => "decoded:jwt",
+            Layer::Base64 => "decoded:base64",
+            Layer::Base64Url => "decoded:base64url",
+            Layer::Hex => "decoded:hex",
+            Layer::Html => "decoded:html",
+            Layer::JsonEscape => "decoded:json_escape",
+            Layer::QuotedPrintable => "decoded:quoted_printable",
+        }
+    }
+}
+
+/// What a decoding layer adds to a [`Match`] found inside an encoded run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub layer: Layer,
+    /// Where in the decoded data the value lies, relative to the field of
+    /// the text the run was in: a JSON key path inside a token
+    /// (`authorization.jwt.iin`, or `jwt.iin` under a named field).
+    pub path: Option<String>,
+    /// The decoded value as written there, for `--show-values` only.
+    pub raw: String,
 }
 
 /// Why a value finding's confidence was lowered to `low` below what its
@@ -216,6 +321,8 @@ pub struct Match {
     pub test: bool,
     /// Set when the confidence was lowered, and why.
     pub lowered: Option<Lowered>,
+    /// Set when the value was found by decoding the run at `start..end`.
+    pub decoded: Option<Box<Decoded>>,
 }
 
 /// A finding as it leaves the scanner. Never holds a raw value unless

@@ -4,7 +4,7 @@
 //! engine over each segment and turns matches into masked, fingerprinted
 //! [`Finding`]s. [`run`] drives it over a whole tree on the walker's threads.
 
-use crate::detect::{Engine, FieldContext, FingerprintKey};
+use crate::detect::{DecodeStats, Engine, FieldContext, FingerprintKey};
 use crate::model::{
     Category, Confidence, Evidence, FileMeta, Finding, Match, Notice, ScanError, Segment,
     SkipReason, Stats, TableRead,
@@ -417,6 +417,8 @@ struct OpenFile {
     /// Written in a programming language: bare number literals there are
     /// constants (see `detect::code`).
     code: bool,
+    /// Where decoding layers stopped short in this file, said at its end.
+    decode: DecodeStats,
 }
 
 /// Whether the line around an offset holds the inline allow marker. Matches
@@ -558,7 +560,20 @@ impl<'e> FileScanner<'e> {
         raw: &str,
         allowed: bool,
     ) {
-        let field = field.map(|name| self.known_field(name).0);
+        // A value decoded from a run: its own raw text, and its place inside
+        // the decoded data (a token's key path) under the run's field.
+        let (field, raw, evidence) = match m.decoded.as_deref() {
+            None => (field.map(Cow::Borrowed), raw, Evidence::Value),
+            Some(d) => {
+                let field = match (field, d.path.as_deref()) {
+                    (Some(f), Some(p)) => Some(Cow::Owned(format!("{f}.{p}"))),
+                    (None, Some(p)) => Some(Cow::Borrowed(p)),
+                    (f, None) => f.map(Cow::Borrowed),
+                };
+                (field, d.raw.as_str(), Evidence::Decoded(d.layer))
+            }
+        };
+        let field = field.map(|name| self.known_field(&name).0);
         let Some(file) = self.open.last_mut() else {
             return;
         };
@@ -585,7 +600,7 @@ impl<'e> FileScanner<'e> {
             field,
             masked: self.fingerprinter.mask(m.category, &m.normalized),
             fingerprint: self.fingerprinter.fingerprint(m.category, &m.normalized),
-            evidence: Evidence::Value,
+            evidence,
             lowered: match code_literal {
                 true => Some(crate::model::Lowered::CodeLiteral),
                 false => m.lowered,
@@ -601,6 +616,14 @@ impl<'e> FileScanner<'e> {
                 .flatten(),
         };
         self.deliver(finding);
+    }
+
+    /// Adds where decoding stopped short to the innermost open file's count.
+    fn note_decoding(&mut self, decode: DecodeStats) {
+        if let Some(file) = self.open.last_mut() {
+            file.decode.depth_limited += decode.depth_limited;
+            file.decode.over_budget += decode.over_budget;
+        }
     }
 
     fn deliver(&mut self, finding: Finding) {
@@ -688,6 +711,7 @@ impl SourceSink for FileScanner<'_> {
             had_text: false,
             table: false,
             code: crate::detect::code::is_code_path(&meta.path),
+            decode: DecodeStats::default(),
         });
     }
 
@@ -700,12 +724,17 @@ impl SourceSink for FileScanner<'_> {
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
         let named = seg.field.map(|name| self.name_says(name));
+        let mut decode = DecodeStats::default();
         match named {
-            Some(says) => self
+            Some(says) => {
+                self.engine
+                    .scan_noting(seg, Some(&|_| says.context), &mut matches, &mut decode)
+            }
+            None => self
                 .engine
-                .scan_fields(seg, &|_| says.context, &mut matches),
-            None => self.engine.scan(seg, &mut matches),
+                .scan_noting(seg, None, &mut matches, &mut decode),
         }
+        self.note_decoding(decode);
         if let Some(category) = named.and_then(|says| says.category) {
             // Unless a detector already found it in the value (a `dob`
             // field's date, with the field's name as context).
@@ -754,10 +783,12 @@ impl SourceSink for FileScanner<'_> {
                 .and_then(|c| fields.get(c.field as usize))
                 .map_or(FieldContext::default(), |f| f.context)
         };
-        self.engine.scan_fields(
+        let mut decode = DecodeStats::default();
+        self.engine.scan_noting(
             &Segment::whole(batch.text, batch.first_line, None),
-            &context_at,
+            Some(&context_at),
             &mut matches,
+            &mut decode,
         );
         matches.sort_by_key(|m| m.start);
         let mut allow = AllowLines::new(batch.text);
@@ -798,8 +829,12 @@ impl SourceSink for FileScanner<'_> {
                 found.clear();
                 if cell.decoded.is_some() {
                     let context = fields.get(cell.field as usize).map(|f| f.context);
-                    self.engine
-                        .scan_fields(&seg, &|_| context.unwrap_or_default(), &mut found);
+                    self.engine.scan_noting(
+                        &seg,
+                        Some(&|_| context.unwrap_or_default()),
+                        &mut found,
+                        &mut decode,
+                    );
                 }
                 if let Some(category) = category {
                     let first = matches.partition_point(|m| m.end <= cell.range.start);
@@ -831,6 +866,7 @@ impl SourceSink for FileScanner<'_> {
         }
         self.matches = matches;
         self.batch_fields = fields;
+        self.note_decoding(decode);
     }
 
     fn field(&mut self, name: &str, line: u64) {
@@ -889,6 +925,34 @@ impl SourceSink for FileScanner<'_> {
         let Some(file) = self.open.pop() else { return };
         if file.had_text && !file.table {
             self.summary.stats.files_scanned += 1;
+        }
+        // Encoded text left encoded: the reader may want a deeper look.
+        let d = file.decode;
+        if d.depth_limited > 0 || d.over_budget > 0 {
+            let mut message = String::new();
+            if d.depth_limited > 0 {
+                message = format!(
+                    "{} encoded run(s) inside decoded text left undecoded: \
+                     --max-decode-depth {} reached",
+                    d.depth_limited,
+                    self.engine.max_decode_depth()
+                );
+            }
+            if d.over_budget > 0 {
+                if !message.is_empty() {
+                    message.push_str("; ");
+                }
+                message.push_str(&format!(
+                    "{} encoded run(s) left undecoded: decoding budget spent",
+                    d.over_budget
+                ));
+            }
+            self.summary.notices.push(Notice {
+                path: file.path.to_string(),
+                line: None,
+                reason: None,
+                message,
+            });
         }
         // Name-only evidence: a PII-named field none of whose values validated.
         for nf in file.named_fields {

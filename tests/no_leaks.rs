@@ -4,7 +4,9 @@
 //! and deliberately broken files, so that error messages are covered too) is
 //! scanned into every output format. Then:
 //! - no planted value appears in any output or on stderr, written as planted,
-//!   as its digits alone, or (for e-mail) as its local part;
+//!   as its digits alone, or (for e-mail) as its local part; nor does any
+//!   encoded run a planted value was found behind (a JWT, base64, hex, HTML
+//!   references: issue 19), which is as sensitive as the value;
 //! - masks keep no more than the last 2 digits of an IIN or BIN (no birth
 //!   date) and the first 6 and last 4 of a card number;
 //! - all of it with the installation key (no key given: value-free SARIF
@@ -124,6 +126,33 @@ const PLANTED: &[Planted] = &[
 /// Names in a name column: the value, and the surname alone.
 const NAMES: [&str; 2] = ["Жумабаев Ерлан Серикович", "Жумабаев"];
 
+/// Planted values written behind one more layer (issue 19), as they are
+/// written in `logs/gateway.log`: a JWT whose payload holds an IIN and a
+/// phone, base64 of a line with an e-mail and a card, hex of an IIN line,
+/// HTML references around a phone. Every run is secret, and so is each part
+/// of the token.
+fn encoded_runs() -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+    let p = |i: usize| PLANTED[i].written;
+    let payload = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"sub":"u-1","iin":"{}","contact":{{"phone":"{}"}}}}"#,
+        p(1),
+        p(7)
+    ));
+    let jwt = format!(
+        "{}.{payload}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#)
+    );
+    let b64 = STANDARD.encode(format!("клиент {} карта {}", p(9), p(11)));
+    let hex: String = format!("ИИН: {}", p(2))
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let html = p(6).replace('+', "&#43;").replace(' ', "&nbsp;");
+    vec![jwt, payload, b64, hex, html]
+}
+
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
@@ -152,6 +181,18 @@ fn write_tree(root: &Path) {
             p(15),
             p(16),
             p(17)
+        ),
+    )
+    .unwrap();
+    let enc = encoded_runs();
+    fs::write(
+        root.join("logs/gateway.log"),
+        format!(
+            "2024-03-01 10:00:06 GET /me Authorization: Bearer {}\n\
+             2024-03-01 10:00:07 callback data={}\n\
+             2024-03-01 10:00:08 blob {}\n\
+             2024-03-01 10:00:09 <td>{}</td>\n",
+            enc[0], enc[2], enc[3], enc[4]
         ),
     )
     .unwrap();
@@ -462,6 +503,12 @@ fn assert_no_raw_values(text: &str, what: &str) {
     for name in NAMES {
         assert!(!text.contains(name), "{what}: contains the name {name:?}");
     }
+    for run in encoded_runs() {
+        assert!(
+            !text.contains(&run),
+            "{what}: contains the encoded run {run:?}"
+        );
+    }
 }
 
 /// Findings in the JSON formats carry no `value` key without --show-values.
@@ -573,6 +620,24 @@ fn the_fixture_tree_is_found_at_all() {
                 .iter()
                 .any(|f| f["category"] == category && f["evidence"] == "value"),
             "no {category} found in the fixture tree; findings: {findings:#?}"
+        );
+    }
+    // Every layer of logs/gateway.log gives its values, decoded.
+    for (category, evidence) in [
+        ("iin", "decoded:jwt"),
+        ("phone", "decoded:jwt"),
+        ("email", "decoded:base64"),
+        ("card", "decoded:base64"),
+        ("iin", "decoded:hex"),
+        ("phone", "decoded:html"),
+    ] {
+        assert!(
+            findings.iter().any(|f| f["category"] == category
+                && f["evidence"] == evidence
+                && f["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("logs/gateway.log"))),
+            "no {category} ({evidence}) in logs/gateway.log; findings: {findings:#?}"
         );
     }
     for path in [

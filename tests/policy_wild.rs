@@ -24,6 +24,15 @@ use std::path::{Path, PathBuf};
 use tizim::model::Category;
 use tizim::policy::{self, import, Policy, Retention};
 
+/// A reading the label marks as arguable: the draft must leave a `TODO`
+/// line that quotes `phrase` (case-insensitive) and names `category` (a
+/// category id, or "prohibited" for a promise that names no kind of data).
+#[derive(Debug)]
+struct Arguable {
+    category: String,
+    phrase: String,
+}
+
 /// What one purpose of a policy must get.
 #[derive(Debug)]
 struct PurposeLabel {
@@ -34,6 +43,7 @@ struct PurposeLabel {
 #[derive(Debug)]
 struct Label {
     purposes: Vec<PurposeLabel>,
+    arguable: Vec<Arguable>,
     todo_negation: bool,
     elsewhere_comment: bool,
     lang: String,
@@ -106,8 +116,28 @@ fn labels(dir: &Path) -> Vec<Label> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let arguable = p
+                .get("arguable")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .map(|t| {
+                            let category = t["category"].as_str().expect("category").to_string();
+                            assert!(
+                                category == "prohibited" || Category::from_id(&category).is_some(),
+                                "{file}: arguable category {category} is unknown"
+                            );
+                            Arguable {
+                                category,
+                                phrase: t["phrase"].as_str().expect("phrase").to_string(),
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             Label {
                 purposes,
+                arguable,
                 todo_negation: flag(p, "todo_negation"),
                 elsewhere_comment: flag(p, "elsewhere_comment"),
                 lang: p["lang"].as_str().expect("lang").to_string(),
@@ -179,6 +209,34 @@ fn retention_score(label: &Label, draft: &str, policy: &Policy) -> (usize, usize
             hits += 1;
         } else {
             missed.push(format!("period of {wanted}"));
+        }
+    }
+    // A period the draft states where the label gives none, or another one:
+    // every purpose's period must be the labelled one (for all data, for
+    // that purpose, or for one of its categories); "none" is the draft's
+    // "no period stated".
+    let mut labelled: Vec<Retention> = label.retention.into_iter().collect();
+    labelled.extend(label.purposes.iter().filter_map(|p| p.retention));
+    labelled.extend(label.retention_by_category.iter().map(|(_, r)| *r));
+    let spurious: Vec<String> = policy
+        .purposes
+        .iter()
+        .filter(|p| p.retention != Retention::Unlimited && !labelled.contains(&p.retention))
+        .map(|p| format!("{} {}", p.id, p.retention))
+        .collect();
+    if policy
+        .purposes
+        .iter()
+        .any(|p| p.retention != Retention::Unlimited)
+    {
+        checks += 1;
+        if spurious.is_empty() {
+            hits += 1;
+        } else {
+            missed.push(format!(
+                "no such period in the label: {}",
+                spurious.join(", ")
+            ));
         }
     }
     if label.retention_todo {
@@ -259,6 +317,8 @@ struct Totals {
     prohibited_wrong: usize,
     retention: (usize, usize),
     purposes: (usize, usize),
+    /// Arguable readings with a TODO in the draft, of all labelled.
+    arguable: (usize, usize),
     failures: Vec<String>,
 }
 
@@ -316,6 +376,26 @@ fn score<'a>(dir: &Path, labels: impl IntoIterator<Item = &'a Label>) -> Totals 
         {
             missed.push("TODO for a negation that refers back".to_string());
         }
+        let todos: Vec<String> = draft
+            .lines()
+            .filter(|l| l.contains("TODO"))
+            .map(str::to_lowercase)
+            .collect();
+        for a in &label.arguable {
+            let phrase = a.phrase.to_lowercase();
+            t.arguable.1 += 1;
+            if todos
+                .iter()
+                .any(|l| l.contains(&phrase) && l.contains(&a.category))
+            {
+                t.arguable.0 += 1;
+            } else {
+                missed.push(format!(
+                    "TODO at the arguable reading «{}» ({})",
+                    a.phrase, a.category
+                ));
+            }
+        }
         if label.elsewhere_comment && !draft.contains("also named as processed") {
             missed.push("comment that the prohibition wins over a declaration".to_string());
         }
@@ -359,7 +439,7 @@ impl Totals {
     fn print(&self, name: &str) {
         let scored = self.jaccards.len();
         println!(
-            "{name}: scored {scored}: mean category Jaccard {:.3}; prohibited categories found {}/{} ({} wrong), exact on {}/{scored} policies; retention {}/{}; purposes {}/{}",
+            "{name}: scored {scored}: mean category Jaccard {:.3}; prohibited categories found {}/{} ({} wrong), exact on {}/{scored} policies; retention {}/{}; purposes {}/{}; arguable readings with a TODO {}/{}",
             self.mean_jaccard(),
             self.prohibited_found,
             self.prohibited_total,
@@ -369,6 +449,8 @@ impl Totals {
             self.retention.1,
             self.purposes.0,
             self.purposes.1,
+            self.arguable.0,
+            self.arguable.1,
         );
     }
 

@@ -223,6 +223,7 @@ mod tests {
                     normalized: v.clone(),
                     test: false,
                     lowered: None,
+                    decoded: None,
                 });
                 (out.len() - 1, false)
             });

@@ -70,6 +70,7 @@ mod tests {
             normalized: String::new(),
             test: false,
             lowered: None,
+            decoded: None,
         };
         assert!(is_bare_literal(
             &m(Category::Card, Confidence::Medium),

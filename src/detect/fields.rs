@@ -537,6 +537,7 @@ pub fn scan_field_value(category: Category, seg: &Segment<'_>, out: &mut Vec<Mat
         normalized,
         test: false,
         lowered: None,
+        decoded: None,
     });
 }
 

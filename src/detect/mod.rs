@@ -20,6 +20,7 @@ mod calibrate;
 pub mod code;
 mod context;
 mod dates;
+mod decode_layers;
 mod email;
 pub mod fields;
 mod fingerprint;
@@ -31,6 +32,7 @@ pub mod spec;
 pub mod validate;
 
 pub use context::FieldContext;
+pub use decode_layers::{DecodeStats, DEFAULT_MAX_DECODE_DEPTH};
 pub(crate) use fingerprint::{hex, random_bytes};
 pub use fingerprint::{mask, FingerprintKey, KeyScope, MIN_STRONG_KEY_BYTES};
 use spec::{BuiltinExtractor, Detector, Extractor};
@@ -81,6 +83,8 @@ pub struct Engine {
     context: context::ContextIndex,
     /// Every detector's supporting words (`[context] support`).
     support: context::ContextIndex,
+    /// Encodings undone one inside another at most (`--max-decode-depth`).
+    max_decode_depth: u32,
 }
 
 impl Engine {
@@ -171,7 +175,18 @@ impl Engine {
             plan,
             context,
             support,
+            max_decode_depth: DEFAULT_MAX_DECODE_DEPTH,
         })
+    }
+
+    /// How many encodings (base64, JWT, hex, entities, escapes,
+    /// quoted-printable) are undone one inside another; 0 turns decoding off.
+    pub fn set_max_decode_depth(&mut self, depth: u32) {
+        self.max_decode_depth = depth;
+    }
+
+    pub fn max_decode_depth(&self) -> u32 {
+        self.max_decode_depth
     }
 
     pub fn detectors(&self) -> &[DetectorInfo] {
@@ -181,7 +196,21 @@ impl Engine {
     /// Appends every match that *starts* inside `seg.report` to `out`, in
     /// order, one per span (where detectors overlap, the strongest wins).
     pub fn scan(&self, seg: &Segment<'_>, out: &mut Vec<Match>) {
-        self.scan_inner(seg, None, out);
+        let mut stats = DecodeStats::default();
+        self.scan_noting(seg, None, out, &mut stats);
+    }
+
+    /// [`Engine::scan`] or [`Engine::scan_fields`] (with `context_at`), also
+    /// counting in `stats` where decoding stopped at its depth or cost bound.
+    pub fn scan_noting(
+        &self,
+        seg: &Segment<'_>,
+        context_at: Option<&dyn Fn(usize) -> FieldContext>,
+        out: &mut Vec<Match>,
+        stats: &mut DecodeStats,
+    ) {
+        let mut st = decode_layers::State::new(self.max_decode_depth, seg.text.len(), stats);
+        self.scan_inner(seg, context_at, out, &mut st);
     }
 
     /// Like [`Engine::scan`], for text that holds the values of several
@@ -196,7 +225,8 @@ impl Engine {
         context_at: &dyn Fn(usize) -> FieldContext,
         out: &mut Vec<Match>,
     ) {
-        self.scan_inner(seg, Some(context_at), out);
+        let mut stats = DecodeStats::default();
+        self.scan_noting(seg, Some(context_at), out, &mut stats);
     }
 
     /// `text` with every value found in it replaced by its mask: for file
@@ -234,6 +264,7 @@ impl Engine {
         seg: &Segment<'_>,
         context_at: Option<&dyn Fn(usize) -> FieldContext>,
         out: &mut Vec<Match>,
+        st: &mut decode_layers::State<'_>,
     ) {
         let base = out.len();
         let text = seg.text;
@@ -248,6 +279,9 @@ impl Engine {
         let from = floor_char_boundary(text, report.start.saturating_sub(LOOKBACK));
         let to = (report.end + LOOKAHEAD).min(text.len());
         let mut sc = scanner::Scanner::new(self, text, seg.field, context_at, out);
+        if st.wants_runs() {
+            sc.note_encoded_runs();
+        }
         sc.run(from, to);
         sc.names(from, to);
         sc.addresses(from, to);
@@ -255,7 +289,27 @@ impl Engine {
             sc.regex(i, from, to);
         }
         sc.calibrate();
+        let encoded_runs = sc.take_encoded_runs();
+        // Values behind one more layer: decoded in place (entities,
+        // escapes, quoted-printable) they take part in the overlap rule
+        // below; decoded from a run (base64, JWT, hex), all of a run's
+        // values share its span and come back in `runs`.
+        let runs = decode_layers::scan(
+            self,
+            text,
+            report.clone(),
+            from..to,
+            encoded_runs,
+            seg.field,
+            context_at,
+            out,
+            st,
+        );
         self.resolve_overlaps(out, base);
+        if !runs.is_empty() {
+            out.extend(runs);
+            out[base..].sort_by_key(|m| m.start);
+        }
         // Keep what starts inside the report range.
         let mut w = base;
         for r in base..out.len() {

@@ -36,7 +36,31 @@ pub struct Scanner<'a> {
     /// The digit run being looked at stands in a row of runs of its
     /// length: only a context keyword makes a value of it.
     in_row: bool,
+    /// Whether to note the runs of base64/hex characters around digits,
+    /// for the decoding layers ([`Scanner::take_encoded_runs`]).
+    note_runs: bool,
+    /// Such runs of [`MIN_RUN`] bytes or more, in order.
+    runs: Vec<(usize, usize)>,
+    /// End of the last run looked at: digits before it are inside it.
+    runs_to: usize,
+    /// Whether [`Scanner::run`] stopped at every digit of its range.
+    digit_pass: bool,
 }
+
+/// Shortest run of base64 (or hex) characters the decoding layers look at.
+pub const MIN_RUN: usize = 16;
+
+/// `[A-Za-z0-9+/_-]`: both base64 alphabets (and hex).
+pub static ALPHABET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-');
+        c += 1;
+    }
+    t
+};
 
 /// Bytes the pass stops at: ASCII digits and `@`.
 static INTERESTING: [bool; 256] = {
@@ -102,6 +126,60 @@ impl<'a> Scanner<'a> {
             out,
             tallies: Vec::new(),
             in_row: false,
+            note_runs: false,
+            runs: Vec::new(),
+            runs_to: 0,
+            digit_pass: false,
+        }
+    }
+
+    /// Makes [`Scanner::run`] note, at the digits it stops at anyway, the
+    /// runs of base64 and hex characters they stand in: candidates for the
+    /// decoding layers, found without a pass of their own over every byte.
+    /// Base64 of text almost always holds a digit (Cyrillic UTF-8 starts
+    /// `0`, and every value the detectors know has digits or an `@`), hex
+    /// of text always does (each byte's high nibble is a digit).
+    pub fn note_encoded_runs(&mut self) {
+        self.note_runs = true;
+    }
+
+    /// The runs noted by [`Scanner::run`], in order; `None` when it did not
+    /// stop at every digit (no built-in detector wants digits), so that the
+    /// caller must look for runs itself.
+    pub fn take_encoded_runs(&mut self) -> Option<Vec<(usize, usize)>> {
+        (self.note_runs && self.digit_pass).then(|| std::mem::take(&mut self.runs))
+    }
+
+    /// Notes the run of [`ALPHABET`] bytes around the digit run `s..e`.
+    /// Digits amid blanks and punctuation (most of them) cost two table
+    /// looks; a run is walked once, from its first digit.
+    #[inline]
+    fn note_run(&mut self, s: usize, e: usize) {
+        let b = self.b;
+        if s < self.runs_to
+            || !(s > 0 && ALPHABET[b[s - 1] as usize]
+                || e < b.len() && ALPHABET[b[e] as usize]
+                || e - s >= MIN_RUN)
+        {
+            return;
+        }
+        self.walk_run(s, e);
+    }
+
+    #[inline(never)]
+    fn walk_run(&mut self, s: usize, e: usize) {
+        let b = self.b;
+        let mut rs = s;
+        while rs > 0 && ALPHABET[b[rs - 1] as usize] {
+            rs -= 1;
+        }
+        let mut re = e;
+        while re < b.len() && ALPHABET[b[re] as usize] {
+            re += 1;
+        }
+        self.runs_to = re;
+        if re - rs >= MIN_RUN {
+            self.runs.push((rs, re));
         }
     }
 
@@ -187,6 +265,7 @@ impl<'a> Scanner<'a> {
         if !want_digits {
             return;
         }
+        self.digit_pass = true;
         let want_email = !plan.email.is_empty();
         let b = self.b;
         let mut i = from;
@@ -209,6 +288,9 @@ impl<'a> Scanner<'a> {
             let mut e = i + 1;
             while e < b.len() && b[e].is_ascii_digit() {
                 e += 1;
+            }
+            if self.note_runs {
+                self.note_run(i, e);
             }
             i = self.digit_run(i, e).max(e);
         }
@@ -572,6 +654,7 @@ impl<'a> Scanner<'a> {
             normalized: valid.normalized,
             test: valid.test,
             lowered: None,
+            decoded: None,
         });
         true
     }

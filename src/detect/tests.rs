@@ -347,3 +347,48 @@ fn values_in_names_are_masked_and_the_rest_kept() {
         std::borrow::Cow::Borrowed(_)
     ));
 }
+
+#[test]
+fn phones_in_links_and_with_extensions_keep_the_number_only() {
+    one("tel:+77012345678", "phone", "+77012345678");
+    one(
+        r#"<a href="tel:+77012345678;ext=123">"#,
+        "phone",
+        "+77012345678",
+    );
+    one("callto:+77012345678", "phone", "+77012345678");
+    one("tel:8-701-234-56-78", "phone", "8-701-234-56-78");
+    one("+7 (727) 355-66-77 доб. 123", "phone", "+7 (727) 355-66-77");
+    one("8 701 234 56 78, вн. 45", "phone", "8 701 234 56 78");
+    one("+7 701 234 56 78 (доб.12)", "phone", "+7 701 234 56 78");
+    let m = scan("tel:+77012345678;ext=123");
+    assert_eq!(m[0].normalized, "+77012345678");
+}
+
+#[test]
+fn phones_written_with_html_references_are_decoded_in_place() {
+    let text = "<td>&#43;7&nbsp;701&nbsp;234&#160;56&#x20;78</td>";
+    let m = scan(text);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].normalized, "+77012345678");
+    assert_eq!(
+        &text[m[0].start..m[0].end],
+        "&#43;7&nbsp;701&nbsp;234&#160;56&#x20;78"
+    );
+    let d = m[0].decoded.as_deref().expect("decoded");
+    assert_eq!(d.layer, crate::model::Layer::Html);
+    assert_eq!(d.raw, "+7\u{a0}701\u{a0}234\u{a0}56 78");
+}
+
+#[test]
+fn decoding_can_be_turned_off() {
+    let mut e = Engine::builtin().unwrap();
+    let text = "<td>&#43;7&nbsp;701&nbsp;234&nbsp;56&nbsp;78</td> ODUwMzE1MzAwMTI4";
+    let mut out = Vec::new();
+    e.scan(&Segment::whole(text, 1, None), &mut out);
+    assert_eq!(out.len(), 2, "{out:?}");
+    e.set_max_decode_depth(0);
+    out.clear();
+    e.scan(&Segment::whole(text, 1, None), &mut out);
+    assert_eq!(out, []);
+}

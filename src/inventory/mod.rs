@@ -432,7 +432,7 @@ impl RowAcc {
         if let Some(m) = finding.modified {
             self.oldest_modified = Some(self.oldest_modified.map_or(m, |o| o.min(m)));
         }
-        if evidence == Evidence::Value
+        if evidence.is_value()
             && self.examples.len() < MAX_EXAMPLES
             && !finding.masked.is_empty()
             && !self.examples.contains(&finding.masked)
@@ -514,11 +514,13 @@ impl<'p> InventoryBuilder<'p> {
             self.test_values += 1;
             return;
         }
-        let value =
-            (finding.evidence == Evidence::Value).then(|| fingerprint_number(&finding.fingerprint));
+        let value = finding
+            .evidence
+            .is_value()
+            .then(|| fingerprint_number(&finding.fingerprint));
         self.row(finding, finding.category)
             .add(finding, finding.evidence, value);
-        if finding.category == Category::Iin && finding.evidence == Evidence::Value {
+        if finding.category == Category::Iin && finding.evidence.is_value() {
             // Every valid IIN encodes a birth date (and sex): the location
             // holds birth dates whether or not it has a column for them.
             self.row(finding, Category::BirthDate)

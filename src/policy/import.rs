@@ -27,6 +27,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::LazyLock;
 
+mod arguable;
 mod dictionary;
 mod input;
 mod negation;
@@ -162,6 +163,7 @@ impl Facts {
         let (operator, bin, bad_bin) = read_operator(lines);
         let (mentions, mut todos) = read_mentions(lines);
         todos.extend(read_non_periods(lines));
+        todos.extend(read_arguable(lines));
         let category_retention = read_category_retention(lines);
         let mut purposes = read_purposes(lines);
         // A purpose whose every category has its own period keeps the longest.
@@ -349,6 +351,39 @@ fn read_mentions(lines: &[Line]) -> (Vec<Mention>, Vec<(String, Source)>) {
         }
     }
     (mentions, todos)
+}
+
+/// A TODO at the first place each arguable construction occurs (see
+/// [`arguable`]), with the other lines where it recurs.
+fn read_arguable(lines: &[Line]) -> Vec<(String, Source)> {
+    let mut first: Vec<Option<(Source, Vec<usize>)>> = vec![None; arguable::rule_count()];
+    for p in paragraphs(lines) {
+        for (rule, range) in arguable::find(&p.text) {
+            let source = p.source(lines, range.start, range.end);
+            match &mut first[rule] {
+                None => first[rule] = Some((source, Vec::new())),
+                Some((s, also)) => {
+                    if s.line != source.line && !also.contains(&source.line) {
+                        also.push(source.line);
+                    }
+                }
+            }
+        }
+    }
+    first
+        .into_iter()
+        .enumerate()
+        .filter_map(|(rule, found)| {
+            let (source, also) = found?;
+            let mut what = arguable::what(rule).to_string();
+            if !also.is_empty() {
+                let shown: Vec<String> = also.iter().take(8).map(|l| l.to_string()).collect();
+                let more = if also.len() > 8 { ", …" } else { "" };
+                let _ = write!(what, " (also lines {}{more})", shown.join(", "));
+            }
+            Some((what, source))
+        })
+        .collect()
 }
 
 /// Mentions that name the operator's own contacts or numbers, or use a
@@ -970,10 +1005,41 @@ fn retention_in(line: &Line) -> Option<(Retention, Source)> {
                 continue;
             }
             let m = c.get(0).expect("match");
+            // «3 года после удаления аккаунта»: counted from an event, not
+            // from collection; read_non_periods makes it a TODO.
+            if counted_from_event(text, m.start(), m.end()) {
+                continue;
+            }
             best = Some((days, retention, Source::around(line, m.start(), m.end())));
         }
     }
     best.map(|(_, r, s)| (r, s))
+}
+
+/// Events other than collection that a period can be counted from: the
+/// end of an account, a contract, a consent («после удаления аккаунта», «с
+/// момента прекращения договора», "after you close your account",
+/// «жойылғаннан кейін»).
+const EVENT_RU_EN: &str = r"(?:удалени|закрыти|прекращени|расторжени|окончани|истечени|отзыв|деактиваци|последн|завершени|увольнени|исполнени|delet|clos|terminat|end\b|expir|withdraw|cancel|last\b|deactivat|complet)";
+const EVENT_KK: &str = r"(?:жойыл|жабыл|тоқтатыл|аяқтал|бұзыл|қайтарыл|өшіріл)\w*\s+кейін";
+
+/// Whether the period at `text[start..end]` runs from such an event: the
+/// event follows it («3 года после удаления»), or in Kazakh precedes it
+/// («жойылғаннан кейін 1 жыл»).
+fn counted_from_event(text: &str, start: usize, end: usize) -> bool {
+    static AFTER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?i)^[^.;]*?(?:лет|год\w*|месяц\w*|дн\w*|день|сут\w*|недел\w*|years?|months?|weeks?|days?)\s*(?:\([^()]*\)\s*)?(?:после|с\s+момента|со\s+дня|с\s+даты|after|following|from)\s+(?:\w+\s+){{0,2}}?{EVENT_RU_EN}"
+        ))
+        .expect("valid")
+    });
+    static BEFORE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!(r"(?i){EVENT_KK}\s*$")).expect("valid"));
+    let mut to = (end + 80).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    AFTER.is_match(&text[start..to]) || BEFORE.is_match(&text[..start])
 }
 
 /// `n` units as (days, retention).
@@ -1165,7 +1231,7 @@ fn read_category_retention(lines: &[Line]) -> Vec<(Category, Retention, Source)>
 fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
     static NON_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?ix)
+            &r"(?ix)
             не\s+дольше,?\s+чем\s+(?:этого\s+)?требу\w*
             | до\s+(?:момента\s+)?(?:достижени|удалени|отзыв|прекращени|истечени)\w*
             | определя\w*\s+(?:достижени|целям)\w*
@@ -1176,16 +1242,22 @@ fn read_non_periods(lines: &[Line]) -> Vec<(String, Source)> {
             | аккаунт\w*\s+белсенді\s+болған\s+кезде | пока\s+(?:ваш\s+)?аккаунт\s+активен
             | while\s+(?:your\s+|the\s+)?account\s+is\s+active
             | until\s+(?:you\s+(?:ask|request|delete|withdraw)|(?:the\s+)?(?:account\s+)?deletion|consent\s+is\s+withdrawn)
+            | until\s+(?:the\s+)?(?:data\s+subject|user|customer|client)\s+withdraws
+            | қайтарып\s+алғанға\s+дейін | қайтарылып\s+алынғанға\s+дейін
+            | (?:\d{1,3}|одного|двух|тр[её]х|пяти|one|two|three|five|бір|екі|үш|бес)\s*(?:\([^()]*\)\s*)?(?:лет|год\w*|месяц\w*|дн\w*|день|сут\w*|недел\w*|years?|months?|weeks?|days?)\s+(?:после|с\s+момента|со\s+дня|с\s+даты|after|following|from)\s+(?:\w+\s+){0,2}?EVENT_RU_EN
+            | EVENT_KK\s+(?:\d{1,3}|бір|екі|үш|бес|он)\s+(?:жыл|ай|күн|апта)
             | as\s+long\s+as\s+(?:is\s+)?(?:needed|necessary|required)
             | no\s+longer\s+than\s+(?:is\s+)?(?:necessary|needed|required)
             | while\s+the\s+service\s+runs
             | according\s+to\s+\S+\s+retention
-            ",
+            "
+            .replace("EVENT_RU_EN", EVENT_RU_EN)
+            .replace("EVENT_KK", EVENT_KK),
         )
         .expect("valid")
     });
     static ABOUT_KEEPING: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)хран|обработ|сақта|өңде|согласи|retain|retention|\bstor(?:e|ed|age)\b|\bkept\b|\bkeep\b|\bpersists?\b|how\s+long")
+        Regex::new(r"(?i)хран|обработ|сақта|өңде|согласи|retain|retention|\bstor(?:e|ed|age)\b|\bkept\b|\bkeep\b|\bpersists?\b|how\s+long|\bprocess\w*|\bconsent\b")
             .expect("valid")
     });
     let mut out: Vec<(String, Source)> = Vec::new();
@@ -1797,6 +1869,18 @@ fn transliterate(c: char) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Lines numbered from 1, as the importer reads a text.
+    fn numbered(texts: &[&str]) -> Vec<Line> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line {
+                no: i + 1,
+                text: t.to_string(),
+            })
+            .collect()
+    }
+
     fn line(text: &str) -> Line {
         Line {
             no: 1,
@@ -2026,20 +2110,13 @@ mod tests {
 
     #[test]
     fn purposes_that_name_their_data() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Цель обработки | Персональные данные | Правовые основания | Срок хранения",
             "Доставка заказов | ФИО, адрес доставки | договор | 3 года",
             "Рассылка | адрес электронной почты | согласие | 12 месяцев",
             "",
             "Для целей поддержки клиентов обрабатываются: номер телефона, e-mail.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let purposes = read_purposes(&lines);
         let summary: Vec<(String, Vec<Category>, Option<Retention>)> = purposes
             .iter()
@@ -2071,21 +2148,14 @@ mod tests {
 
     #[test]
     fn periods_per_category() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Cookie | Назначение | Срок",
             "session | вход | 30 дней",
             "lang | язык | 1 год",
             "",
             "- номер телефона — 5 лет;",
             "Аккаунт хранится до удаления аккаунта.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let periods: Vec<(Category, Retention)> = read_category_retention(&lines)
             .into_iter()
             .map(|(c, r, _)| (c, r))
@@ -2140,25 +2210,69 @@ mod tests {
 
     #[test]
     fn limits_that_are_not_periods_in_kazakh_and_tables() {
-        let lines: Vec<Line> = [
+        let lines = numbered(&[
             "Деректер өңдеу мақсаттары талап ететін мерзімнен артық сақталмайды.",
             "Сақтау мерзімдері шартқа сәйкес айқындалады.",
             "Тип данных | Срок хранения",
             "Профиль | пока аккаунт активен",
             "Your records persist until you delete your profile.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Line {
-            no: i + 1,
-            text: t.to_string(),
-        })
-        .collect();
+        ]);
         let at: Vec<usize> = read_non_periods(&lines)
             .iter()
             .map(|(_, s)| s.line)
             .collect();
         assert_eq!(at, vec![1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn periods_counted_from_another_event_are_todos() {
+        for text in [
+            "Данные хранятся не более 2 лет после закрытия учётной записи.",
+            "We keep your records for 30 days after you close your account.",
+            "Деректер келісімшарт бұзылғаннан кейін 5 жыл бойы сақталады.",
+            "Документы хранятся в течение 5 лет с момента прекращения трудового договора.",
+            "Персональные данные обрабатываются до отзыва согласия субъектом.",
+            "Your data is processed until consent is withdrawn.",
+        ] {
+            assert_eq!(retention(text), None, "{text}");
+            let todos = read_non_periods(&[line(text)]);
+            assert_eq!(todos.len(), 1, "{text}");
+            assert!(todos[0].0.contains("not a period"), "{text}");
+        }
+        // Counted from collection, it is a period.
+        assert_eq!(
+            retention("хранятся в течение 5 лет с момента получения"),
+            Some(Retention::Months(60))
+        );
+        let toml = draft(
+            "Цели обработки\n1) доставка заказов;\n\
+             Данные хранятся не более 2 лет после закрытия учётной записи.\n",
+        );
+        let p = crate::policy::parse(&toml).unwrap();
+        assert_eq!(p.purposes[0].retention, Retention::Unlimited, "{toml}");
+        assert!(
+            toml.lines()
+                .any(|l| l.contains("TODO") && l.contains("not a period") && l.contains("2 лет")),
+            "{toml}"
+        );
+    }
+
+    #[test]
+    fn arguable_readings_leave_a_todo() {
+        let toml = draft(
+            "Мы собираем имя, фото профиля и платёжные данные.\n\
+             Аналитика cookie собирается в обезличенном виде.\n",
+        );
+        let todo = |what: &str, quote: &str| {
+            toml.lines()
+                .any(|l| l.starts_with("# TODO") && l.contains(what) && l.contains(quote))
+        };
+        assert!(todo("biometric?", "фото"), "{toml}");
+        assert!(todo("card and/or iban?", "платёжные данные"), "{toml}");
+        assert!(todo("personal data?", "обезличенном"), "{toml}");
+        // The reading itself is kept: the TODO only marks it.
+        let p = crate::policy::parse(&toml).unwrap();
+        assert!(p.purposes[0].categories.contains(&Category::Card));
     }
 
     #[test]

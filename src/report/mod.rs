@@ -197,13 +197,10 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// The evidence ids the JSON uses (`value`, `column_name`, `derived`).
+/// The evidence ids the JSON uses (`value`, `column_name`, `derived`,
+/// `decoded:<layer>`).
 pub(crate) fn evidence_id(evidence: crate::model::Evidence) -> &'static str {
-    match evidence {
-        crate::model::Evidence::Value => "value",
-        crate::model::Evidence::ColumnName => "column_name",
-        crate::model::Evidence::Derived => "derived",
-    }
+    evidence.id()
 }
 
 /// `7–12`, or `7` when the row is one line.

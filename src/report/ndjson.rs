@@ -12,7 +12,7 @@
 //! finding a line", and lines keep their key when files are split,
 //! filtered or concatenated.
 
-use crate::model::{Evidence, Finding};
+use crate::model::Finding;
 
 /// Appends `finding` as one JSON object and a newline. `key_id` is the id
 /// of the key it was fingerprinted with ([`crate::detect::FingerprintKey::id`]).
@@ -37,11 +37,10 @@ pub fn write_line(finding: &Finding, key_id: &str, out: &mut Vec<u8>) {
     string(out, &finding.fingerprint);
     out.extend_from_slice(b",\"key_id\":");
     string(out, key_id);
-    out.extend_from_slice(match finding.evidence {
-        Evidence::Value => b",\"evidence\":\"value\"",
-        Evidence::ColumnName => b",\"evidence\":\"column_name\"",
-        Evidence::Derived => b",\"evidence\":\"derived\"",
-    });
+    out.extend_from_slice(b",\"evidence\":\"");
+    // Ids are plain ASCII (`decoded:jwt`): nothing to escape.
+    out.extend_from_slice(finding.evidence.id().as_bytes());
+    out.push(b'"');
     if let Some(lowered) = finding.lowered {
         out.extend_from_slice(b",\"lowered\":\"");
         out.extend_from_slice(lowered.id().as_bytes());
@@ -120,7 +119,7 @@ fn plain(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Category, Confidence, Lowered};
+    use crate::model::{Category, Confidence, Evidence, Layer, Lowered};
     use proptest::prelude::*;
 
     fn finding(text: String, flags: u8, n: u64) -> Finding {
@@ -139,7 +138,13 @@ mod tests {
             field: some(1).then(|| text.as_str().into()),
             masked: format!("85**{text}"),
             fingerprint: "0123456789abcdef0123456789abcdef".into(),
-            evidence: [Evidence::Value, Evidence::ColumnName, Evidence::Derived][(n % 3) as usize],
+            evidence: [
+                Evidence::Value,
+                Evidence::ColumnName,
+                Evidence::Derived,
+                Evidence::Decoded(Layer::Jwt),
+                Evidence::Decoded(Layer::QuotedPrintable),
+            ][(n % 5) as usize],
             lowered: [None, Some(Lowered::ChanceRate), Some(Lowered::CodeLiteral)]
                 [(n / 7 % 3) as usize],
             test: some(2),

@@ -237,7 +237,9 @@ fn message(f: &Finding) -> String {
         ),
         _ => format!("{what} ({}): {}", f.category.id(), f.masked),
     };
-    if let (Some(field), Evidence::Value | Evidence::Derived) = (&f.field, f.evidence) {
+    if let (Some(field), Evidence::Value | Evidence::Derived | Evidence::Decoded(_)) =
+        (&f.field, f.evidence)
+    {
         text.push_str(&format!(" in `{field}`"));
     }
     if let (_, Some(member)) = split_member(&f.path) {

@@ -264,7 +264,7 @@ fn write_rows(report: &Report<'_>, root: &str, style: &Style, w: &mut dyn Write)
         let mut category = row.category.id().to_string();
         if row.evidence.contains(&crate::model::Evidence::Derived) {
             category.push('*');
-        } else if !row.evidence.contains(&crate::model::Evidence::Value) {
+        } else if !row.evidence.iter().any(|e| e.is_value()) {
             category.push('°');
         }
         writeln!(

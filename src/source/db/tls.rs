@@ -121,10 +121,9 @@ pub(super) fn split_url(url: &DbUrl) -> Result<(String, PgTls), DbError> {
     if !kept.is_empty() {
         driver_url.query_pairs_mut().extend_pairs(kept);
     }
-    let described = match (check, &root) {
-        (Check::Nothing, _) => format!("sslmode={mode}"),
-        (_, Some(root)) => format!("sslmode={mode}, sslrootcert={root}"),
-        (_, None) => unreachable!("a certificate check without a root was refused above"),
+    let described = match &root {
+        Some(root) if check != Check::Nothing => format!("sslmode={mode}, sslrootcert={root}"),
+        _ => format!("sslmode={mode}"),
     };
     let connector = if ssl_mode == SslMode::Disable {
         None
