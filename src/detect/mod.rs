@@ -283,8 +283,13 @@ impl Engine {
             sc.note_encoded_runs();
         }
         sc.run(from, to);
-        sc.names(from, to);
-        sc.addresses(from, to);
+        // The Cyrillic name pass and addresses look only at Cyrillic text,
+        // and most segments of a source tree have no byte beyond ASCII.
+        let ascii = text.as_bytes()[from..to].is_ascii();
+        sc.names(from, to, ascii);
+        if !ascii {
+            sc.addresses(from, to);
+        }
         for &i in &self.plan.regex {
             sc.regex(i, from, to);
         }

@@ -594,6 +594,16 @@ fn next_trigger(b: &[u8], mut i: usize, to: usize) -> Option<usize> {
         let n = u64::from_le_bytes(b[i + 1..i + 9].try_into().unwrap_or([0; 8]));
         if n & HIGHS == 0 {
             i += 8;
+            // Stretches of ASCII, 32 bytes a test.
+            while i + 33 <= to {
+                let word = |k: usize| {
+                    u64::from_le_bytes(b[i + 1 + k..i + 9 + k].try_into().unwrap_or([0; 8]))
+                };
+                if (word(0) | word(8) | word(16) | word(24)) & HIGHS != 0 {
+                    break;
+                }
+                i += 32;
+            }
             continue;
         }
         // Exact per-byte tests (no carries between bytes): a space in `w`;
@@ -810,49 +820,40 @@ fn name_from(text: &str, s: usize) -> Option<Found> {
     judge(text, &toks[..n])
 }
 
-/// Latin surname and patronymic endings, each followed by a blank, comma or
-/// line end: the Latin pass looks only around these, so English text and
-/// source code (capitalised words everywhere, `-ov` almost nowhere) cost
-/// one packed string search.
+/// Latin surname and patronymic endings the Latin pass looks around: the
+/// common short ones (`-ov`, `-eva`) followed by a blank, comma, colon,
+/// quote or line end, the rarer longer ones (`-kyzy`, `-enko`) alone (the
+/// next byte is checked). English text and source code (capitalised words
+/// everywhere, `-ov` almost nowhere) cost one packed string search.
 fn latin_endings() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
-        // Few enough patterns, matched exactly and leftmost-first, for the
-        // SIMD `packed` searcher: a case-insensitive automaton over every
-        // byte cost source trees a tenth of their scan time.
-        // Teddy takes at most 64 patterns: 52 + 4 + 4 + 4.
-        let mut pats = Vec::new();
-        for suffix in LATIN_ENDINGS {
-            for end in [" ", "\n", ",", ":"] {
-                pats.push(format!("{suffix}{end}"));
-            }
-        }
-        for suffix in ["ov", "ova", "ev", "eva"] {
-            pats.push(format!("{} ", suffix.to_ascii_uppercase()));
-        }
-        for suffix in ["ov", "ova"] {
-            for end in ["\"", "'"] {
-                pats.push(format!("{suffix}{end}"));
-            }
-        }
-        // Korean Kazakhstanis' surnames, too short for an ending: as whole
-        // capitalised words (`Aida Pak`, `Timur Kim:`).
-        for surname in LATIN_SHORT_SURNAMES {
-            for end in [" ", ":"] {
-                pats.push(format!("{surname}{end}"));
-            }
-        }
-        debug_assert!(pats.len() <= 64, "{} patterns", pats.len());
+        // Matched exactly and leftmost-first by the SIMD `packed` searcher,
+        // and at most 32 patterns, so that it is slim Teddy (eight buckets):
+        // fat Teddy's 64 cost source trees a tenth of their scan time, as a
+        // case-insensitive automaton over every byte did.
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(&pats)
+            .build(LATIN_PATTERNS)
             .unwrap_or_else(|_| AhoCorasick::new([" never "]).expect("a literal pattern builds"))
     })
 }
 
-/// Short Latin surnames the Latin pass looks around (see [`SHORT_SURNAMES`]);
-/// the packed search holds at most 64 patterns.
-const LATIN_SHORT_SURNAMES: [&str; 2] = ["Kim", "Pak"];
+/// The Latin pass's patterns, in an order that makes slim Teddy put alike
+/// ones in one bucket (it gives a pattern whose first three bytes' low
+/// nybbles are new bucket `7 - id % 8`, and the others their twin's), so
+/// that each bucket's fingerprint admits few other byte triples: ids 0, 8,
+/// 16, 24 are `-ov` and a blank or sign, 1, 9, 17, 25 the same of `-ev`,
+/// and so on; the last column holds upper-case and longer twins. Short
+/// Korean surnames (`Aida Pak`, `Timur Kim:`) are whole capitalised words.
+/// A pattern ending in a letter is a word's end only if no letter or
+/// digit follows.
+const LATIN_PATTERNS: [&str; 32] = [
+    "ov ", "ev ", "ova ", "eva ", "uly", "enko", "OV ", "EV ", //
+    "ov\n", "ev\n", "ov\"", "sky", "kyzy", "bek", "OVA ", "EVA ", //
+    "ov,", "ev,", "ov'", "skiy", "vich", "Kim", "ova\n", "eva\n", //
+    "ov:", "ev:", "ova\"", "skaya", "vna", "Pak", "ova,", "eva,",
+];
 
 /// Latin surname and patronymic endings the Latin pass looks around.
 const LATIN_ENDINGS: [&str; 13] = [
@@ -865,11 +866,12 @@ const LATIN_ENDINGS: [&str; 13] = [
 /// capital (eight bytes at a time, ASCII-only stretches skipped at once);
 /// Latin ones only around a Kazakh or Russian surname or patronymic ending
 /// (`Nurlanov`, `Seitkaliyeva`, `Nurlanuly`, `Ivanovich`).
-pub fn find(text: &str, from: usize, to: usize, found: &mut dyn FnMut(Found)) {
+pub fn find(text: &str, from: usize, to: usize, ascii: bool, found: &mut dyn FnMut(Found)) {
     let b = text.as_bytes();
     let to = to.min(b.len());
     let from = from.min(to);
-    let mut i = from;
+    // No Cyrillic capital in ASCII text.
+    let mut i = if ascii { to } else { from };
     while i < to {
         let Some(p) = next_trigger(b, i, to) else {
             break;
@@ -889,7 +891,18 @@ pub fn find(text: &str, from: usize, to: usize, found: &mut dyn FnMut(Found)) {
     // Latin names.
     let mut resume = 0;
     for m in latin_endings().find_iter(&b[from..to]) {
-        latin_name_ending_at(text, from + m.end() - 1, &mut resume, found);
+        let end = from + m.end();
+        // Where the word ends: before the blank or sign the pattern ends
+        // with, or at the pattern's end if no letter follows.
+        let word_end = if b[end - 1].is_ascii_alphabetic() {
+            if b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                continue;
+            }
+            end
+        } else {
+            end - 1
+        };
+        latin_name_ending_at(text, word_end, &mut resume, found);
     }
     // A name at the very end of the text has no blank after it.
     if to == b.len() && to > from && b[to - 1].is_ascii_alphabetic() {
@@ -1355,7 +1368,7 @@ mod tests {
 
     fn names(text: &str) -> Vec<(String, Strength)> {
         let mut v = Vec::new();
-        find(text, 0, text.len(), &mut |f| {
+        find(text, 0, text.len(), text.is_ascii(), &mut |f| {
             v.push((text[f.start..f.end].to_string(), f.strength))
         });
         v

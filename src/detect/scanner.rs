@@ -525,13 +525,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// Person names (see [`super::names`]) whose second word begins in
-    /// `from..to`.
-    pub fn names(&mut self, from: usize, to: usize) {
+    /// `from..to`; `ascii` says the stretch has no Cyrillic to look at.
+    pub fn names(&mut self, from: usize, to: usize, ascii: bool) {
         if self.eng.plan.name.is_empty() {
             return;
         }
         let mut hits = Vec::new();
-        super::names::find(self.text, from, to, &mut |f| hits.push(f));
+        super::names::find(self.text, from, to, ascii, &mut |f| hits.push(f));
         for f in hits {
             let level = match f.strength {
                 super::names::Strength::Bare => 0,
@@ -600,6 +600,7 @@ impl<'a> Scanner<'a> {
             normalized: valid.normalized,
             test: false,
             lowered: None,
+            decoded: None,
         });
         true
     }
