@@ -179,9 +179,11 @@ pub fn split_country_code(digits: &[u8]) -> Option<(u16, &[u8])> {
 /// phone numbers? The prefix (`7` or `8`) stands alone or is joined to the
 /// area code; the area code (3, 4 or 5 digits: `701`, `7172`, `71831`) is one
 /// group; the subscriber number is whole or split 3-4, 3-2-2 (7 digits),
-/// 2-2-2 or 3-3 (6) and 2-3, 3-2 or 1-2-2 (5: `8 (71831) 5-12-34`). Anything
-/// else (`790 23 790 917`, `887 2008-07-08`, `7865567 1826`) is a row of
-/// numbers that happens to add up to 11 digits.
+/// 2-2-2 or 3-3 (6) and 2-3, 3-2 or 1-2-2 (5: `8 (71831) 5-12-34`); a
+/// 3-2-2 number whose blanks were stripped keeps only its last two groups
+/// apart (`tel:+7701654-47-89`). Anything else (`790 23 790 917`,
+/// `887 2008-07-08`, `7865567 1826`) is a row of numbers that happens to add
+/// up to 11 digits.
 pub fn trunk_grouping_ok(lens: &[usize]) -> bool {
     let subscriber_ok = |rest: &[usize]| -> bool {
         matches!(
@@ -192,6 +194,7 @@ pub fn trunk_grouping_ok(lens: &[usize]) -> bool {
     match lens {
         [11] => true,
         [1, 10] => true,
+        [7, 2, 2] => true,
         [1, area, rest @ ..] if (3..=5).contains(area) => {
             rest.iter().sum::<usize>() == 10 - area && subscriber_ok(rest)
         }
