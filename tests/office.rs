@@ -228,6 +228,8 @@ fn contract(
 ) -> BTreeSet<Found> {
     let (p, _) = truth();
     [
+        // The name in the opening paragraph is a value of its own.
+        found(body, 2, "person_name", None, &p[0].name),
         found(body, 2, "iin", None, &p[0].iin),
         found(body, 2, "email", None, &p[0].email),
         // Header row on lines 3–5, then one paragraph per cell.
@@ -287,10 +289,13 @@ fn rtf_from_libreoffice_decodes_cp1251_and_unicode() {
         found(r, 1, "email", None, "hr.office@romashka.kz"),
         found(r, 2, "phone", None, "+7 727 355 66 77"),
         found(r, 3, "iin", None, &p[4].iin),
+        found(r, 4, "person_name", None, &p[0].name),
         found(r, 4, "iin", None, &p[0].iin),
         found(r, 4, "email", None, &p[0].email),
+        found(r, 6, "person_name", None, &p[1].name),
         found(r, 6, "iin", None, &p[1].iin),
         found(r, 6, "phone", None, &p[1].phone),
+        found(r, 7, "person_name", None, &p[2].name),
         found(r, 7, "iin", None, &p[2].iin),
         found(r, 7, "phone", None, &p[2].phone),
         found(r, 9, "phone", None, &p[3].phone),
@@ -309,6 +314,7 @@ fn pptx_and_odp_slides_tables_and_notes() {
     let s1 = "slides.pptx!ppt/slides/slide1.xml";
     let s2 = "slides.pptx!ppt/slides/slide2.xml";
     let expected: BTreeSet<Found> = [
+        found(s1, 2, "person_name", None, &p[0].name),
         found(s1, 2, "email", None, &p[0].email),
         found(s2, 4, "person_name", Some("ФИО"), &p[1].name),
         found(s2, 5, "iin", Some("ИИН"), &p[1].iin),
@@ -329,6 +335,7 @@ fn pptx_and_odp_slides_tables_and_notes() {
     let (got, _) = scan("slides.odp");
     let o = "slides.odp";
     let expected: BTreeSet<Found> = [
+        found(o, 2, "person_name", None, &p[0].name),
         found(o, 2, "email", None, &p[0].email),
         found(o, 6, "person_name", Some("ФИО"), &p[1].name),
         found(o, 7, "iin", Some("ИИН"), &p[1].iin),
@@ -376,7 +383,16 @@ fn delimited_text_is_recognised_by_content() {
     }
     // A `|` table whose header names no personal data: consistent rows.
     let (got, _) = scan("clients.dat");
-    let expected = delimited("clients.dat", &[("email", "Контакт"), ("iban", "Счёт")]);
+    // The `Клиент` column names nobody's data, but its values are names:
+    // found by the `person-name` detector from the values themselves.
+    let expected = delimited(
+        "clients.dat",
+        &[
+            ("person_name", "Клиент"),
+            ("email", "Контакт"),
+            ("iban", "Счёт"),
+        ],
+    );
     assert_same("clients.dat", &got, &expected);
 }
 
