@@ -24,10 +24,12 @@ const MONTHS: [[&str; 3]; 12] = [
 
 /// The month a word names (1–12), from its start.
 fn month_of(word: &str) -> Option<u32> {
-    // Without allocating: most words after a number are not months.
+    // Without allocating: most words after a number are not months, and
+    // their first letter rules out all but a few names.
+    let first = word.chars().next()?.to_lowercase().next()?;
     let starts_with = |name: &str| {
         let mut w = word.chars().flat_map(char::to_lowercase);
-        name.chars().all(|n| w.next() == Some(n))
+        name.starts_with(first) && name.chars().all(|n| w.next() == Some(n))
     };
     MONTHS
         .iter()

@@ -124,6 +124,14 @@ pub(super) fn looks_like_csv(head: &str) -> bool {
     let (Some(first), Some(second)) = (lines.first(), lines.get(1)) else {
         return false;
     };
+    // Most text files' first line is no row of labels under any separator
+    // (`# Title`, `Copyright (c) 2015, …`): said before the sample is sniffed.
+    if !DELIMITERS.iter().any(|&d| {
+        let h = split_line(first, d);
+        h.len() >= 2 && h.iter().all(|f| label_like(f))
+    }) {
+        return false;
+    }
     let d = sniff_delimiter(head, complete);
     let (h, r) = (split_line(first, d), split_line(second, d));
     let h: Vec<&str> = h.iter().map(String::as_str).collect();
