@@ -417,7 +417,7 @@ fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
 fn run_kind(run: &[u8]) -> Option<RunKind> {
     // Most runs are names; rule them out with the least work first.
     let hex_head = run.len() >= MIN_HEX && run[..MIN_HEX].iter().all(u8::is_ascii_hexdigit);
-    if !hex_head && !b64_head_is_text(run) {
+    if !hex_head && !(mixed_case(&run[..run.len().min(MIN_B64)]) && b64_head_is_text(run)) {
         return None;
     }
     let (mut upper, mut lower, mut digit, mut std_sign, mut url_sign) = (0, 0, 0, 0, 0);
@@ -472,6 +472,20 @@ fn run_kind(run: &[u8]) -> Option<RunKind> {
         (_, false, true) => Some(RunKind::Url),
         _ => Some(kind),
     }
+}
+
+/// Whether `head` has both a capital and a small letter: base64 of any text
+/// does within its first 16 characters (each has a 5 in 8 chance of being
+/// a letter, either case alike); the snake_case, SCREAMING_CASE and
+/// kebab-case names that make most long runs in source code do not.
+#[inline]
+fn mixed_case(head: &[u8]) -> bool {
+    let (mut upper, mut lower) = (false, false);
+    for &c in head {
+        upper |= c.is_ascii_uppercase();
+        lower |= c.is_ascii_lowercase();
+    }
+    upper && lower
 }
 
 /// Whether the first twelve characters of `run`, decoded as base64 in
