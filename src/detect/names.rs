@@ -840,19 +840,21 @@ fn latin_endings() -> &'static AhoCorasick {
 }
 
 /// The Latin pass's patterns, in an order that makes slim Teddy put alike
-/// ones in one bucket (it gives a pattern whose first three bytes' low
-/// nybbles are new bucket `7 - id % 8`, and the others their twin's), so
-/// that each bucket's fingerprint admits few other byte triples: ids 0, 8,
-/// 16, 24 are `-ov` and a blank or sign, 1, 9, 17, 25 the same of `-ev`,
-/// and so on; the last column holds upper-case and longer twins. Short
-/// Korean surnames (`Aida Pak`, `Timur Kim:`) are whole capitalised words.
-/// A pattern ending in a letter is a word's end only if no letter or
-/// digit follows.
+/// ones in one bucket, so that each bucket's fingerprint (the union of its
+/// patterns' nybbles at each of three positions) admits few other byte
+/// triples: aho-corasick gives a pattern whose first three bytes' low
+/// nybbles are new bucket `7 - id % 8`, and the others their twin's. So
+/// column 1 is `-ov` and a blank or sign, column 2 the same of `-ev`, 3
+/// `-ova`, 4 `-eva`, 5 `sk…`, 6 `-uly`/`-vna`/`-vich`, 7 `-kyzy`/`-enko`/
+/// `-bek`, 8 the short Korean surnames (`Aida Pak`, `Timur Kim:`); the last
+/// row and `EV ` are twins of earlier patterns (upper case, longer). A
+/// pattern ending in a letter is a word's end only if no letter or digit
+/// follows.
 const LATIN_PATTERNS: [&str; 32] = [
-    "ov ", "ev ", "ova ", "eva ", "uly", "enko", "OV ", "EV ", //
-    "ov\n", "ev\n", "ov\"", "sky", "kyzy", "bek", "OVA ", "EVA ", //
-    "ov,", "ev,", "ov'", "skiy", "vich", "Kim", "ova\n", "eva\n", //
-    "ov:", "ev:", "ova\"", "skaya", "vna", "Pak", "ova,", "eva,",
+    "ov ", "ev ", "ova ", "eva ", "sky", "uly", "kyzy", "Kim", //
+    "ov\n", "ev\n", "ov\"", "eva\n", "skiy", "vna", "enko", "Pak", //
+    "ov,", "ev,", "ov'", "eva,", "skaya", "vich", "bek", "EV ", //
+    "ov:", "ev:", "OV ", "EVA ", "ova\"", "ova\n", "ova,", "OVA ",
 ];
 
 /// Latin surname and patronymic endings the Latin pass looks around.
