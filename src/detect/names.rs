@@ -1392,6 +1392,32 @@ mod tests {
     }
 
     #[test]
+    fn latin_patterns_cover_every_ending_once() {
+        for ending in LATIN_ENDINGS.iter().chain(&["Kim", "Pak"]) {
+            assert!(
+                LATIN_PATTERNS
+                    .iter()
+                    .any(|p| p.trim_end_matches([' ', '\n', ',', ':', '"', '\'']) == *ending),
+                "{ending} is looked for by no pattern"
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            LATIN_PATTERNS.iter().all(|p| seen.insert(p)),
+            "a pattern twice"
+        );
+        // Found in text, each pattern ends a name the pass then judges.
+        for text in [
+            "Aidos Nurlanov, ",
+            "Asel Nurlankyzy ",
+            "Ivan Petrovich\n",
+            "Timur Kim: hi",
+        ] {
+            assert!(!names(text).is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn trigger_agrees_with_a_plain_search() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let alphabet = b"abAZ [@\xd0\xd1\xd2\xd3\x90\xb0\x80 ";
