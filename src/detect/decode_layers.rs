@@ -417,7 +417,8 @@ fn decode_hex(run: &[u8]) -> Option<Vec<u8>> {
 fn run_kind(run: &[u8]) -> Option<RunKind> {
     // Most runs are names; rule them out with the least work first.
     let hex_head = run.len() >= MIN_HEX && run[..MIN_HEX].iter().all(u8::is_ascii_hexdigit);
-    if !hex_head && !(mixed_case(&run[..run.len().min(MIN_B64)]) && b64_head_is_text(run)) {
+    let b64_head = mixed_case(&run[..run.len().min(MIN_B64)]) && b64_head_is_text(run);
+    if !(hex_head || b64_head) {
         return None;
     }
     let (mut upper, mut lower, mut digit, mut std_sign, mut url_sign) = (0, 0, 0, 0, 0);
