@@ -543,10 +543,16 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
         dir.path().join("panics.xls"),
     )
     .unwrap();
-    // A compound file whose sector chain loops (see its SOURCES.md).
+    // A compound file whose sector chain loops, and one whose Workbook
+    // stream ends before calamine's reader would stop (see SOURCES.md).
     std::fs::copy(
         common::fixture("office/broken/cfb-loop-in-open-2"),
         dir.path().join("loop.xls"),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::fixture("office/broken/xls-stream-shorter-than-calamine-reads.xls"),
+        dir.path().join("short.xls"),
     )
     .unwrap();
     // Workbooks that declare vast sheets in a few kilobytes (see
@@ -593,6 +599,7 @@ fn broken_office_files_are_errors_and_the_scan_goes_on() {
     assert!(errors.contains("panics.xls"), "{errors}");
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert!(errors.contains("loop.xls"), "{errors}");
+    assert!(errors.contains("short.xls"), "{errors}");
     for name in ["xls-cell-at-column-65535.xls", "ods-repeated-columns.ods"] {
         let refused = report.0["errors"].as_array().unwrap().iter().any(|e| {
             e["path"].as_str().unwrap().ends_with(name)

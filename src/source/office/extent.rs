@@ -26,8 +26,14 @@ use std::io::{self, BufRead, Read, Seek};
 /// columns fits.
 pub(super) const MAX_WHOLE_WORKBOOK_CELLS: u64 = 8 << 20;
 
-/// The cells calamine would allocate for every sheet of an `.xls` workbook:
-/// each sheet's rectangle from its first to its last cell record.
+/// The cells calamine would allocate for every sheet of an `.xls` workbook,
+/// read as calamine reads it: the globals' `BoundSheet8` records give each
+/// sheet's offset in the stream (which need not be where a sequential walk
+/// of the records would arrive: a fuzzed offset into another record's bytes
+/// found cells at row 65,535 that no sequential walk saw), and from there
+/// each sheet's records up to its `EOF`, nested substreams (charts)
+/// skipped. A sheet costs the rectangle of its cell records (`Range`) or
+/// what its `Dimensions` record makes calamine reserve, the larger.
 pub(super) fn xls_cells<F: Read + Seek>(file: &mut cfb::CompoundFile<F>) -> io::Result<u64> {
     let stream = if file.is_stream("/Workbook") {
         "/Workbook"
@@ -36,54 +42,103 @@ pub(super) fn xls_cells<F: Read + Seek>(file: &mut cfb::CompoundFile<F>) -> io::
     } else {
         return Ok(0);
     };
-    let mut records = io::BufReader::new(file.open_stream(stream)?);
-    let mut total = 0u64;
-    let mut sheet = Rectangle::default();
-    let mut head = [0u8; 4];
-    let mut body = Vec::new();
-    loop {
-        match records.read_exact(&mut head) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(e),
-        }
-        let kind = u16::from_le_bytes([head[0], head[1]]);
-        let len = u16::from_le_bytes([head[2], head[3]]) as usize;
-        body.resize(len, 0);
-        if records.read_exact(&mut body).is_err() {
-            break; // a truncated record: calamine stops there too
-        }
-        let u16_at = |at: usize| {
-            body.get(at..at + 2)
-                .map(|b| u16::from_le_bytes([b[0], b[1]]) as u32)
-        };
+    let mut data = Vec::new();
+    file.open_stream(stream)?.read_to_end(&mut data)?;
+    let mut sheets = Vec::new();
+    for (kind, body) in records(&data) {
         match kind {
-            // BOF and EOF bound a substream (the globals, then each sheet).
-            0x0809 | 0x000A => {
-                total = total.saturating_add(std::mem::take(&mut sheet).cells());
+            0x0085 if body.len() >= 4 => {
+                sheets.push(u32::from_le_bytes([body[0], body[1], body[2], body[3]]) as usize);
             }
-            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, col.
-            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
-                if let (Some(row), Some(col)) = (u16_at(0), u16_at(2)) {
-                    sheet.add(row, col);
-                }
-            }
-            // MulRk: row, first column, …, last column in the last two bytes.
-            0x00BD if len >= 6 => {
-                if let (Some(row), Some(first), Some(last)) =
-                    (u16_at(0), u16_at(2), u16_at(len - 2))
-                {
-                    sheet.add(row, first);
-                    sheet.add(row, last);
-                }
-            }
+            0x000A => break,
             _ => {}
         }
     }
-    Ok(total.saturating_add(sheet.cells()))
+    let mut total = 0u64;
+    for at in sheets {
+        let Some(stream) = data.get(at..) else {
+            continue;
+        };
+        let mut sheet = Rectangle::default();
+        let mut reserved = 0u64;
+        let (mut seen_bof, mut nested) = (false, 0usize);
+        for (kind, body) in records(stream) {
+            if nested > 0 {
+                match kind {
+                    0x0809 => nested += 1,
+                    0x000A => nested -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let u16_at = |at: usize| {
+                body.get(at..at + 2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]]) as u32)
+            };
+            match kind {
+                0x0809 if seen_bof => nested += 1,
+                0x0809 => seen_bof = true,
+                0x0200 => reserved = reserved.max(dimensions_cells(body)),
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                    if let (Some(row), Some(col)) = (u16_at(0), u16_at(2)) {
+                        sheet.add(row, col);
+                    }
+                }
+                0x00BD if body.len() >= 6 => {
+                    if let (Some(row), Some(first), Some(last)) =
+                        (u16_at(0), u16_at(2), u16_at(body.len() - 2))
+                    {
+                        sheet.add(row, first);
+                        sheet.add(row, last);
+                    }
+                }
+                0x000A => break,
+                _ => {}
+            }
+        }
+        // A real sheet's `Dimensions` is its cells' rectangle: the larger
+        // of the two measures it (and a forged one).
+        total = total.saturating_add(reserved.max(sheet.cells()));
+    }
+    Ok(total)
 }
 
-/// The bounding rectangle of the cells seen in one sheet.
+/// The BIFF records of `stream` as `(type, body)`, up to the first that is
+/// cut short (where calamine stops with an error).
+fn records(mut stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let kind = u16::from_le_bytes([*stream.first()?, *stream.get(1)?]);
+        let len = u16::from_le_bytes([*stream.get(2)?, *stream.get(3)?]) as usize;
+        let body = stream.get(4..4 + len)?;
+        stream = &stream[4 + len..];
+        Some((kind, body))
+    })
+}
+
+/// The cells calamine reserves for a `Dimensions` record: its rectangle,
+/// with calamine's own arithmetic (u32, wrapping as a release build does).
+fn dimensions_cells(body: &[u8]) -> u64 {
+    let u16_at = |at: usize| u16::from_le_bytes([body[at], body[at + 1]]) as u32;
+    let u32_at =
+        |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+    let (rf, rl, mut cf, cl) = match body.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return 0,
+    };
+    if 0xFF < cf || cl < cf {
+        cf = 0;
+    }
+    let (start, end) = if 1 <= rl && 1 <= cl {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    let rows = end.0.wrapping_sub(start.0).wrapping_add(1) as u64;
+    let cols = end.1.wrapping_sub(start.1).wrapping_add(1) as u64;
+    rows.saturating_mul(cols)
+}
+
 #[derive(Default)]
 struct Rectangle {
     rows: Option<(u32, u32)>,
