@@ -159,7 +159,7 @@ impl Engine {
         let context = context::ContextIndex::build(&words)
             .map_err(|e| DetectError(format!("context keywords: {e}")))?;
         let support_words: Vec<Vec<String>> = detectors.iter().map(|d| d.support.clone()).collect();
-        let support = context::ContextIndex::build(&support_words)
+        let support = context::ContextIndex::build_seldom(&support_words)
             .map_err(|e| DetectError(format!("support words: {e}")))?;
         let infos = detectors
             .iter()
