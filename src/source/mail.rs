@@ -281,6 +281,21 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
             _ => raw_text,
         };
         let text = text.trim_end_matches(['\r', '\n']);
+        // Display names are scanned below as segments of their own, in a
+        // field named for a person; in the header's text they are blanked,
+        // character for character, so that the `person-name` detector does
+        // not report each name twice and what follows keeps its column.
+        let names = match (&header.value, display_name_field(name)) {
+            (HeaderValue::Address(address), Some(_)) => display_names(address),
+            _ => Vec::new(),
+        };
+        let blanked;
+        let text = if names.is_empty() {
+            text
+        } else {
+            blanked = blank_display_names(text, &names);
+            blanked.as_str()
+        };
         sink.segment(&Segment {
             first_column: column,
             ..Segment::whole(text, line, Some(name))
@@ -312,6 +327,40 @@ fn scan_headers(message: &mail_parser::Message<'_>, raw: &[u8], sink: &mut dyn S
             }
         }
     }
+}
+
+/// `text` (a raw address header) with `names` and every encoded word
+/// (`=?utf-8?b?…?=`: only display names are encoded, never addresses)
+/// replaced by blanks, one a character; line breaks stay.
+fn blank_display_names(text: &str, names: &[&str]) -> String {
+    let mut spans: Vec<(usize, usize)> = names
+        .iter()
+        .filter_map(|n| text.find(n).map(|at| (at, at + n.len())))
+        .collect();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("=?").map(|p| from + p) {
+        // `=?charset?encoding?text?=`: the text starts after the second `?`.
+        let rest = &text[at + 2..];
+        let Some(end) = rest
+            .match_indices('?')
+            .nth(1)
+            .and_then(|(q, _)| rest[q + 1..].find("?=").map(|e| at + 2 + q + 1 + e + 2))
+        else {
+            break;
+        };
+        spans.push((at, end));
+        from = end;
+    }
+    text.char_indices()
+        .map(|(i, c)| {
+            let blank = c != '\n' && c != '\r' && spans.iter().any(|&(s, e)| (s..e).contains(&i));
+            if blank {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn display_names<'a>(address: &'a Address<'_>) -> Vec<&'a str> {
@@ -455,6 +504,22 @@ pub(super) fn scan_mbox<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_are_blanked_in_place() {
+        let header = " \"Петров Иван\" <ivan@mail.kz>,\r\n =?utf-8?b?0KHQtdC5?= <a@b.kz>";
+        let blanked = blank_display_names(header, &["Петров Иван"]);
+        assert_eq!(blanked.chars().count(), header.chars().count());
+        assert!(
+            !blanked.contains("Петров") && !blanked.contains("=?"),
+            "{blanked}"
+        );
+        // Addresses keep their columns; the folded line stays a line.
+        for kept in ["<ivan@mail.kz>,\r\n", " <a@b.kz>"] {
+            let at = |t: &str| t[..t.find(kept).unwrap()].chars().count();
+            assert_eq!(at(&blanked), at(header), "{kept}");
+        }
+    }
 
     #[test]
     fn mail_is_recognised_by_its_headers() {
