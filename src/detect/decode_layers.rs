@@ -1235,14 +1235,7 @@ fn qp_escape(s: &[u8]) -> Option<(usize, DecodedPiece)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The next xorshift64 value: test inputs without a dependency.
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
+    use crate::detect::xorshift;
 
     #[test]
     fn alphabet_mask_agrees_with_the_table() {

@@ -16,6 +16,15 @@ use std::borrow::Cow;
 use std::path::Path;
 
 mod address;
+
+/// The next xorshift64 value: random test inputs without a dependency.
+#[cfg(test)]
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
 mod calibrate;
 pub mod code;
 mod context;

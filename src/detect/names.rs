@@ -1367,6 +1367,7 @@ pub fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::xorshift;
 
     fn names(text: &str) -> Vec<(String, Strength)> {
         let mut v = Vec::new();
@@ -1424,9 +1425,7 @@ mod tests {
         for len in 0..200 {
             let hay: Vec<u8> = (0..len)
                 .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
+                    let state = xorshift(&mut state);
                     alphabet[(state % alphabet.len() as u64) as usize]
                 })
                 .collect();

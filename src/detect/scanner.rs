@@ -527,41 +527,49 @@ impl<'a> Scanner<'a> {
     /// Person names (see [`super::names`]) whose second word begins in
     /// `from..to`; `ascii` says the stretch has no Cyrillic to look at.
     pub fn names(&mut self, from: usize, to: usize, ascii: bool) {
-        if self.eng.plan.name.is_empty() {
+        use super::names::Strength;
+        let eng = self.eng;
+        if eng.plan.name.is_empty() {
             return;
         }
         let mut hits = Vec::new();
-        super::names::find(self.text, from, to, ascii, &mut |f| hits.push(f));
-        for f in hits {
+        super::names::find(self.text, from, to, ascii, &mut |f| {
             let level = match f.strength {
-                super::names::Strength::Bare => 0,
-                super::names::Strength::Strong => 1,
-                super::names::Strength::Full => 2,
+                Strength::Bare => 0,
+                Strength::Strong => 1,
+                Strength::Full => 2,
             };
-            for k in 0..self.eng.plan.name.len() {
-                let det = self.eng.plan.name[k];
-                self.emit_graded(det, f.start, f.end, level);
-            }
-        }
+            hits.push((f.start, f.end, level));
+        });
+        self.emit_graded_hits(&eng.plan.name, hits);
     }
 
     /// Postal addresses (see [`super::address`]) whose street marker
     /// begins in `from..to`.
     pub fn addresses(&mut self, from: usize, to: usize) {
-        if self.eng.plan.address.is_empty() {
+        use super::address::Strength;
+        let eng = self.eng;
+        if eng.plan.address.is_empty() {
             return;
         }
         let mut hits = Vec::new();
-        super::address::find(self.text, from, to, &mut |f| hits.push(f));
-        for f in hits {
+        super::address::find(self.text, from, to, &mut |f| {
             let level = match f.strength {
-                super::address::Strength::Street => 0,
-                super::address::Strength::Located => 1,
-                super::address::Strength::House => 2,
+                Strength::Street => 0,
+                Strength::Located => 1,
+                Strength::House => 2,
             };
-            for k in 0..self.eng.plan.address.len() {
-                let det = self.eng.plan.address[k];
-                self.emit_graded(det, f.start, f.end, level);
+            hits.push((f.start, f.end, level));
+        });
+        self.emit_graded_hits(&eng.plan.address, hits);
+    }
+
+    /// [`Scanner::emit_graded`] of every `(start, end, level)` for every
+    /// detector in `dets`.
+    fn emit_graded_hits(&mut self, dets: &[usize], hits: Vec<(usize, usize, u8)>) {
+        for (start, end, level) in hits {
+            for &det in dets {
+                self.emit_graded(det, start, end, level);
             }
         }
     }
@@ -1199,6 +1207,7 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::xorshift;
 
     #[test]
     fn next_interesting_agrees_with_a_plain_search() {
@@ -1207,9 +1216,7 @@ mod tests {
         for len in 0..200 {
             let hay: Vec<u8> = (0..len)
                 .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
+                    let state = xorshift(&mut state);
                     // Mostly letters and punctuation, some digits and `@`,
                     // and bytes either side of the digit range.
                     alphabet[(state % alphabet.len() as u64) as usize]
