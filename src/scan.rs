@@ -179,12 +179,22 @@ pub fn run(
         WalkEvent::File { display, .. } | WalkEvent::Skipped { display, .. }
             if !owned(&display) => {}
         WalkEvent::Error(e) if !owned(&e.path) => {}
-        WalkEvent::File { path, display } => {
+        WalkEvent::File {
+            path,
+            display,
+            metadata,
+        } => {
             let display = prefixed(display);
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
             let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
-            source::read_file(&path, &display, &opts.source, &mut scanner);
+            source::read_file(
+                &path,
+                &display,
+                metadata.as_ref(),
+                &opts.source,
+                &mut scanner,
+            );
             let (_, file_summary) = scanner.finish();
             sink.file_done(&file_summary.stats);
             summary

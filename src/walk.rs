@@ -52,6 +52,9 @@ pub enum WalkEvent {
     File {
         path: PathBuf,
         display: String,
+        /// What the walker already read of the file (its size and times),
+        /// so that the scan need not ask the file system again.
+        metadata: Option<Metadata>,
     },
     Skipped {
         display: String,
@@ -149,12 +152,11 @@ fn scan_explicit(
     visit: &(dyn Fn(WalkEvent) + Sync),
 ) {
     let handle = |(path, meta): &(PathBuf, Metadata)| {
-        let display = path.display().to_string();
         visit(classify(
             path.clone(),
-            display,
+            display_string(path),
+            Some(meta.clone()),
             meta.file_type(),
-            || Ok(meta.len()),
             opts,
         ));
     };
@@ -171,8 +173,8 @@ fn scan_explicit(
 fn classify(
     path: PathBuf,
     display: String,
+    metadata: Option<Metadata>,
     file_type: FileType,
-    len: impl FnOnce() -> io::Result<u64>,
     opts: &WalkOptions,
 ) -> WalkEvent {
     if !file_type.is_file() {
@@ -181,19 +183,29 @@ fn classify(
             reason: SkipReason::Special,
         };
     }
-    if let Some(max) = opts.max_filesize {
-        match len() {
-            Ok(n) if n > max => {
-                return WalkEvent::Skipped {
-                    display,
-                    reason: SkipReason::TooLarge,
-                }
-            }
-            Ok(_) => {}
-            Err(e) => return io_event(&path, &e),
+    // An unknown size passes: opening the file reports why it is unreadable.
+    if let (Some(max), Some(meta)) = (opts.max_filesize, &metadata) {
+        if meta.len() > max {
+            return WalkEvent::Skipped {
+                display,
+                reason: SkipReason::TooLarge,
+            };
         }
     }
-    WalkEvent::File { path, display }
+    WalkEvent::File {
+        path,
+        display,
+        metadata,
+    }
+}
+
+/// A path as findings show it; `Path::display` formats through the lossy
+/// UTF-8 machinery, which showed in profiles of trees of small files.
+fn display_string(path: &Path) -> String {
+    match path.to_str() {
+        Some(s) => s.to_owned(),
+        None => path.display().to_string(),
+    }
 }
 
 fn io_event(path: &Path, err: &io::Error) -> WalkEvent {
@@ -296,6 +308,12 @@ struct QueueState {
     closed: bool,
     /// A scanner panicked: the walk must not wait for room that never comes.
     abandoned: bool,
+    /// Threads blocked on `filled` (scanners) and on `drained` (walkers).
+    /// A condition variable's notify is a system call whether or not anyone
+    /// waits; notifying only when someone does took two `futex` calls a
+    /// file out of a scan of a tree of small files (34,000 on 16,000 files).
+    scanners_waiting: usize,
+    walkers_waiting: usize,
 }
 
 struct Queued {
@@ -344,7 +362,9 @@ impl LargestFirst {
     fn push(&self, event: WalkEvent, weight: u64) {
         let mut state = self.lock();
         while state.waiting.len() >= self.capacity && !state.abandoned {
+            state.walkers_waiting += 1;
             state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.walkers_waiting -= 1;
         }
         if state.abandoned {
             return;
@@ -356,8 +376,11 @@ impl LargestFirst {
             arrival,
             event,
         });
+        let wake = state.scanners_waiting > 0;
         drop(state);
-        self.filled.notify_one();
+        if wake {
+            self.filled.notify_one();
+        }
     }
 
     /// The heaviest file waiting; `None` once the walk is over and nothing waits.
@@ -365,14 +388,19 @@ impl LargestFirst {
         let mut state = self.lock();
         loop {
             if let Some(next) = state.waiting.pop() {
+                let wake = state.walkers_waiting > 0;
                 drop(state);
-                self.drained.notify_one();
+                if wake {
+                    self.drained.notify_one();
+                }
                 return Some(next.event);
             }
             if state.closed {
                 return None;
             }
+            state.scanners_waiting += 1;
             state = self.filled.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.scanners_waiting -= 1;
         }
     }
 
@@ -423,11 +451,17 @@ fn entry_event(entry: ignore::DirEntry, opts: &WalkOptions) -> Option<(WalkEvent
     if file_type.is_dir() || file_type.is_symlink() {
         return None;
     }
-    let display = entry.path().display().to_string();
+    let display = display_string(entry.path());
     // An unreadable size is the scan's error to report, when it opens the file.
-    let size = entry.metadata().map_or(0, |m| m.len());
-    let len = || Ok(size);
-    let event = classify(entry.path().to_path_buf(), display, file_type, len, opts);
+    let metadata = entry.metadata().ok();
+    let size = metadata.as_ref().map_or(0, Metadata::len);
+    let event = classify(
+        entry.path().to_path_buf(),
+        display,
+        metadata,
+        file_type,
+        opts,
+    );
     Some((event, weight(entry.path(), size)))
 }
 
@@ -473,6 +507,7 @@ mod tests {
         WalkEvent::File {
             path: PathBuf::from(name),
             display: name.to_string(),
+            metadata: None,
         }
     }
 

@@ -59,8 +59,6 @@ impl FullMatch {
 
 struct Pattern {
     re: FullMatch,
-    /// The pattern without anchors, to combine with others.
-    source: &'static str,
     lengths: &'static [u16],
 }
 
@@ -68,7 +66,6 @@ impl Pattern {
     fn compile(plan: &PatternPlan) -> Option<Pattern> {
         Some(Pattern {
             re: FullMatch::new(plan.pattern)?,
-            source: plan.pattern,
             lengths: plan.lengths,
         })
     }
@@ -83,15 +80,46 @@ struct Region {
     general: Pattern,
     /// National-number length → one regex for every number type (fixed
     /// line, mobile, toll free, …) possible at that length: one search
-    /// instead of a dozen.
-    types_by_len: Vec<(u16, FullMatch)>,
+    /// instead of a dozen. Built when a number of that length first passes
+    /// the general pattern.
+    types_by_len: Vec<(u16, TypesAtLength)>,
+}
+
+/// The number types possible at one length, and their union once built.
+struct TypesAtLength {
+    patterns: Vec<&'static str>,
+    union: OnceLock<Option<FullMatch>>,
+}
+
+impl TypesAtLength {
+    /// A type the DFA builder refuses is left out of the union, as it would
+    /// have been left out had it been built alone.
+    fn union(&self) -> Option<&FullMatch> {
+        self.union
+            .get_or_init(|| {
+                FullMatch::new(&self.patterns.join("|")).or_else(|| {
+                    let buildable: Vec<&str> = self
+                        .patterns
+                        .iter()
+                        .copied()
+                        .filter(|p| FullMatch::new(p).is_some())
+                        .collect();
+                    (!buildable.is_empty()).then(|| FullMatch::new(&buildable.join("|")))?
+                })
+            })
+            .as_ref()
+    }
 }
 
 impl Region {
+    /// Only the general pattern is built here. Source trees hold numbers of
+    /// a hundred regions (`+1 …` reaches two dozen); building every type's
+    /// DFA, and every length's union, for each cost a scan of one ~230 M
+    /// instructions, almost all for numbers the general pattern refuses.
     fn compile(plan: &RegionPlan) -> Option<Region> {
         let general = Pattern::compile(&plan.general)?;
-        let types: Vec<Pattern> = plan.types.iter().filter_map(Pattern::compile).collect();
-        let mut lengths: Vec<u16> = types
+        let mut lengths: Vec<u16> = plan
+            .types
             .iter()
             .flat_map(|t| t.lengths.iter().copied())
             .chain(general.lengths.iter().copied())
@@ -101,16 +129,21 @@ impl Region {
         let types_by_len = lengths
             .into_iter()
             .filter_map(|len| {
-                let alts: Vec<&str> = types
+                let patterns: Vec<&'static str> = plan
+                    .types
                     .iter()
                     .filter(|t| t.lengths.is_empty() || t.lengths.contains(&len))
-                    .map(|t| t.source)
+                    .map(|t| t.pattern)
                     .collect();
-                if alts.is_empty() {
-                    return None;
-                }
-                let re = FullMatch::new(&alts.join("|"))?;
-                Some((len, re))
+                (!patterns.is_empty()).then(|| {
+                    (
+                        len,
+                        TypesAtLength {
+                            patterns,
+                            union: OnceLock::new(),
+                        },
+                    )
+                })
             })
             .collect();
         Some(Region {
@@ -122,10 +155,9 @@ impl Region {
     fn valid(&self, national: &str) -> bool {
         let len = national.len() as u16;
         self.general.matches(national)
-            && self
-                .types_by_len
-                .iter()
-                .any(|(l, re)| *l == len && re.is_match(national))
+            && self.types_by_len.iter().any(|(l, types)| {
+                *l == len && types.union().is_some_and(|re| re.is_match(national))
+            })
     }
 }
 

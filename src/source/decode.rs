@@ -212,7 +212,9 @@ impl<R: Read> TextDecoder<R> {
         let capacity = size_hint.map_or(READ_SIZE, |n| (n as usize + 16).clamp(4096, READ_SIZE));
         TextDecoder {
             input,
-            raw: vec![0; capacity + 4],
+            // A kept buffer, not a zeroed new one: bytes past `raw_end` are
+            // never read, so stale ones cost nothing.
+            raw: super::spare::bytes(capacity + 4),
             raw_start: 0,
             raw_end: 0,
             input_done: false,
@@ -344,6 +346,12 @@ impl<R: Read> TextDecoder<R> {
     }
 }
 
+impl<R> Drop for TextDecoder<R> {
+    fn drop(&mut self) {
+        super::spare::give_bytes(std::mem::take(&mut self.raw));
+    }
+}
+
 enum Utf8Step {
     Done {
         consumed: usize,
@@ -359,20 +367,37 @@ enum Utf8Step {
 /// become U+FFFD unless `stop_at_invalid`. An incomplete sequence at the end
 /// is left unconsumed unless `last`.
 fn decode_utf8(input: &[u8], dst: &mut String, last: bool, stop_at_invalid: bool) -> Utf8Step {
+    // Most text is ASCII, and one `is_ascii` pass (a word at a time) both
+    // validates it and answers `non_ascii`; validating first and then asking
+    // `is_ascii` read every byte twice.
+    if input.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        dst.push_str(unsafe { std::str::from_utf8_unchecked(input) });
+        return Utf8Step::Done {
+            consumed: input.len(),
+            non_ascii: false,
+        };
+    }
     let mut pos = 0;
     let mut non_ascii = false;
     while pos < input.len() {
         match std::str::from_utf8(&input[pos..]) {
             Ok(text) => {
-                non_ascii |= !text.is_ascii();
+                // From the start: `input` is not ASCII. After an invalid
+                // sequence: only reached when not stopping at one, or with
+                // `non_ascii` already true.
+                non_ascii = true;
                 dst.push_str(text);
                 pos = input.len();
             }
             Err(err) => {
                 let good_len = err.valid_up_to();
-                let good = String::from_utf8_lossy(&input[pos..pos + good_len]);
-                non_ascii |= !good.is_ascii();
-                dst.push_str(&good);
+                // SAFETY: `valid_up_to` is the length of the valid UTF-8 prefix.
+                let good = unsafe { std::str::from_utf8_unchecked(&input[pos..pos + good_len]) };
+                if stop_at_invalid && !non_ascii {
+                    non_ascii = !good.is_ascii();
+                }
+                dst.push_str(good);
                 pos += good_len;
                 match err.error_len() {
                     Some(bad) => {

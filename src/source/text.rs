@@ -55,11 +55,22 @@ impl Read for BufReadAsRead<'_> {
 /// end of input. On a read error, what was read is still scanned, then the
 /// error is returned.
 pub(crate) fn scan_chunks(
+    fill: impl FnMut(&mut String) -> io::Result<bool>,
+    first_line: u64,
+    sink: &mut dyn SourceSink,
+) -> io::Result<()> {
+    let mut window = super::spare::string();
+    let result = scan_window(&mut window, fill, first_line, sink);
+    super::spare::give_string(window);
+    result
+}
+
+fn scan_window(
+    window: &mut String,
     mut fill: impl FnMut(&mut String) -> io::Result<bool>,
     first_line: u64,
     sink: &mut dyn SourceSink,
 ) -> io::Result<()> {
-    let mut window = String::new();
     // window[..reported] was reported by the previous segment and is context now.
     let mut reported = 0usize;
     let mut window_line = first_line;
@@ -68,7 +79,7 @@ pub(crate) fn scan_chunks(
     loop {
         let mut failure = None;
         while more && window.len() < reported + CHUNK + OVERLAP {
-            match fill(&mut window) {
+            match fill(window) {
                 Ok(m) => more = m,
                 Err(e) => {
                     failure = Some(e);
@@ -77,12 +88,12 @@ pub(crate) fn scan_chunks(
             }
         }
         let report_end = if more {
-            cut_point(&window, reported)
+            cut_point(window, reported)
         } else {
             window.len()
         };
         sink.segment(&Segment {
-            text: &window,
+            text: window,
             report: reported..report_end,
             first_line: window_line,
             first_column: window_column,
@@ -94,7 +105,7 @@ pub(crate) fn scan_chunks(
         if !more {
             return Ok(());
         }
-        let keep_from = floor_char_boundary(&window, report_end.saturating_sub(OVERLAP));
+        let keep_from = floor_char_boundary(window, report_end.saturating_sub(OVERLAP));
         let dropped = &window.as_bytes()[..keep_from];
         window_line += count_newlines(dropped);
         window_column = match memchr::memrchr(b'\n', dropped) {
