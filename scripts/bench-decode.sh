@@ -66,7 +66,8 @@ fp)
     DIRS=("$@")
     [ ${#DIRS[@]} -gt 0 ] || DIRS=("$HOME/.cargo/registry/src" /usr/share)
     keys() { # BIN: path line category fingerprint evidence, one a line
-        "$1" scan -q --format ndjson "${DIRS[@]}" 2>/dev/null |
+        # Exit 1 means findings were made: not a failure here.
+        { "$1" scan -q --format ndjson "${DIRS[@]}" 2>/dev/null || [ $? -le 1 ]; } |
             python3 -c 'import sys, json
 for l in sys.stdin:
     f = json.loads(l)

@@ -206,6 +206,9 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn walk_run(&mut self, s: usize, e: usize) {
         let b = self.b;
+        // Byte by byte: most runs around digits are short (`u32`); sixteen
+        // bytes a step (SSE2, after four one by one) took 213 M → 251 M
+        // instructions on the registry tree.
         let mut rs = s;
         while rs > 0 && ALPHABET[b[rs - 1] as usize] {
             rs -= 1;
@@ -671,6 +674,19 @@ impl<'a> Scanner<'a> {
         let d = &self.eng.detectors[det];
         let validator = d.validator;
         let tallied = !c.formatted && validator.check_chance().is_some();
+        let require_context = d.require_context || (self.in_row && !c.formatted);
+        // Where a keyword is required and the validator has no checksum to
+        // refuse most candidates with (document numbers, dates, addresses:
+        // nearly every 9-digit number in code is a well-formed document
+        // number), the keywords are looked for first: without them the
+        // value is refused either way, and validating built a string each.
+        let mut context_known = None;
+        if require_context && validator.check_chance().is_none() {
+            if d.keywords.is_empty() || !self.has_context(det, start, end) {
+                return false;
+            }
+            context_known = Some(true);
+        }
         let Some(valid) = d.validator.validate(c) else {
             if tallied {
                 self.tally(det).note(validator, start, c.digits, None);
@@ -682,10 +698,10 @@ impl<'a> Scanner<'a> {
             confidence = confidence.max(d.formatted);
         }
         // Keywords are looked for only when they can change the outcome.
-        let require_context = d.require_context || (self.in_row && !c.formatted);
         let mut raised = false;
         if require_context || d.context > confidence {
-            let has_context = !d.keywords.is_empty() && self.has_context(det, start, end);
+            let has_context = context_known
+                .unwrap_or_else(|| !d.keywords.is_empty() && self.has_context(det, start, end));
             if require_context && !has_context {
                 if tallied {
                     self.tally(det).note(validator, start, c.digits, None);

@@ -219,7 +219,7 @@ impl<R: Read> TextDecoder<R> {
             raw_end: 0,
             input_done: false,
             mode,
-            pending: String::new(),
+            pending: super::spare::string(),
             pending_pos: 0,
             switched_to_cp1251: false,
             flushed: false,
@@ -273,7 +273,15 @@ impl<R: Read> TextDecoder<R> {
     /// the input is exhausted and everything has been handed out.
     pub fn decode_into(&mut self, dst: &mut String) -> io::Result<bool> {
         if self.pending_pos < self.pending.len() {
-            dst.push_str(&self.pending[self.pending_pos..]);
+            if dst.is_empty() && self.pending_pos == 0 {
+                // Handed over, not copied: the plain-text window takes what
+                // the structured sniff had decoded (for most files of a
+                // source tree, all of the file). Both buffers are kept
+                // between files, so capacities move back and forth.
+                std::mem::swap(dst, &mut self.pending);
+            } else {
+                dst.push_str(&self.pending[self.pending_pos..]);
+            }
             self.pending.clear();
             self.pending_pos = 0;
             return Ok(true);
@@ -349,6 +357,7 @@ impl<R: Read> TextDecoder<R> {
 impl<R> Drop for TextDecoder<R> {
     fn drop(&mut self) {
         super::spare::give_bytes(std::mem::take(&mut self.raw));
+        super::spare::give_string(std::mem::take(&mut self.pending));
     }
 }
 
