@@ -387,6 +387,16 @@ fn decode_utf8(input: &[u8], dst: &mut String, last: bool, stop_at_invalid: bool
             non_ascii: false,
         };
     }
+    // Text beyond ASCII (Cyrillic, most of all): `simdutf8` validates it a
+    // vector at a time where `std` goes character by character; `std` then
+    // finds where it fails, when it does.
+    if let Ok(text) = simdutf8::basic::from_utf8(input) {
+        dst.push_str(text);
+        return Utf8Step::Done {
+            consumed: input.len(),
+            non_ascii: true,
+        };
+    }
     let mut pos = 0;
     let mut non_ascii = false;
     while pos < input.len() {
