@@ -15,6 +15,9 @@ struct Keyword {
 pub struct ContextIndex {
     ac: Option<AhoCorasick>,
     keywords: Vec<Keyword>,
+    /// Bytes in the shortest keyword: a shorter window holds none, and is
+    /// not searched (a value at the start of its line has an empty one).
+    shortest: usize,
 }
 
 impl ContextIndex {
@@ -87,7 +90,12 @@ impl ContextIndex {
                     .map_err(|e| e.to_string())?,
             )
         };
-        Ok(ContextIndex { ac, keywords })
+        let shortest = patterns.iter().map(String::len).min().unwrap_or(0);
+        Ok(ContextIndex {
+            ac,
+            keywords,
+            shortest,
+        })
     }
 
     /// The detectors `name` (a column name, header or key path) holds a
@@ -112,6 +120,9 @@ impl ContextIndex {
 
     /// Does `hay` hold, as a word, a keyword of detector `det`?
     pub fn mentions(&self, hay: &str, det: usize) -> bool {
+        if hay.len() < self.shortest {
+            return false;
+        }
         let Some(ac) = &self.ac else { return false };
         ac.find_iter(hay).any(|m| {
             let k = &self.keywords[m.pattern().as_usize()];
