@@ -29,9 +29,10 @@ fn month_of(word: &str) -> Option<u32> {
     let first = word.chars().next()?.to_lowercase().next()?;
     let starts_with = |name: &str| {
         let mut w = word.chars().flat_map(char::to_lowercase);
-        // `chars().next()`, not `starts_with(char)`: that one encodes the
-        // char and calls memcmp, 36 times after every number.
-        name.chars().next() == Some(first) && name.chars().all(|n| w.next() == Some(n))
+        // The first letter as a char, not `starts_with(char)`: that one
+        // encodes the char and calls memcmp, 36 times after every number.
+        let mut initial = name.chars();
+        initial.next() == Some(first) && name.chars().all(|n| w.next() == Some(n))
     };
     MONTHS
         .iter()

@@ -103,7 +103,8 @@ mod tests {
         give_bytes(larger);
         let kept: Vec<usize> = BYTES.with(|k| k.borrow().iter().map(Vec::len).collect());
         assert_eq!(kept.len(), KEPT);
-        assert_eq!(bytes(8192).as_ptr(), larger_at, "{kept:?}");
+        let handed_out = bytes(8192);
+        assert_eq!(handed_out.as_ptr(), larger_at, "{kept:?}");
 
         give_bytes(vec![0; MAX_KEPT_BYTES + 1]);
         assert!(BYTES.with(|k| k.borrow().iter().all(|b| b.len() <= MAX_KEPT_BYTES)));
