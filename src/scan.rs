@@ -188,7 +188,7 @@ pub fn run(
             // Findings go to the sink as they are made: a log with millions
             // of values must not pile them up in memory.
             let mut scanner = FileScanner::streaming(engine, fingerprinter, opts.show_values, sink);
-            source::read_file(
+            source::read_walked_file(
                 &path,
                 &display,
                 metadata.as_ref(),

@@ -88,7 +88,7 @@ pub fn read_as_file(name: &str, data: &[u8]) {
         ..tizim::source::SourceOptions::default()
     };
     let mut sink = CheckingSink::new(name);
-    tizim::source::read_file(&path, name, None, &opts, &mut sink);
+    tizim::source::read_file(&path, name, &opts, &mut sink);
     sink.finish();
 }
 

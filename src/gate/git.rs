@@ -1177,7 +1177,7 @@ impl<'a> DiffScanner<'a> {
             let values = match self.blob_to_file(blob, name) {
                 Ok(tmp) => {
                     let mut scanner = self.new_file_scanner();
-                    source::read_file(tmp.path(), name, None, &self.opts.source, &mut scanner);
+                    source::read_file(tmp.path(), name, &self.opts.source, &mut scanner);
                     let (findings, _) = scanner.finish();
                     findings.into_iter().map(|f| f.fingerprint).collect()
                 }
@@ -1248,7 +1248,7 @@ impl DiffSink for DiffScanner<'_> {
             }
         };
         let mut scanner = self.new_file_scanner();
-        source::read_file(tmp.path(), &path, None, &self.opts.source, &mut scanner);
+        source::read_file(tmp.path(), &path, &self.opts.source, &mut scanner);
         let (mut findings, summary) = scanner.finish();
         self.blob_values.insert(
             new_blob.to_string(),

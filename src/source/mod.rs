@@ -155,10 +155,15 @@ fn unix_seconds(time: io::Result<std::time::SystemTime>) -> Option<i64> {
 /// Reads one file from disk (read-only) and feeds it to `sink`. Never fails
 /// the scan: problems become `sink.error` / `sink.notice` calls.
 ///
-/// `display` is the path as it should appear in findings. `known` is what
-/// the walker already read of the file (saves a `stat` per file); without
-/// it the opened file is asked.
-pub fn read_file(
+/// `display` is the path as it should appear in findings.
+pub fn read_file(path: &Path, display: &str, opts: &SourceOptions, sink: &mut dyn SourceSink) {
+    read_walked_file(path, display, None, opts, sink);
+}
+
+/// [`read_file`] with what the walker already read of the file (`known`:
+/// its size and times), which saves a `stat` a file; without it the opened
+/// file is asked.
+pub fn read_walked_file(
     path: &Path,
     display: &str,
     known: Option<&std::fs::Metadata>,
