@@ -17,7 +17,7 @@ struct Keyword {
 pub struct ContextIndex {
     /// A contiguous NFA, cheap to build: a one-file scan (a pre-commit
     /// hook) searches a handful of windows, and building the DFA was most
-    /// of its start-up (~50 M instructions of 64 M).
+    /// of its start-up (~45 M instructions of 64 M).
     ac: Option<AhoCorasick>,
     /// The same patterns as a DFA, built once a run has searched enough
     /// windows for its faster search to pay for building it.
@@ -34,9 +34,9 @@ struct Faster {
     searches: AtomicUsize,
 }
 
-/// Searches after which the DFA is built (~50 M instructions). An NFA
-/// search of a window cost ~600 instructions more than a DFA search on a
-/// source tree (with 100,000 here, the tree's scan took 62 M more), so a
+/// Searches after which the DFA is built (~45 M instructions). An NFA
+/// search of a window costs more than a DFA search (with 100,000 here, a
+/// source tree's scan took 62 M more, the NFA's build included), so a
 /// scan that searches this many windows is soon better off with the DFA,
 /// and a pre-commit run over a few files never builds it.
 const DFA_AFTER: usize = 10_000;

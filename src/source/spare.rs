@@ -33,24 +33,9 @@ pub fn bytes(len: usize) -> Vec<u8> {
     kept.unwrap_or_else(|| vec![0; len])
 }
 
-/// Gives a buffer from [`bytes`] back for the next file. The largest ones
-/// are kept: a small one kept in place of a large one would send every
-/// larger file to a new zeroed allocation.
+/// Gives a buffer from [`bytes`] back for the next file.
 pub fn give_bytes(buffer: Vec<u8>) {
-    if buffer.len() > MAX_KEPT_BYTES {
-        return;
-    }
-    // `try_with`: a decoder dropped while the thread is being torn down.
-    let _ = BYTES.try_with(|kept| {
-        let mut kept = kept.borrow_mut();
-        if kept.len() < KEPT {
-            kept.push(buffer);
-        } else if let Some(smallest) = kept.iter_mut().min_by_key(|b| b.len()) {
-            if smallest.len() < buffer.len() {
-                *smallest = buffer;
-            }
-        }
-    });
+    keep(&BYTES, buffer, Vec::len);
 }
 
 /// An empty `String`, with the capacity a previous user grew it to.
@@ -62,14 +47,26 @@ pub fn string() -> String {
 
 /// Gives a string from [`string`] back for the next file.
 pub fn give_string(mut text: String) {
-    if text.capacity() > MAX_KEPT_BYTES {
+    text.clear();
+    keep(&STRINGS, text, String::capacity);
+}
+
+/// Keeps `item` in `pool` unless it is over [`MAX_KEPT_BYTES`]. The largest
+/// are kept: a small one kept in place of a large one would send every
+/// larger file to a new allocation.
+fn keep<T>(pool: &'static std::thread::LocalKey<RefCell<Vec<T>>>, item: T, size: fn(&T) -> usize) {
+    if size(&item) > MAX_KEPT_BYTES {
         return;
     }
-    text.clear();
-    let _ = STRINGS.try_with(|kept| {
+    // `try_with`: a decoder dropped while the thread is being torn down.
+    let _ = pool.try_with(|kept| {
         let mut kept = kept.borrow_mut();
         if kept.len() < KEPT {
-            kept.push(text);
+            kept.push(item);
+        } else if let Some(smallest) = kept.iter_mut().min_by_key(|k| size(k)) {
+            if size(smallest) < size(&item) {
+                *smallest = item;
+            }
         }
     });
 }
