@@ -361,10 +361,12 @@ impl LargestFirst {
 
     fn push(&self, event: WalkEvent, weight: u64) {
         let mut state = self.lock();
-        while state.waiting.len() >= self.capacity && !state.abandoned {
-            state.walkers_waiting += 1;
-            state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
-            state.walkers_waiting -= 1;
+        if state.waiting.len() >= self.capacity {
+            while state.waiting.len() > self.capacity / 2 && !state.abandoned {
+                state.walkers_waiting += 1;
+                state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
+                state.walkers_waiting -= 1;
+            }
         }
         if state.abandoned {
             return;
@@ -388,10 +390,15 @@ impl LargestFirst {
         let mut state = self.lock();
         loop {
             if let Some(next) = state.waiting.pop() {
-                let wake = state.walkers_waiting > 0;
+                // The walk waits for the queue to be half empty, not for one
+                // free place: woken at each pop, it queued one file and slept
+                // again, a `futex` wake and two context switches a file
+                // once the queue had filled (9 % of a one-thread scan of a
+                // tree of small files went to that).
+                let wake = state.walkers_waiting > 0 && state.waiting.len() <= self.capacity / 2;
                 drop(state);
                 if wake {
-                    self.drained.notify_one();
+                    self.drained.notify_all();
                 }
                 return Some(next.event);
             }
