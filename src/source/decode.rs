@@ -188,6 +188,10 @@ pub struct TextDecoder<R> {
     switched_to_cp1251: bool,
     /// Everything decoded and handed out.
     flushed: bool,
+    /// `raw` is a text buffer's allocation (from [`TextDecoder::whole`], or
+    /// traded for one): it goes back to the kept strings, not the kept
+    /// read buffers.
+    raw_is_text: bool,
 }
 
 impl<R: Read> TextDecoder<R> {
@@ -223,8 +227,26 @@ impl<R: Read> TextDecoder<R> {
             pending_pos: 0,
             switched_to_cp1251: false,
             flushed: false,
+            raw_is_text: false,
         }
         .skipping(bom_len)
+    }
+
+    /// A decoder of `whole`, all there is of the input (`input` is at its
+    /// end). When it is valid UTF-8 from its first byte, it becomes the
+    /// decoded text without a copy (see [`Self::decode_buffered`]).
+    pub fn whole(input: R, whole: Vec<u8>, how: Sniffed) -> Self {
+        let bom_len = match how {
+            Sniffed::Auto { bom_len } | Sniffed::Fixed { bom_len, .. } => bom_len,
+            Sniffed::Binary => 0,
+        };
+        let mut decoder = TextDecoder::new(input, how, Some(0));
+        super::spare::give_bytes(std::mem::replace(&mut decoder.raw, whole));
+        decoder.raw_end = decoder.raw.len();
+        decoder.raw_start = bom_len.min(decoder.raw_end);
+        decoder.input_done = true;
+        decoder.raw_is_text = true;
+        decoder
     }
 
     fn skipping(mut self, mut n: usize) -> Self {
@@ -305,11 +327,39 @@ impl<R: Read> TextDecoder<R> {
         }
     }
 
+    /// Makes all of the input, when it is all in `raw`, valid UTF-8 and
+    /// nothing was decoded yet, the text `dst` holds, by trading buffers:
+    /// a small file of a source tree is then read once by the kernel and
+    /// never copied (the copy was ~3 % of such a scan's instructions).
+    fn adopt_whole(&mut self, dst: &mut String) -> bool {
+        if !(self.raw_is_text
+            && self.input_done
+            && self.raw_start == 0
+            && self.raw_end == self.raw.len()
+            && dst.is_empty())
+        {
+            return false;
+        }
+        let raw = &self.raw[..self.raw_end];
+        if !raw.is_ascii() && simdutf8::basic::from_utf8(raw).is_err() {
+            return false;
+        }
+        let spare = std::mem::take(dst).into_bytes();
+        // SAFETY: validated as UTF-8 just above.
+        *dst = unsafe { String::from_utf8_unchecked(std::mem::replace(&mut self.raw, spare)) };
+        self.raw_start = 0;
+        self.raw_end = 0;
+        true
+    }
+
     fn incomplete_tail(&self) -> bool {
         matches!(self.mode, Mode::Auto { .. } | Mode::Utf8Lossy)
     }
 
     fn decode_buffered(&mut self, dst: &mut String) {
+        if matches!(self.mode, Mode::Auto { .. } | Mode::Utf8Lossy) && self.adopt_whole(dst) {
+            return;
+        }
         let last = self.input_done;
         match &mut self.mode {
             Mode::Legacy(decoder) => {
@@ -356,7 +406,12 @@ impl<R: Read> TextDecoder<R> {
 
 impl<R> Drop for TextDecoder<R> {
     fn drop(&mut self) {
-        super::spare::give_bytes(std::mem::take(&mut self.raw));
+        let raw = std::mem::take(&mut self.raw);
+        if self.raw_is_text {
+            super::spare::give_allocation(raw);
+        } else {
+            super::spare::give_bytes(raw);
+        }
         super::spare::give_string(std::mem::take(&mut self.pending));
     }
 }

@@ -113,6 +113,10 @@ impl Default for SourceOptions {
 /// a gzip of a gzip two); more than this is only ever a bomb or a quine.
 const MAX_COMPRESSION_LAYERS: u32 = 3;
 
+/// Text files smaller than this are read whole before decoding: one
+/// plain-text window ([`text::CHUNK`]) holds them anyway.
+const WHOLE_FILE_LIMIT: u64 = text::CHUNK as u64;
+
 /// Opens a file read-only without updating its access time where the OS
 /// allows (`O_NOATIME` needs ownership or CAP_FOWNER; otherwise a plain
 /// read-only open), so an audit leaves no trace. `O_NONBLOCK` makes opening
@@ -603,7 +607,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn scan_text<R: Read>(&self, head: Peeked<R>, node: &Node, sink: &mut dyn SourceSink) -> Flow {
+    fn scan_text<R: Read>(
+        &self,
+        mut head: Peeked<R>,
+        node: &Node,
+        sink: &mut dyn SourceSink,
+    ) -> Flow {
         let how = decode::sniff(head.head(), self.forced);
         if how == Sniffed::Binary {
             sink.skipped(&node.display, SkipReason::Binary);
@@ -613,8 +622,20 @@ impl Ctx<'_> {
             sink.skipped(&node.display, SkipReason::NumericFormat);
             return Flow::Done;
         }
+        // A small file is read whole into the head, which then becomes the
+        // decoded text as it is (see `TextDecoder::whole`): no copy from a
+        // read buffer into the text, and one `read` fewer. Only text gets
+        // here, so a binary file is still read no further than its sniff.
+        if let Some(size) = node.size_hint.filter(|&n| n < WHOLE_FILE_LIMIT) {
+            if let Err(e) = head.fill(size as usize + 1) {
+                return self.report(e, &node.display, sink);
+            }
+        }
         sink.begin(&node.meta());
-        let mut decoder = TextDecoder::new(head, how, node.size_hint);
+        let mut decoder = match head.take_whole() {
+            Some(whole) => TextDecoder::whole(head, whole, how),
+            None => TextDecoder::new(head, how, node.size_hint),
+        };
         let kind = if self.opts.structured {
             structured::sniff(&node.name, &mut decoder)
         } else {
@@ -645,16 +666,21 @@ pub(crate) fn read_bounded<R: Read>(reader: R, limit: u64) -> io::Result<Option<
 /// them; after the head is served, reads go straight to the inner reader.
 pub(crate) struct Peeked<R> {
     inner: R,
+    /// A kept text buffer's allocation (see [`spare`]): for a small text
+    /// file it holds the whole file and becomes the decoded text itself.
     head: Vec<u8>,
     pos: usize,
+    /// A fill stopped short: the head holds the rest of the input.
+    at_end: bool,
 }
 
 impl<R: Read> Peeked<R> {
     fn new(inner: R) -> Self {
         Peeked {
             inner,
-            head: Vec::new(),
+            head: spare::string().into_bytes(),
             pos: 0,
+            at_end: false,
         }
     }
 
@@ -664,18 +690,28 @@ impl<R: Read> Peeked<R> {
         let Some(want) = n.checked_sub(self.head.len()).filter(|&w| w > 0) else {
             return Ok(());
         };
+        if self.at_end {
+            return Ok(());
+        }
         self.head.reserve_exact(want);
         // Into the head's spare capacity, not through a zeroed stack buffer
         // (a file's reads skip the zeroing; that and the extra copy showed
         // in profiles of trees of small files).
-        (&mut self.inner)
+        let read = (&mut self.inner)
             .take(want as u64)
-            .read_to_end(&mut self.head)
-            .map(|_| ())
+            .read_to_end(&mut self.head)?;
+        self.at_end = read < want;
+        Ok(())
     }
 
     fn head(&self) -> &[u8] {
         &self.head[self.pos..]
+    }
+
+    /// All of the input, when a fill reached its end and nothing was read
+    /// from the head yet.
+    fn take_whole(&mut self) -> Option<Vec<u8>> {
+        (self.at_end && self.pos == 0).then(|| std::mem::take(&mut self.head))
     }
 
     fn into_inner(self) -> R {
@@ -690,7 +726,7 @@ impl<R: Read> Read for Peeked<R> {
             buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
             self.pos += n;
             if self.pos == self.head.len() {
-                self.head = Vec::new();
+                spare::give_allocation(std::mem::take(&mut self.head));
                 self.pos = 0;
             }
             return Ok(n);

@@ -51,6 +51,13 @@ pub fn give_string(mut text: String) {
     keep(&STRINGS, text, String::capacity);
 }
 
+/// Gives the allocation of a byte buffer that came from [`string`] back
+/// as an empty string (its bytes need not be text: it is cleared).
+pub fn give_allocation(mut buffer: Vec<u8>) {
+    buffer.clear();
+    give_string(String::from_utf8(buffer).unwrap_or_default());
+}
+
 /// Keeps `item` in `pool` unless it is over [`MAX_KEPT_BYTES`]. The largest
 /// are kept: a small one kept in place of a large one would send every
 /// larger file to a new allocation.

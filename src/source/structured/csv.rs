@@ -114,9 +114,8 @@ fn is_header(first: &[&str], second: Option<&[&str]>) -> bool {
 /// row of labels over a row of the same width, and either the header names
 /// personal data (`ФИО;ИИН;Телефон`) or the first lines all agree on the
 /// separator (`Код|Клиент|Контакт` over rows of four fields).
-pub(super) fn looks_like_csv(head: &str) -> bool {
-    // The last line of a sample cut mid-file may be cut too.
-    let complete = head.len() < 64 << 10;
+/// `complete`: `head` is all of the input (else its last line may be cut).
+pub(super) fn looks_like_csv(head: &str, complete: bool) -> bool {
     let mut lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).collect();
     if !complete && lines.len() > 1 {
         lines.pop();

@@ -25,6 +25,7 @@
 //! the parser flushes what it has, records a notice with the line, and
 //! scans the rest of the file as plain text: findings are never lost.
 
+use super::decode::SNIFF_LEN;
 use super::SourceSink;
 use crate::model::{Notice, Segment};
 use crate::position::{count_chars, count_newlines};
@@ -126,11 +127,16 @@ pub fn sniff(name: &str, reader: &mut dyn BufRead) -> Option<StructuredKind> {
         _ => {}
     }
     let head = reader.fill_buf().ok()?;
-    let head = &head[..head.len().min(64 << 10)];
+    // The sample is the start a file's sniff read ([`SNIFF_LEN`]): a small
+    // file arrives here whole, and searching all of it for SQL statements
+    // and CSV rows cost more than scanning it (and could decide otherwise
+    // than the head alone).
+    let complete = head.len() <= SNIFF_LEN;
+    let head = &head[..head.len().min(SNIFF_LEN)];
     // `simdutf8` first: a vector at a time on text beyond ASCII.
     let head = match simdutf8::basic::from_utf8(head) {
         Ok(s) => s,
-        // A character cut by the 64 KiB: `std` says where it begins.
+        // A character cut by the sample's end: `std` says where it begins.
         Err(_) => {
             let valid = std::str::from_utf8(head).map_or_else(|e| e.valid_up_to(), str::len);
             std::str::from_utf8(&head[..valid]).ok()?
@@ -141,7 +147,7 @@ pub fn sniff(name: &str, reader: &mut dyn BufRead) -> Option<StructuredKind> {
         Some(StructuredKind::Json)
     } else if sql::looks_like_sql(head) {
         Some(StructuredKind::Sql)
-    } else if matches!(ext.as_str(), "" | "txt" | "dat") && csv::looks_like_csv(head) {
+    } else if matches!(ext.as_str(), "" | "txt" | "dat") && csv::looks_like_csv(head, complete) {
         Some(StructuredKind::Csv)
     } else {
         None
