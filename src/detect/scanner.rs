@@ -62,83 +62,99 @@ pub static ALPHABET: [bool; 256] = {
     t
 };
 
-/// Bytes the pass stops at: ASCII digits and `@`.
-static INTERESTING: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = b'0';
-    while c <= b'9' {
-        t[c as usize] = true;
-        c += 1;
-    }
-    t[b'@' as usize] = true;
-    t
-};
-
-/// Position of the first ASCII digit or `@` in `hay`.
+/// The digit pass's view of 64 bytes of a segment from `base`: which are
+/// ASCII digits, and which of those and of the `@`s lie before the pass's
+/// end (the bytes it stops at).
 ///
-/// Sixteen bytes a step (SSE2, which every x86_64 CPU has): the pass spends
-/// much of its time skipping text between digit runs, and `memchr` only
-/// searches for up to three distinct bytes. Eight bytes a step (SWAR), as
-/// before, cost ~360 M instructions on a scan of a 218 MB source tree;
-/// sixteen took the whole scan from 4,976 M to 4,634 M (BENCHMARKS.md).
+/// A block is classified once and each digit run in it is then found by
+/// bit arithmetic: source code and data hold a digit run every 16 bytes
+/// or so (`u32`, `0x1f`, table cells), and looking for the next one from
+/// scratch after each, then walking its digits byte by byte, cost more
+/// than classifying the block.
+#[derive(Clone, Copy)]
+struct Block {
+    base: usize,
+    digits: u64,
+    stops: u64,
+}
+
+impl Block {
+    /// Nothing classified yet: every position is outside it.
+    const NONE: Block = Block {
+        base: usize::MAX - 64,
+        digits: 0,
+        stops: 0,
+    };
+
+    fn holds(&self, i: usize) -> bool {
+        i.wrapping_sub(self.base) < 64
+    }
+
+    /// Classifies `b[base..base + 64]` (what of it exists); stops only
+    /// before `to`.
+    #[inline]
+    fn at(b: &[u8], base: usize, to: usize) -> Block {
+        let (digits, ats) = if base + 64 <= b.len() {
+            classify_64(&b[base..base + 64])
+        } else {
+            let mut digits = 0u64;
+            let mut ats = 0u64;
+            for (k, &c) in b[base..].iter().enumerate() {
+                digits |= u64::from(c.is_ascii_digit()) << k;
+                ats |= u64::from(c == b'@') << k;
+            }
+            (digits, ats)
+        };
+        let mut stops = digits | ats;
+        if to - base < 64 {
+            stops &= (1u64 << (to - base)) - 1;
+        }
+        Block {
+            base,
+            digits,
+            stops,
+        }
+    }
+}
+
+/// Bit masks of the ASCII digits and the `@`s of 64 bytes, bit k for
+/// byte k. SSE2, which every x86_64 CPU has, sixteen bytes at a time.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn next_interesting(hay: &[u8]) -> Option<usize> {
+fn classify_64(bytes: &[u8]) -> (u64, u64) {
     use std::arch::x86_64::*;
-    let mut i = 0;
-    // SAFETY: SSE2 is part of every x86_64 CPU, and each load reads 16
-    // bytes inside `hay`.
+    assert!(bytes.len() >= 64);
+    let mut digits = 0u64;
+    let mut ats = 0u64;
+    // SAFETY: SSE2 is part of every x86_64 CPU, and the four loads read
+    // 64 bytes inside `bytes` (asserted above).
     unsafe {
         let zero = _mm_set1_epi8(b'0' as i8);
         let nine = _mm_set1_epi8(9);
         let at = _mm_set1_epi8(b'@' as i8);
-        while i + 16 <= hay.len() {
-            let v = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
+        for k in 0..4 {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(16 * k).cast::<__m128i>());
             // A digit is a byte whose distance from `0` is at most 9,
             // unsigned (bytes below `0` wrap round to large distances).
             let d = _mm_sub_epi8(v, zero);
-            let digits = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
-            let hits = _mm_movemask_epi8(_mm_or_si128(digits, _mm_cmpeq_epi8(v, at)));
-            if hits != 0 {
-                return Some(i + hits.trailing_zeros() as usize);
-            }
-            i += 16;
+            let is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d);
+            digits |= u64::from(_mm_movemask_epi8(is_digit) as u16) << (16 * k);
+            ats |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) as u16) << (16 * k);
         }
     }
-    next_interesting_swar(&hay[i..]).map(|p| i + p)
+    (digits, ats)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn next_interesting(hay: &[u8]) -> Option<usize> {
-    next_interesting_swar(hay)
-}
-
-/// [`next_interesting`] eight bytes at a time, for what SSE2 leaves (and
-/// where there is none).
-#[inline]
-fn next_interesting_swar(hay: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while i + 8 <= hay.len() {
-        let w = u64::from_le_bytes(hay[i..i + 8].try_into().unwrap_or([0; 8]));
-        // Bytes 0x30..=0x39 become 0..=9 (and only they are below 10);
-        // `@` becomes 0. "Has a byte below n" (Bit Twiddling Hacks) is
-        // exact for its lowest flagged byte, which is all we use.
-        let digits = w ^ (ONES * 0x30);
-        let at = w ^ (ONES * 0x40);
-        let flags = (digits.wrapping_sub(ONES * 10) & !digits & HIGHS)
-            | (at.wrapping_sub(ONES) & !at & HIGHS);
-        if flags != 0 {
-            return Some(i + (flags.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+fn classify_64(bytes: &[u8]) -> (u64, u64) {
+    let mut digits = 0u64;
+    let mut ats = 0u64;
+    for (k, &c) in bytes[..64].iter().enumerate() {
+        digits |= u64::from(c.is_ascii_digit()) << k;
+        ats |= u64::from(c == b'@') << k;
     }
-    hay[i..]
-        .iter()
-        .position(|&c| INTERESTING[c as usize])
-        .map(|p| i + p)
+    (digits, ats)
 }
 
 /// Characters that stand for hidden digits in masked values (`8501******34`).
@@ -313,10 +329,22 @@ impl<'a> Scanner<'a> {
         while i < to && i > 0 && b[i - 1].is_ascii_digit() {
             i += 1;
         }
-        while i < to {
-            match next_interesting(&b[i..to]) {
-                Some(off) => i += off,
-                None => break,
+        let mut block = Block::NONE;
+        'stops: while i < to {
+            // The next digit or `@` at or after `i`.
+            loop {
+                if !block.holds(i) {
+                    block = Block::at(b, i, to);
+                }
+                let ahead = block.stops >> (i - block.base);
+                if ahead != 0 {
+                    i += ahead.trailing_zeros() as usize;
+                    break;
+                }
+                i = block.base + 64;
+                if i >= to {
+                    break 'stops;
+                }
             }
             if b[i] == b'@' {
                 i = match want_email.then(|| self.email(i, 1)).flatten() {
@@ -325,9 +353,14 @@ impl<'a> Scanner<'a> {
                 };
                 continue;
             }
-            let mut e = i + 1;
-            while e < b.len() && b[e].is_ascii_digit() {
-                e += 1;
+            // The digits from `i` in this block, then on byte by byte if
+            // they reach its end.
+            let offset = i - block.base;
+            let mut e = i + (!(block.digits >> offset)).trailing_zeros() as usize;
+            if e == block.base + 64 {
+                while e < b.len() && b[e].is_ascii_digit() {
+                    e += 1;
+                }
             }
             if self.note_runs {
                 self.note_run(i, e);
@@ -1279,7 +1312,7 @@ mod tests {
     use crate::detect::xorshift;
 
     #[test]
-    fn next_interesting_agrees_with_a_plain_search() {
+    fn blocks_agree_with_a_plain_classification() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let alphabet = b"abcXYZ /:;?@0189\x80\xff-.,";
         for len in 0..200 {
@@ -1291,9 +1324,18 @@ mod tests {
                     alphabet[(state % alphabet.len() as u64) as usize]
                 })
                 .collect();
-            let want = hay.iter().position(|&c| c.is_ascii_digit() || c == b'@');
-            assert_eq!(next_interesting(&hay), want, "{hay:?}");
-            assert_eq!(next_interesting_swar(&hay), want, "{hay:?}");
+            for base in 0..len {
+                for to in [base + 1, (base + 7).min(len), len] {
+                    let block = Block::at(&hay, base, to);
+                    for k in 0..64 {
+                        let c = hay.get(base + k).copied();
+                        let digit = c.is_some_and(|c| c.is_ascii_digit());
+                        let stop = base + k < to && (digit || c == Some(b'@'));
+                        assert_eq!(block.digits >> k & 1 == 1, digit, "{hay:?} {base} {k}");
+                        assert_eq!(block.stops >> k & 1 == 1, stop, "{hay:?} {base} {to} {k}");
+                    }
+                }
+            }
         }
     }
 }
