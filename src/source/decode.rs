@@ -547,6 +547,36 @@ mod tests {
         }
     }
 
+    /// [`TextDecoder::whole`] gives what the streaming decoder gives, for
+    /// text it adopts (UTF-8, ASCII) and text it decodes (a BOM, cp1251,
+    /// UTF-16, broken UTF-8), through both ways of reading it.
+    #[test]
+    fn a_whole_input_decodes_as_a_stream_does() {
+        let mut cp1251 = b"id;name\n1;".to_vec();
+        cp1251.extend_from_slice(&[0xC8, 0xE2, 0xE0, 0xED]);
+        let inputs: Vec<Vec<u8>> = vec![
+            b"plain ascii +7 701 123 45 67\n".to_vec(),
+            "Иванов Иван, ИИН 900101300123\n".as_bytes().to_vec(),
+            b"\xEF\xBB\xBFwith a BOM\n".to_vec(),
+            cp1251,
+            b"\xFF\xFEh\x00i\x00".to_vec(),
+            ["ok \u{4e2d} then ".as_bytes(), &[0xC3], b" broken"].concat(),
+            Vec::new(),
+        ];
+        for bytes in inputs {
+            let how = sniff(&bytes[..bytes.len().min(SNIFF_LEN)], None);
+            let want = decode_all(&bytes, None, 3);
+            let mut dec = TextDecoder::whole(io::empty(), bytes.clone(), how);
+            let mut out = String::new();
+            while dec.decode_into(&mut out).unwrap() {}
+            assert_eq!(out, want, "{bytes:?}");
+            let mut dec = TextDecoder::whole(io::empty(), bytes.clone(), how);
+            let mut out = String::new();
+            dec.read_to_string(&mut out).unwrap();
+            assert_eq!(out, want, "{bytes:?}");
+        }
+    }
+
     #[test]
     fn utf8_split_across_every_read_size() {
         let text = "ИИН: 900101300123, почта аня@пример.kz ✓\n".repeat(3);
