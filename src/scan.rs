@@ -405,7 +405,11 @@ pub struct FileScanner<'e> {
     /// it says (the category it suggests, the detectors whose keywords it
     /// holds): structured sources ask about the same few names for every
     /// value.
-    field_names: HashMap<Arc<str>, NameSays>,
+    /// Hashed with foldhash: looked up once per cell, where std's SipHash
+    /// cost ~200 instructions a lookup. Its seed is random per process and
+    /// the memo is cleared at 4096 names, so crafted names cannot grow
+    /// its chains for long.
+    field_names: HashMap<Arc<str>, NameSays, foldhash::fast::RandomState>,
     /// The entry of `field_names` asked about last.
     last_field: Option<(Arc<str>, NameSays)>,
     /// `field_names` of the fields of the batch being scanned.
@@ -502,7 +506,7 @@ impl<'e> FileScanner<'e> {
             pending: Vec::new(),
             summary: ScanSummary::default(),
             today: chrono::Local::now().date_naive(),
-            field_names: HashMap::new(),
+            field_names: HashMap::default(),
             last_field: None,
             batch_fields: Vec::new(),
             cell_matches: Vec::new(),
