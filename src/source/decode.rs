@@ -197,6 +197,29 @@ pub struct TextDecoder<R> {
 impl<R: Read> TextDecoder<R> {
     /// `how` must not be [`Sniffed::Binary`]; BOM bytes still in `input` are skipped.
     pub fn new(input: R, how: Sniffed, size_hint: Option<u64>) -> Self {
+        // Small files get small buffers: most files in a tree are a few KiB.
+        let capacity = size_hint.map_or(READ_SIZE, |n| (n as usize + 16).clamp(4096, READ_SIZE));
+        // A kept buffer, not a zeroed new one: bytes past `raw_end` are
+        // never read, so stale ones cost nothing.
+        let (decoder, bom_len) = Self::with_raw(input, how, super::spare::bytes(capacity + 4));
+        decoder.skipping(bom_len)
+    }
+
+    /// A decoder of `whole`, all there is of the input (`input` is at its
+    /// end). When it is valid UTF-8 from its first byte, it becomes the
+    /// decoded text without a copy (see [`Self::adopt_whole`]).
+    pub fn whole(input: R, whole: Vec<u8>, how: Sniffed) -> Self {
+        let (mut decoder, bom_len) = Self::with_raw(input, how, whole);
+        decoder.raw_end = decoder.raw.len();
+        decoder.raw_start = bom_len.min(decoder.raw_end);
+        decoder.input_done = true;
+        decoder.raw_is_text = true;
+        decoder
+    }
+
+    /// A decoder reading into `raw`, nothing buffered yet, and the length
+    /// of the BOM to skip.
+    fn with_raw(input: R, how: Sniffed, raw: Vec<u8>) -> (Self, usize) {
         let (mode, bom_len) = match how {
             Sniffed::Auto { bom_len } => (
                 Mode::Auto {
@@ -212,13 +235,9 @@ impl<R: Read> TextDecoder<R> {
                 bom_len,
             ),
         };
-        // Small files get small buffers: most files in a tree are a few KiB.
-        let capacity = size_hint.map_or(READ_SIZE, |n| (n as usize + 16).clamp(4096, READ_SIZE));
-        TextDecoder {
+        let decoder = TextDecoder {
             input,
-            // A kept buffer, not a zeroed new one: bytes past `raw_end` are
-            // never read, so stale ones cost nothing.
-            raw: super::spare::bytes(capacity + 4),
+            raw,
             raw_start: 0,
             raw_end: 0,
             input_done: false,
@@ -228,25 +247,8 @@ impl<R: Read> TextDecoder<R> {
             switched_to_cp1251: false,
             flushed: false,
             raw_is_text: false,
-        }
-        .skipping(bom_len)
-    }
-
-    /// A decoder of `whole`, all there is of the input (`input` is at its
-    /// end). When it is valid UTF-8 from its first byte, it becomes the
-    /// decoded text without a copy (see [`Self::decode_buffered`]).
-    pub fn whole(input: R, whole: Vec<u8>, how: Sniffed) -> Self {
-        let bom_len = match how {
-            Sniffed::Auto { bom_len } | Sniffed::Fixed { bom_len, .. } => bom_len,
-            Sniffed::Binary => 0,
         };
-        let mut decoder = TextDecoder::new(input, how, Some(0));
-        super::spare::give_bytes(std::mem::replace(&mut decoder.raw, whole));
-        decoder.raw_end = decoder.raw.len();
-        decoder.raw_start = bom_len.min(decoder.raw_end);
-        decoder.input_done = true;
-        decoder.raw_is_text = true;
-        decoder
+        (decoder, bom_len)
     }
 
     fn skipping(mut self, mut n: usize) -> Self {

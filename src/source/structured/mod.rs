@@ -130,7 +130,8 @@ pub fn sniff(name: &str, reader: &mut dyn BufRead) -> Option<StructuredKind> {
     // The sample is the start a file's sniff read ([`SNIFF_LEN`]): a small
     // file arrives here whole, and searching all of it for SQL statements
     // and CSV rows cost more than scanning it (and could decide otherwise
-    // than the head alone).
+    // than the head alone). A stream's first piece may be short of its
+    // end and still be taken as all of it, as before.
     let complete = head.len() <= SNIFF_LEN;
     let head = &head[..head.len().min(SNIFF_LEN)];
     // `simdutf8` first: a vector at a time on text beyond ASCII.
