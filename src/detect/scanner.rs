@@ -97,13 +97,7 @@ impl Block {
         let (digits, ats) = if base + 64 <= b.len() {
             classify_64(&b[base..base + 64])
         } else {
-            let mut digits = 0u64;
-            let mut ats = 0u64;
-            for (k, &c) in b[base..].iter().enumerate() {
-                digits |= u64::from(c.is_ascii_digit()) << k;
-                ats |= u64::from(c == b'@') << k;
-            }
-            (digits, ats)
+            classify_bytes(&b[base..])
         };
         let mut stops = digits | ats;
         if to - base < 64 {
@@ -148,9 +142,15 @@ fn classify_64(bytes: &[u8]) -> (u64, u64) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn classify_64(bytes: &[u8]) -> (u64, u64) {
+    classify_bytes(&bytes[..64])
+}
+
+/// [`classify_64`] a byte at a time, for up to 64 bytes: a segment's last
+/// block, and where there is no SSE2.
+fn classify_bytes(bytes: &[u8]) -> (u64, u64) {
     let mut digits = 0u64;
     let mut ats = 0u64;
-    for (k, &c) in bytes[..64].iter().enumerate() {
+    for (k, &c) in bytes.iter().take(64).enumerate() {
         digits |= u64::from(c.is_ascii_digit()) << k;
         ats |= u64::from(c == b'@') << k;
     }
