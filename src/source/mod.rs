@@ -624,7 +624,7 @@ impl Ctx<'_> {
         }
         // A small file is read whole into the head, which then becomes the
         // decoded text as it is (see `TextDecoder::whole`): no copy from a
-        // read buffer into the text. Only text gets
+        // read buffer into the text (and, under 8 KiB, one `read` fewer). Only text gets
         // here, so a binary file is still read no further than its sniff.
         if let Some(size) = node.size_hint.filter(|&n| n < WHOLE_FILE_LIMIT) {
             if let Err(e) = head.fill(size as usize + 1) {
@@ -687,31 +687,24 @@ impl<R: Read> Peeked<R> {
     /// Reads until `n` bytes are buffered or the input ends. Bytes read
     /// before an error stay buffered.
     fn fill(&mut self, n: usize) -> io::Result<()> {
-        if self.at_end || self.head.len() >= n {
+        let Some(want) = n.checked_sub(self.head.len()).filter(|&w| w > 0) else {
+            return Ok(());
+        };
+        if self.at_end {
             return Ok(());
         }
-        // Straight into the head, asking for all that is wanted in each
-        // `read`: `read_to_end` starts at 8 KiB a read and doubles, which
-        // took a 20 KiB file three reads where two do. Zeroing the part
-        // to be read costs less than the calls it saves.
-        let mut filled = self.head.len();
-        self.head.resize(n, 0);
-        let result = loop {
-            if filled == n {
-                break Ok(());
-            }
-            match self.inner.read(&mut self.head[filled..]) {
-                Ok(0) => {
-                    self.at_end = true;
-                    break Ok(());
-                }
-                Ok(k) => filled += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        self.head.truncate(filled);
-        result
+        self.head.reserve_exact(want);
+        // Into the head's spare capacity, not through a zeroed stack buffer
+        // (a file's reads skip the zeroing; that and the extra copy showed
+        // in profiles of trees of small files). `read_to_end` asks for 8 KiB
+        // and doubles, so a file of 8–256 KiB read whole takes a read or
+        // two more than a buffer of its size would; zeroing such a buffer
+        // first cost more (registry tree: 3,955 M → 4,149 M instructions).
+        let read = (&mut self.inner)
+            .take(want as u64)
+            .read_to_end(&mut self.head)?;
+        self.at_end = read < want;
+        Ok(())
     }
 
     fn head(&self) -> &[u8] {
