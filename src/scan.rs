@@ -418,8 +418,13 @@ pub struct FileScanner<'e> {
 }
 
 struct OpenFile {
-    /// Shared by every finding of the file.
-    path: Arc<str>,
+    /// The path as found; reports show [`OpenFile::shown_path`].
+    path: Box<str>,
+    /// The path as reports show it, worked out when a first finding or
+    /// notice needs it: masking scans it with every detector (~4,900
+    /// instructions), and most files have nothing to report. Shared by
+    /// every finding of the file.
+    shown: Option<Arc<str>>,
     modified: Option<i64>,
     named_fields: Vec<NamedField>,
     /// (category, field) of the value findings made in this file, for the
@@ -433,6 +438,20 @@ struct OpenFile {
     code: bool,
     /// Where decoding layers stopped short in this file, said at its end.
     decode: DecodeStats,
+}
+
+impl OpenFile {
+    /// The path as reports show it: masked, since file and member names can
+    /// hold values too (`exports/850315300128_резюме.pdf`).
+    fn shown_path(&mut self, engine: &Engine, show_values: bool) -> Arc<str> {
+        let path = &self.path;
+        self.shown
+            .get_or_insert_with(|| match show_values {
+                true => Arc::from(&**path),
+                false => Arc::from(engine.mask_values_in(path).as_ref()),
+            })
+            .clone()
+    }
 }
 
 /// Whether the line around an offset holds the inline allow marker. Matches
@@ -602,7 +621,7 @@ impl<'e> FileScanner<'e> {
         }
         let code_literal = file.code && crate::detect::code::is_bare_literal(m, raw);
         let finding = Finding {
-            path: file.path.clone(),
+            path: file.shown_path(self.engine, self.show_values),
             line: m.line,
             column,
             category: m.category,
@@ -712,13 +731,9 @@ fn line_around(text: &str, at: usize) -> Range<usize> {
 
 impl SourceSink for FileScanner<'_> {
     fn begin(&mut self, meta: &FileMeta) {
-        // File and member names can hold values too; findings show them masked.
-        let path = match self.show_values {
-            true => Cow::Borrowed(meta.path.as_str()),
-            false => self.engine.mask_values_in(&meta.path),
-        };
         self.open.push(OpenFile {
-            path: path.as_ref().into(),
+            path: meta.path.as_str().into(),
+            shown: None,
             modified: meta.modified,
             named_fields: Vec::new(),
             valued_fields: Vec::new(),
@@ -910,8 +925,8 @@ impl SourceSink for FileScanner<'_> {
 
     fn notice(&mut self, mut notice: Notice) {
         if notice.path.is_empty() {
-            if let Some(file) = self.open.last() {
-                notice.path = file.path.to_string();
+            if let Some(file) = self.open.last_mut() {
+                notice.path = file.shown_path(self.engine, self.show_values).to_string();
             }
         }
         if let Some(reason) = notice.reason {
@@ -936,7 +951,9 @@ impl SourceSink for FileScanner<'_> {
     }
 
     fn end(&mut self) {
-        let Some(file) = self.open.pop() else { return };
+        let Some(mut file) = self.open.pop() else {
+            return;
+        };
         if file.had_text && !file.table {
             self.summary.stats.files_scanned += 1;
         }
@@ -962,14 +979,14 @@ impl SourceSink for FileScanner<'_> {
                 ));
             }
             self.summary.notices.push(Notice {
-                path: file.path.to_string(),
+                path: file.shown_path(self.engine, self.show_values).to_string(),
                 line: None,
                 reason: None,
                 message,
             });
         }
         // Name-only evidence: a PII-named field none of whose values validated.
-        for nf in file.named_fields {
+        for nf in std::mem::take(&mut file.named_fields) {
             if file
                 .valued_fields
                 .iter()
@@ -977,9 +994,10 @@ impl SourceSink for FileScanner<'_> {
             {
                 continue;
             }
-            let location = format!("{}#{}", file.path, nf.name);
+            let path = file.shown_path(self.engine, self.show_values);
+            let location = format!("{path}#{}", nf.name);
             let finding = Finding {
-                path: file.path.clone(),
+                path,
                 line: nf.line,
                 column: 1,
                 category: nf.category,

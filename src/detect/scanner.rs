@@ -45,7 +45,40 @@ pub struct Scanner<'a> {
     runs_to: usize,
     /// Whether [`Scanner::run`] stopped at every digit of its range.
     digit_pass: bool,
+    /// Per detector, what fruitless keyword searches have taught (see
+    /// [`Scanner::has_context`]); empty until one comes out empty.
+    misses: Vec<ContextMisses>,
 }
+
+/// Windows searched for a detector's keywords in vain, and a stretch of
+/// the text known to hold none of them.
+///
+/// Source trees hold long tables of numbers that are candidates only with
+/// a keyword beside them (220,000 nine-digit prefixes in a phone
+/// geocoding table: document numbers without a document word), each of
+/// which cost a window search. After [`MISSES_BEFORE_LOOKING`] in vain,
+/// the text ahead is searched once for the detector's keywords; windows
+/// inside the stretch found clear are then refused without a search.
+#[derive(Clone, Copy)]
+struct ContextMisses {
+    /// Fruitless searches since the text ahead was last looked at.
+    count: u32,
+    /// Where the first of them began.
+    first: usize,
+    /// `text[clear.0..clear.1]` holds none of the detector's keywords.
+    clear: (usize, usize),
+    /// Looks ahead in a row that found none.
+    clear_runs: u32,
+}
+
+/// Fruitless window searches before the text ahead is looked at: few
+/// enough that a table's rows soon stop costing one each, and enough that
+/// a file with a handful of candidates never pays for the look.
+const MISSES_BEFORE_LOOKING: u32 = 16;
+
+/// Bytes between fruitless window searches, on average, above which the
+/// text ahead is not looked at (see [`Scanner::missed`]).
+const MAX_MISS_SPACING: usize = 128;
 
 /// Shortest run of base64 (or hex) characters the decoding layers look at.
 pub const MIN_RUN: usize = 16;
@@ -183,6 +216,7 @@ impl<'a> Scanner<'a> {
             runs: Vec::new(),
             runs_to: 0,
             digit_pass: false,
+            misses: Vec::new(),
         }
     }
 
@@ -570,8 +604,8 @@ impl<'a> Scanner<'a> {
         // hold thousands of them); such a number is an address only with
         // an IP keyword beside it (`from 1.1.1.1`).
         if super::ip::oid_like(self.b, s) {
-            let plan = &self.eng.plan;
-            if !(0..plan.ip.len()).any(|k| self.has_context(plan.ip[k], s, end)) {
+            let plan: &'a super::Plan = &self.eng.plan;
+            if !plan.ip.iter().any(|&det| self.has_context(det, s, end)) {
                 return Some(end);
             }
         }
@@ -772,7 +806,7 @@ impl<'a> Scanner<'a> {
 
     /// A keyword of detector `det` in the column name, or on the same line
     /// within the detector's window before the value (or half of it after).
-    fn has_context(&self, det: usize, start: usize, end: usize) -> bool {
+    fn has_context(&mut self, det: usize, start: usize, end: usize) -> bool {
         let ctx = &self.eng.context;
         // The caller's per-field answer, when it gave one, stands for
         // `field` too: it was worked out once for the whole column.
@@ -786,6 +820,13 @@ impl<'a> Scanner<'a> {
         let d = &self.eng.detectors[det];
         let window = d.window;
         let b = self.b;
+        // The windows lie inside `start - window .. end + window / 2`: when
+        // that is known clear, they need not even be worked out.
+        if let Some(m) = self.misses.get(det) {
+            if m.clear.0 <= start.saturating_sub(window) && end + window / 2 <= m.clear.1 {
+                return false;
+            }
+        }
         let mut ws = start.saturating_sub(window);
         if let Some(nl) = memchr::memrchr(b'\n', &b[ws..start]) {
             ws += nl + 1;
@@ -810,7 +851,61 @@ impl<'a> Scanner<'a> {
             }
         }
         let we = super::floor_char_boundary(self.text, we);
-        ctx.mentions(&self.text[ws..start], det) || ctx.mentions(&self.text[end..we], det)
+        let found =
+            ctx.mentions(&self.text[ws..start], det) || ctx.mentions(&self.text[end..we], det);
+        if !found {
+            self.missed(det, ws);
+        }
+        found
+    }
+
+    /// Notes a fruitless search for `det`'s keywords in a window from
+    /// `ws`; after [`MISSES_BEFORE_LOOKING`] of them, looks ahead of it for
+    /// them (see [`ContextMisses`]).
+    fn missed(&mut self, det: usize, ws: usize) {
+        if self.misses.len() <= det {
+            let fresh = ContextMisses {
+                count: 0,
+                first: 0,
+                clear: (0, 0),
+                clear_runs: 0,
+            };
+            self.misses
+                .resize(self.eng.detectors.len().max(det + 1), fresh);
+        }
+        let m = &mut self.misses[det];
+        if m.count == 0 {
+            m.first = ws;
+        }
+        m.count += 1;
+        if m.count < MISSES_BEFORE_LOOKING {
+            return;
+        }
+        m.count = 0;
+        // A search of the text ahead costs a few instructions a byte, a
+        // window search some hundreds: looking ahead pays only where the
+        // misses came thick (a table's rows), not for a few a page.
+        let stretch = ws.saturating_sub(m.first);
+        if stretch > MISSES_BEFORE_LOOKING as usize * MAX_MISS_SPACING {
+            return;
+        }
+        // As far ahead as eight times the stretch those misses came from,
+        // doubled each time the text ahead came out clear.
+        let reach = (stretch * 8).max(4 << 10) << m.clear_runs.min(10);
+        let to = super::floor_char_boundary(self.text, ws.saturating_add(reach).min(self.b.len()));
+        let to = match self.eng.context.first_end(&self.text[ws..to], det) {
+            // No keyword ends before this one's end does: the text up to
+            // its last byte holds none whole.
+            Some(keyword_end) => {
+                m.clear_runs = 0;
+                ws + keyword_end - 1
+            }
+            None => {
+                m.clear_runs += 1;
+                to
+            }
+        };
+        m.clear = (ws, to);
     }
 
     /// A supporting word of detector `det` on the value's line, within its

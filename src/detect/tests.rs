@@ -392,3 +392,49 @@ fn decoding_can_be_turned_off() {
     e.scan(&Segment::whole(text, 1, None), &mut out);
     assert_eq!(out, []);
 }
+
+/// A long table of document-shaped numbers without a document word makes
+/// the scanner look ahead for the word once and then refuse the rows of
+/// the stretch it found clear unsearched (`Scanner::missed`). Rows with a
+/// word beside them, anywhere in the table and in any case, are found
+/// exactly as each row scanned alone finds them.
+#[test]
+fn a_long_table_finds_what_its_rows_alone_find() {
+    let words = [
+        "паспорт",
+        "Паспорт",
+        "ПАСПОРТ",
+        "passport",
+        "PASSPORT no.",
+        "уд. л.",
+        "ID card",
+    ];
+    let mut text = String::new();
+    let mut expected = Vec::new();
+    for i in 0..6000usize {
+        let number = 861_300_000 + i;
+        let line = match i % 997 {
+            // A word before the number, after it, and none.
+            5 => format!("{} {number}\n", words[i % words.len()]),
+            11 => format!("{number} — {}\n", words[i % words.len()]),
+            _ => format!("{number}|Jinan, Shandong\n"),
+        };
+        let at = text.len();
+        let mut alone = Vec::new();
+        engine().scan(&Segment::whole(&line, 1, None), &mut alone);
+        expected.extend(
+            alone
+                .iter()
+                .filter(|m| m.detector == "id-document")
+                .map(|m| (at + m.start, at + m.end)),
+        );
+        text.push_str(&line);
+    }
+    let whole: Vec<(usize, usize)> = scan(&text)
+        .iter()
+        .filter(|m| m.detector == "id-document")
+        .map(|m| (m.start, m.end))
+        .collect();
+    assert!(expected.len() >= 10, "{expected:?}");
+    assert_eq!(whole, expected);
+}
