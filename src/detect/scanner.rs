@@ -519,7 +519,13 @@ impl<'a> Scanner<'a> {
         let mut resume = e;
         // Only bare runs of a value's length can be a column of a table.
         self.in_row = len >= 11 && self.in_row_of_its_length(s, e);
-        if !plan.phone.is_empty() && (first == b'8' || first == b'7') && len <= 11 {
+        // A bare phone number is 11 digits at a group's end: this run, or
+        // groups joined by a blank, dash or bracket right after it (any
+        // other byte there ends `phone`'s first group short of 11).
+        if !plan.phone.is_empty()
+            && (first == b'8' || first == b'7')
+            && (len == 11 || len < 11 && matches!(b.get(e), Some(b' ' | b'-' | b'(' | b')' | 0xC2)))
+        {
             if let Some(end) = self.phone(s, s, false) {
                 resume = resume.max(end);
             }
