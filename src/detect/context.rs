@@ -31,10 +31,11 @@ pub struct ContextIndex {
     /// search of its few bytes for a document word (these searches: 160 M
     /// → 104 M instructions on the registry tree).
     shortest: Vec<usize>,
-    /// Per detector, an automaton of its keywords alone, built the first
-    /// time a scan asks whether a long stretch of text holds any of them
-    /// ([`ContextIndex::absent_from`]).
+    /// Per detector, a regex of its keywords alone, built the first time a
+    /// scan asks where in a long stretch of text the first of them ends
+    /// ([`ContextIndex::first_end`]).
     alone: Vec<OnceLock<Option<regex::Regex>>>,
+    /// The automata's patterns: `keywords[i]` says whose `patterns[i]` is.
     patterns: Vec<String>,
 }
 
@@ -190,9 +191,9 @@ impl ContextIndex {
     /// every detector's keywords leftmost-longest, so that a keyword of
     /// `det` overlapped by a longer one of another detector starting before
     /// it would be passed over here, while a window beginning after the
-    /// other finds it. This is a DFA of `det`'s keywords alone, in every
+    /// other finds it. This searches for `det`'s keywords alone, in every
     /// case (more than [`mentions`] accepts, which only moves the end
-    /// earlier), stopping at the first match: a regex, whose lazy DFA
+    /// earlier), stopping at the first match: by a regex, whose lazy DFA
     /// costs less a byte here than an aho-corasick DFA (~16 instructions a
     /// byte on a phone geocoding table) and far less to build than a
     /// fully built case-folding DFA (~60 M).

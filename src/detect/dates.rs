@@ -46,8 +46,8 @@ fn month_of(word: &str) -> Option<u32> {
 /// Whether a word beginning with byte `lead` may be a month's name. Most
 /// words after a number in code and logs are ASCII and begin with a letter
 /// no English month name does (`1 byte`, `2 + x`), or are no word at all:
-/// refused by one byte, inline, before any case folding (a call of
-/// [`month_of`] each cost the registry tree ~90 M instructions).
+/// refused by one byte, inline, before any case folding (calling
+/// [`month_of`] for each cost ~90 M instructions on the registry tree).
 #[inline(always)]
 fn may_start_a_month(&lead: &u8) -> bool {
     lead >= 0x80
