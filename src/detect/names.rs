@@ -181,7 +181,7 @@ pub fn is_given_name(word: &str) -> bool {
     is_given_lower(&word.to_lowercase(), &mut k)
 }
 
-/// [`is_given_name`] of a lower-case word, with a scratch buffer. A
+/// Whether a lower-case word is a given name, with a scratch buffer. A
 /// hyphenated name counts when a part of it does (`Касым-Жомарт`).
 fn is_given_lower(lower: &str, scratch: &mut String) -> bool {
     if lower.contains('-') {
@@ -313,7 +313,7 @@ fn surname_lower(lower: &str) -> bool {
     ends_with_any(lower, SURNAME_ENDINGS, 3) || SHORT_SURNAMES.contains(&lower)
 }
 
-/// [`is_surname`] without the Latin endings English words share: for
+/// [`surname_lower`] without the Latin endings English words share: for
 /// initials, where no given name vouches for the word (`J. Begin`).
 fn strict_surname_lower(lower: &str) -> bool {
     surname_lower(lower) && !(lower.is_ascii() && ends_with_any(lower, WEAK_LATIN_ENDINGS, 0))

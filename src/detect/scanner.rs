@@ -505,7 +505,7 @@ impl<'a> Scanner<'a> {
         // are followed by neither.
         if (len <= 2 || len == 4)
             && !plan.date.is_empty()
-            && matches!(b.get(e), Some(b'.' | b'/' | b'-' | b' ' | 0xC2))
+            && super::dates::may_continue_date(b, e, len)
         {
             if let Some(end) = super::dates::date_end(self.text, s, e) {
                 if self.right_ok(end)
