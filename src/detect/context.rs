@@ -40,7 +40,6 @@ pub struct ContextIndex {
 }
 
 struct Faster {
-    patterns: Vec<String>,
     dfa: OnceLock<Option<AhoCorasick>>,
     searches: AtomicUsize,
 }
@@ -128,7 +127,6 @@ impl ContextIndex {
             }
         }
         let faster = (often && ac.is_some()).then(|| Faster {
-            patterns: patterns.clone(),
             dfa: OnceLock::new(),
             searches: AtomicUsize::new(0),
         });
@@ -152,7 +150,7 @@ impl ContextIndex {
             if f.searches.fetch_add(1, Ordering::Relaxed) >= DFA_AFTER {
                 let dfa = f.dfa.get_or_init(|| {
                     // The NFA from the same patterns was built: so is this.
-                    automaton(&f.patterns, AhoCorasickKind::DFA).ok()
+                    automaton(&self.patterns, AhoCorasickKind::DFA).ok()
                 });
                 if let Some(dfa) = dfa {
                     return Some(dfa);
